@@ -1,0 +1,188 @@
+"""Settings: the only module that reads the environment and `.env`; validates before any network call.
+
+Precedence: CLI flag > environment variable > `.env` in the working directory > default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from migrator.errors import ConfigError
+
+__all__ = ["DEFAULTS", "Settings", "load_settings", "read_dotenv"]
+
+# Defaults chosen to be polite to Tistory: 2 requests/s per host and 4 workers. Tistory answers
+# bursts with 429 (see docs), and a 1,000-post blog still moves in well under an hour.
+DEFAULTS: dict[str, str] = {
+    "WORKER_COUNT": "4",
+    "RATE_LIMIT": "2",
+    "MIGRATION_DB_PATH": "./migration.db",
+    "MAX_ATTEMPTS": "4",
+    "REQUEST_TIMEOUT": "60",
+    "WP_TIMEZONE": "",
+}
+
+VARIABLES = (
+    "TISTORY_BLOG_URL", "WP_BASE_URL", "WP_APP_USER", "WP_APP_PASSWORD", "WORKER_COUNT",
+    "RATE_LIMIT", "MIGRATION_DB_PATH", "MAX_ATTEMPTS", "REQUEST_TIMEOUT",
+    "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID", "NOTIFY_WEBHOOK_URL",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    blog_url: str                       # normalised origin, e.g. https://name.tistory.com
+    wp_base_url: str                    # site root, e.g. https://example.com (no /wp-json)
+    wp_user: str
+    wp_app_password: str = field(repr=False)
+    worker_count: int = 4
+    rate_limit: float = 2.0             # requests per second per remote host; 0 = unlimited
+    db_path: Path = Path("migration.db")
+    max_attempts: int = 4
+    request_timeout_s: float = 60.0
+    retry_base_delay_s: float = 1.0
+    retry_max_delay_s: float = 60.0
+    shutdown_grace_s: float = 15.0
+    queue_size: int = 0                 # 0 = 2 * worker_count
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_chat_id: str | None = None
+    webhook_url: str | None = field(default=None, repr=False)
+
+    @property
+    def wp_api(self) -> str:
+        return self.wp_base_url.rstrip("/") + "/wp-json/wp/v2"
+
+    def with_overrides(self, **kw: object) -> Settings:
+        return replace(self, **kw)  # type: ignore[arg-type]
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a `.env` file: KEY=VALUE lines, `#` comments, optional quotes, optional `export `."""
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return values
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc.__class__.__name__}") from None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[7:].lstrip()
+        key, sep, value = line.partition("=")
+        if not sep:
+            continue
+        key, value = key.strip(), value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    return values
+
+
+def _origin(value: str, variable: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{variable} must be an http(s) URL, got {value!r}", variable=variable)
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _int(raw: str, variable: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{variable} must be a whole number, got {raw!r}", variable=variable) from None
+    if not low <= value <= high:
+        raise ConfigError(f"{variable} must be between {low} and {high}, got {value}", variable=variable)
+    return value
+
+
+def _float(raw: str, variable: str, low: float, high: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{variable} must be a number, got {raw!r}", variable=variable) from None
+    if not low <= value <= high or value != value:
+        raise ConfigError(f"{variable} must be between {low:g} and {high:g}, got {raw}", variable=variable)
+    return value
+
+
+def load_settings(
+    flags: Mapping[str, str | None] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    dotenv_path: Path | None = None,
+    need_blog: bool = True,
+    need_wordpress: bool = True,
+    blog_url_hint: str | None = None,
+) -> Settings:
+    """Build Settings from flags (keyed by variable name), the environment and `.env`.
+
+    Raises ConfigError naming the first bad or missing variable. `blog_url_hint` (the origin of a
+    `--post` URL) stands in for TISTORY_BLOG_URL when that is not set.
+    """
+    env = dict(os.environ if environ is None else environ)
+    merged: dict[str, str] = dict(DEFAULTS)
+    merged.update(read_dotenv(dotenv_path if dotenv_path is not None else Path(".env")))
+    merged.update({k: v for k, v in env.items() if k in VARIABLES or k in DEFAULTS})
+    merged.update({k: v for k, v in (flags or {}).items() if v is not None})
+
+    def get(name: str) -> str:
+        return (merged.get(name) or "").strip()
+
+    blog = get("TISTORY_BLOG_URL") or (blog_url_hint or "")
+    if need_blog and not blog:
+        raise ConfigError("TISTORY_BLOG_URL is not set (the Tistory blog to migrate)", variable="TISTORY_BLOG_URL")
+    blog_url = _origin(blog, "TISTORY_BLOG_URL") if blog else ""
+
+    wp_base = get("WP_BASE_URL")
+    user = get("WP_APP_USER")
+    password = merged.get("WP_APP_PASSWORD") or ""
+    if need_wordpress:
+        if not wp_base:
+            raise ConfigError("WP_BASE_URL is not set (your WordPress site's address)", variable="WP_BASE_URL")
+        if not user:
+            raise ConfigError("WP_APP_USER is not set (the WordPress user name)", variable="WP_APP_USER")
+        if not password.strip():
+            raise ConfigError(
+                "WP_APP_PASSWORD is not set (an application password: WordPress → Users → Profile)",
+                variable="WP_APP_PASSWORD",
+            )
+    wp_base_url = _origin(wp_base, "WP_BASE_URL") if wp_base else ""
+    if wp_base_url.endswith("/wp-json"):
+        wp_base_url = wp_base_url[: -len("/wp-json")]
+
+    workers = _int(get("WORKER_COUNT"), "WORKER_COUNT", 1, 64)
+    rate = _float(get("RATE_LIMIT"), "RATE_LIMIT", 0, 1000)
+    db_raw = get("MIGRATION_DB_PATH")
+    if not db_raw:
+        raise ConfigError("MIGRATION_DB_PATH is empty", variable="MIGRATION_DB_PATH")
+    db_path = Path(db_raw).expanduser()
+    if db_path.exists() and db_path.is_dir():
+        raise ConfigError(f"MIGRATION_DB_PATH points at a directory: {db_path}", variable="MIGRATION_DB_PATH")
+    if not db_path.parent.exists():
+        raise ConfigError(
+            f"MIGRATION_DB_PATH: the folder {db_path.parent} does not exist", variable="MIGRATION_DB_PATH"
+        )
+    return Settings(
+        blog_url=blog_url,
+        wp_base_url=wp_base_url,
+        wp_user=user,
+        wp_app_password=password.strip(),
+        worker_count=workers,
+        rate_limit=rate,
+        db_path=db_path,
+        max_attempts=_int(get("MAX_ATTEMPTS"), "MAX_ATTEMPTS", 1, 50),
+        request_timeout_s=_float(get("REQUEST_TIMEOUT"), "REQUEST_TIMEOUT", 1, 3600),
+        telegram_bot_token=get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_chat_id=get("TELEGRAM_CHAT_ID") or None,
+        webhook_url=get("NOTIFY_WEBHOOK_URL") or None,
+    )

@@ -1,0 +1,103 @@
+"""Typed records shared between modules: statuses, discovered posts, parsed posts, cleaned bodies."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = [
+    "AttachmentRef",
+    "CleanPost",
+    "ImageRef",
+    "ItemStatus",
+    "JobStatus",
+    "PostRef",
+    "SourcePost",
+]
+
+
+class ItemStatus(enum.StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class JobStatus(enum.StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"          # every post completed or skipped
+    COMPLETED_WITH_FAILURES = "completed_with_failures"
+    INTERRUPTED = "interrupted"
+    ABORTED = "aborted"              # a fatal error stopped it
+
+
+@dataclass(frozen=True, slots=True)
+class PostRef:
+    """A post found by discovery, before it is fetched.
+
+    `url` is the canonical post URL when `post_id` is known (`https://<blog host>/<id>`), else the
+    URL as found (e.g. an `/entry/<slug>` URL); `source` names the discovery source
+    ("mobile_api", "sitemap", "list", "rss", "probe", "cli").
+    """
+
+    url: str
+    post_id: int | None = None
+    slug: str | None = None
+    source: str = "cli"
+    protected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """One image of a post body.
+
+    `src` is the exact URL string as it appears in `CleanPost.html` (the string to replace once
+    uploaded); `original_url` is the URL to download (the resolved original). `filename` is the
+    editor's original file name when known (`data-filename`, legacy `filename=`).
+    """
+
+    src: str
+    original_url: str
+    filename: str | None = None
+    alt: str = ""
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRef:
+    """A file attachment (file block): `href` as it appears in the cleaned HTML, `url` to download."""
+
+    href: str
+    url: str
+    filename: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePost:
+    """Everything read from one Tistory post page (pure data, no HTML parsing left to do)."""
+
+    post_id: int
+    canonical_url: str
+    title: str
+    published: datetime                  # timezone-aware (Tistory gives +09:00)
+    modified: datetime | None
+    category_path: tuple[str, ...]       # ("Parent", "Child"), () when uncategorised
+    tags: tuple[str, ...]
+    author: str | None
+    excerpt: str
+    slug: str | None                     # decoded Tistory slug for /entry/ posts, else None
+    body_html: str                       # inner HTML of div.contents_style, untouched
+    featured_image_url: str | None       # original URL of og:image (None for the default image)
+    blog_hosts: tuple[str, ...] = ()     # every host this blog answers on (tistory + custom domain)
+
+
+@dataclass(frozen=True, slots=True)
+class CleanPost:
+    """A body after HTML → Markdown → HTML, with what must still be fetched and rewritten."""
+
+    html: str
+    images: tuple[ImageRef, ...] = ()
+    attachments: tuple[AttachmentRef, ...] = ()
+    links: tuple[str, ...] = field(default=())   # every absolute href in the body, in order
