@@ -1,0 +1,275 @@
+"""HTTP plumbing: session factory, per-host rate limiting, retries with backoff, status → error mapping.
+
+The only place (with the clients) that catches aiohttp and asyncio timeout errors; everything above
+sees the classes of `migrator.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json as jsonlib
+import random
+import ssl as ssl_module
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import structlog
+from aiolimiter import AsyncLimiter
+
+from migrator.errors import AuthError, PermanentError, RateLimited, TransientError
+
+__all__ = [
+    "BROWSER_HEADERS",
+    "HttpClient",
+    "HttpStats",
+    "Response",
+    "make_session",
+    "parse_retry_after",
+]
+
+log = structlog.get_logger(__name__)
+
+# Tistory's CDNs are reported to block empty or non-browser user agents; a desktop UA also avoids
+# being redirected to /m/ pages.
+BROWSER_HEADERS = {
+    "User-Agent": (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0 Safari/537.36 migrator/0.1"
+    ),
+    "Accept-Language": "ko-KR,ko;q=0.9,en;q=0.8",
+}
+
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def make_session(
+    *,
+    timeout_s: float,
+    limit_per_host: int = 8,
+    resolver: aiohttp.abc.AbstractResolver | None = None,
+    ssl: ssl_module.SSLContext | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> aiohttp.ClientSession:
+    """One session per remote service, keep-alive on, bounded connections per host.
+
+    Tests pass a resolver (host → local fake server) and an SSL context trusting their test CA.
+    """
+    connector_kw: dict[str, Any] = {"limit": 0, "limit_per_host": limit_per_host, "ttl_dns_cache": 300}
+    if resolver is not None:
+        connector_kw["resolver"] = resolver
+    if ssl is not None:
+        connector_kw["ssl"] = ssl
+    connector = aiohttp.TCPConnector(**connector_kw)
+    timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(timeout_s, 20), sock_read=timeout_s)
+    return aiohttp.ClientSession(
+        connector=connector, timeout=timeout, headers=dict(headers or {}), auto_decompress=True,
+        raise_for_status=False,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    url: str
+
+    def text(self) -> str:
+        charset = "utf-8"
+        ctype = self.headers.get("Content-Type", "")
+        if "charset=" in ctype:
+            charset = ctype.split("charset=", 1)[1].split(";", 1)[0].strip().strip('"') or "utf-8"
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        try:
+            return jsonlib.loads(self.body.decode("utf-8", errors="replace").lstrip("\ufeff"))
+        except ValueError:
+            raise PermanentError("expected JSON, got something else", url=self.url, status=self.status) from None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent/invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _error_detail(resp: Response) -> str:
+    """WordPress-style `code: message` from an error body, without echoing request data."""
+    try:
+        data = jsonlib.loads(resp.body[:20000].decode("utf-8", errors="replace"))
+    except ValueError:
+        return ""
+    if isinstance(data, dict) and ("code" in data or "message" in data):
+        return f"{data.get('code', '')}: {data.get('message', '')}".strip(": ")
+    return ""
+
+
+@dataclass(slots=True)
+class HttpStats:
+    requests: int = 0
+    writes: int = 0
+    retries: int = 0
+    per_host: dict[str, int] = field(default_factory=dict)
+    bytes_in: int = 0
+
+
+class HttpClient:
+    """Requests to one remote service: per-host rate limit, retries with jittered backoff, error mapping."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        service: str,
+        rate_limit: float,
+        max_retries: int = 3,
+        base_delay_s: float = 0.5,
+        max_delay_s: float = 30.0,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.session = session
+        self.service = service
+        self.rate_limit = rate_limit
+        self.max_retries = max_retries
+        self.base_delay_s = base_delay_s
+        self.max_delay_s = max_delay_s
+        self.default_headers = dict(default_headers or {})
+        self.stats = HttpStats()
+        self._limiters: dict[str, AsyncLimiter] = {}
+        # A 429/Retry-After pauses every request to that host, not only the one that got it.
+        self._paused_until: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        return f"HttpClient(service={self.service!r}, requests={self.stats.requests})"
+
+    def _limiter(self, host: str) -> AsyncLimiter | None:
+        if self.rate_limit <= 0:
+            return None
+        limiter = self._limiters.get(host)
+        if limiter is None:
+            # capacity 1 per 1/rate seconds: a smooth rate, no bursts that trigger 429s.
+            if self.rate_limit >= 1:
+                limiter = AsyncLimiter(max(1, round(self.rate_limit)), 1.0)
+            else:
+                limiter = AsyncLimiter(1, 1.0 / self.rate_limit)
+            self._limiters[host] = limiter
+        return limiter
+
+    async def _wait_turn(self, host: str) -> None:
+        paused = self._paused_until.get(host, 0.0) - time.monotonic()
+        if paused > 0:
+            await asyncio.sleep(paused)
+        limiter = self._limiter(host)
+        if limiter is not None:
+            await limiter.acquire()
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self.max_delay_s, self.base_delay_s * (2**attempt))
+        return random.uniform(ceiling / 2, ceiling)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        ok: Collection[int] = (200, 201),
+        allow: Collection[int] = (),
+        max_retries: int | None = None,
+    ) -> Response:
+        """Send one request, retrying transient failures; return it when its status is expected.
+
+        Raises: AuthError (401/403), PermanentError (other unexpected statuses), RateLimited or
+        TransientError once the retries are used up.
+        """
+        host = (urlsplit(url).hostname or "").lower()
+        retries = self.max_retries if max_retries is None else max_retries
+        merged_headers = {**self.default_headers, **(headers or {})}
+        is_write = method.upper() not in ("GET", "HEAD", "OPTIONS")
+        attempt = 0
+        while True:
+            await self._wait_turn(host)
+            self.stats.requests += 1
+            self.stats.per_host[host] = self.stats.per_host.get(host, 0) + 1
+            if is_write:
+                self.stats.writes += 1
+            failure: TransientError
+            try:
+                async with self.session.request(
+                    method, url, params=params, json=json, data=data, headers=merged_headers,
+                    allow_redirects=True,
+                ) as raw:
+                    body = await raw.read()
+                    resp = Response(raw.status, raw.headers, body, str(raw.url))
+                    self.stats.bytes_in += len(body)
+            except (TimeoutError, asyncio.TimeoutError) as exc:
+                failure = TransientError(f"{self.service}: request timed out", url=url)
+                failure.__cause__ = exc
+            except aiohttp.ClientError as exc:
+                failure = TransientError(f"{self.service}: {exc.__class__.__name__}", url=url)
+                failure.__cause__ = exc
+            else:
+                if resp.status in ok or resp.status in allow:
+                    return resp
+                if resp.status in RETRY_STATUSES:
+                    delay = parse_retry_after(resp.headers.get("Retry-After"))
+                    if resp.status in (429, 503):
+                        failure = RateLimited(
+                            f"{self.service}: too many requests", retry_after_s=delay, url=url, status=resp.status
+                        )
+                        if delay:
+                            self._paused_until[host] = time.monotonic() + min(delay, self.max_delay_s * 4)
+                    else:
+                        failure = TransientError(
+                            f"{self.service}: server error {_error_detail(resp)}".rstrip(), url=url,
+                            status=resp.status,
+                        )
+                else:
+                    detail = _error_detail(resp)
+                    if resp.status in (401, 403):
+                        raise AuthError(
+                            f"{self.service} refused the request {detail}".rstrip(), url=url, status=resp.status
+                        )
+                    raise PermanentError(
+                        f"{self.service}: unexpected answer {detail}".rstrip(), url=url, status=resp.status
+                    )
+            if attempt >= retries:
+                raise failure
+            delay_s = self._backoff(attempt)
+            if isinstance(failure, RateLimited) and failure.retry_after_s is not None:
+                delay_s = max(delay_s, min(failure.retry_after_s, self.max_delay_s * 4))
+            attempt += 1
+            self.stats.retries += 1
+            log.debug(
+                "http_retry_scheduled", service=self.service, url=url, attempt=attempt,
+                http_status=failure.status, retry_in_s=round(delay_s, 2),
+            )
+            await asyncio.sleep(delay_s)

@@ -1,0 +1,88 @@
+"""SourceClient: everything migrator reads from Tistory and its CDNs (pages, JSON lists, image bytes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from migrator.errors import ImageExpired, PermanentError, SourceBlocked
+from migrator.http import HttpClient, Response
+
+__all__ = ["Download", "Page", "SourceClient"]
+
+# Tistory answers private or deleted posts with assorted statuses (not verified which); each means
+# "not a readable post", never "stop the run".
+NOT_A_POST_STATUSES = (301, 302, 400, 401, 404, 410)
+MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    status: int
+    url: str          # final URL after redirects
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    data: bytes
+    content_type: str
+    url: str
+
+
+class SourceClient:
+    """Reads the blog. `pages` is the HttpClient for the blog's hosts, `files` the one for CDNs."""
+
+    def __init__(self, pages: HttpClient, files: HttpClient | None = None) -> None:
+        self.pages = pages
+        self.files = files or pages
+
+    def __repr__(self) -> str:
+        return f"SourceClient(pages={self.pages!r})"
+
+    async def fetch_page(self, url: str) -> Page:
+        """GET a page. 404/410/401 etc. are returned (the caller decides); 403 on a page means blocked.
+
+        Raises SourceBlocked when Tistory refuses us (403) and TransientError after retries.
+        """
+        resp = await self.pages.request(
+            "GET", url, headers={"Accept": "text/html,application/xhtml+xml"},
+            allow=(*NOT_A_POST_STATUSES, 403, 500),
+        )
+        if resp.status == 403:
+            raise SourceBlocked(
+                "Tistory refused the request (403): the blog may be access-restricted or we are blocked",
+                url=url, status=403,
+            )
+        return Page(resp.status, resp.url, resp.text() if resp.status != 500 else "")
+
+    async def fetch_json(self, url: str) -> Any | None:
+        """GET a JSON document; None for 404 or a body that is not JSON (skins/versions differ)."""
+        resp = await self.pages.request(
+            "GET", url, headers={"Accept": "application/json"}, allow=(400, 404, 410, 403)
+        )
+        if resp.status != 200:
+            return None
+        try:
+            return resp.json()
+        except PermanentError:
+            return None
+
+    async def fetch_text(self, url: str) -> str | None:
+        """GET a text resource (sitemap, RSS); None when it does not exist."""
+        resp = await self.pages.request("GET", url, allow=(400, 403, 404, 410))
+        return resp.text() if resp.status == 200 else None
+
+    async def download(self, url: str, *, referer: str | None = None) -> Download:
+        """GET a file (image, attachment). 403/410 on a signed URL → ImageExpired; 404 → PermanentError."""
+        headers = {"Accept": "image/avif,image/webp,image/*,*/*;q=0.8"}
+        if referer:
+            headers["Referer"] = referer
+        resp: Response = await self.files.request("GET", url, headers=headers, allow=(403, 404, 410, 400))
+        if resp.status in (403, 410):
+            raise ImageExpired("the file URL was refused (expired signature?)", url=url, status=resp.status)
+        if resp.status != 200:
+            raise PermanentError("the file could not be downloaded", url=url, status=resp.status)
+        if len(resp.body) > MAX_DOWNLOAD_BYTES:
+            raise PermanentError("the file is larger than 200 MB", url=url)
+        return Download(resp.body, resp.content_type, resp.url)
