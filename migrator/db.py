@@ -1,0 +1,651 @@
+"""StateStore: the migration state in SQLite (through aiosqlite). Every SQL statement of migrator lives here.
+
+One connection, WAL, `synchronous=FULL`: the intent rows written before each WordPress create must
+survive a power cut, not only a killed process. Multi-statement changes run in `transaction()`,
+serialised by an asyncio lock because all coroutines share the one connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from migrator.errors import StateError
+from migrator.models import ItemStatus, JobStatus
+
+__all__ = ["SCHEMA_VERSION", "Asset", "Item", "Job", "LinkRow", "StateStore"]
+
+# Each entry migrates the schema from version i to i+1; never edit a released entry, append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN
+            ('running','completed','completed_with_failures','interrupted','aborted')),
+        blog_url TEXT NOT NULL DEFAULT '',
+        wp_base_url TEXT NOT NULL DEFAULT '',
+        pid INTEGER,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        discovered INTEGER NOT NULL DEFAULT 0,
+        completed INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        skipped INTEGER NOT NULL DEFAULT 0,
+        already_done INTEGER NOT NULL DEFAULT 0,
+        images_uploaded INTEGER NOT NULL DEFAULT 0,
+        images_reused INTEGER NOT NULL DEFAULT 0,
+        discovery_json TEXT,
+        error TEXT
+    );
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        post_id INTEGER UNIQUE,
+        canonical_url TEXT NOT NULL UNIQUE,
+        slug TEXT,
+        title TEXT,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+            ('pending','running','completed','failed','skipped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        skip_reason TEXT,
+        post_intent INTEGER NOT NULL DEFAULT 0,
+        wp_post_id INTEGER,
+        wp_slug TEXT,
+        wp_link TEXT,
+        created_by_job INTEGER REFERENCES jobs(id),
+        job_id INTEGER REFERENCES jobs(id),
+        discovered_by TEXT,
+        images INTEGER NOT NULL DEFAULT 0,
+        started_at REAL,
+        finished_at REAL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX items_status ON items(status);
+    CREATE TABLE url_aliases (
+        url TEXT PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE
+    );
+    CREATE TABLE image_assets (
+        id INTEGER PRIMARY KEY,
+        source_key TEXT NOT NULL UNIQUE,
+        source_url TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'image' CHECK (kind IN ('image','attachment')),
+        content_hash TEXT,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+            ('pending','uploading','uploaded','failed')),
+        owner_item_id INTEGER REFERENCES items(id),
+        job_id INTEGER REFERENCES jobs(id),
+        media_id INTEGER,
+        media_url TEXT,
+        reused_from INTEGER REFERENCES image_assets(id),
+        filename TEXT,
+        error TEXT,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX image_assets_hash ON image_assets(content_hash);
+    CREATE INDEX image_assets_media ON image_assets(media_id);
+    CREATE TABLE item_assets (
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        asset_id INTEGER NOT NULL REFERENCES image_assets(id) ON DELETE CASCADE,
+        PRIMARY KEY (item_id, asset_id)
+    );
+    CREATE INDEX item_assets_asset ON item_assets(asset_id);
+    CREATE TABLE internal_links (
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        source_url TEXT NOT NULL,
+        href TEXT NOT NULL,
+        target_url TEXT NOT NULL,
+        target_post_id INTEGER,
+        target_slug TEXT,
+        fragment TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (item_id, href)
+    );
+    CREATE INDEX internal_links_target ON internal_links(target_url);
+    CREATE TABLE post_map (
+        source_url TEXT PRIMARY KEY,
+        item_id INTEGER NOT NULL UNIQUE REFERENCES items(id) ON DELETE CASCADE,
+        post_id INTEGER,
+        slug TEXT,
+        wp_post_id INTEGER NOT NULL,
+        wp_slug TEXT,
+        wp_link TEXT,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE terms (
+        taxonomy TEXT NOT NULL CHECK (taxonomy IN ('categories','tags')),
+        key TEXT NOT NULL,
+        wp_id INTEGER NOT NULL,
+        created_by_job INTEGER REFERENCES jobs(id),
+        PRIMARY KEY (taxonomy, key)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    kind: str
+    status: str
+    blog_url: str
+    wp_base_url: str
+    pid: int | None
+    started_at: float
+    ended_at: float | None
+    discovered: int
+    completed: int
+    failed: int
+    skipped: int
+    already_done: int
+    images_uploaded: int
+    images_reused: int
+    discovery_json: str | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: int
+    post_id: int | None
+    canonical_url: str
+    slug: str | None
+    title: str | None
+    status: str
+    attempts: int
+    error: str | None
+    skip_reason: str | None
+    post_intent: int
+    wp_post_id: int | None
+    wp_slug: str | None
+    wp_link: str | None
+    created_by_job: int | None
+    job_id: int | None
+    discovered_by: str | None
+    images: int
+    started_at: float | None
+    finished_at: float | None
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    id: int
+    source_key: str
+    source_url: str
+    kind: str
+    content_hash: str | None
+    status: str
+    owner_item_id: int | None
+    job_id: int | None
+    media_id: int | None
+    media_url: str | None
+    reused_from: int | None
+    filename: str | None
+    error: str | None
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRow:
+    href: str
+    target_url: str
+    target_post_id: int | None
+    target_slug: str | None
+    fragment: str
+
+
+def _row(cls: type, row: Sequence[Any] | None) -> Any:
+    if row is None:
+        return None
+    return cls(*row)
+
+
+_JOB_COLS = ", ".join(Job.__slots__)  # type: ignore[attr-defined]
+_ITEM_COLS = ", ".join(Item.__slots__)  # type: ignore[attr-defined]
+_ASSET_COLS = ", ".join(Asset.__slots__)  # type: ignore[attr-defined]
+
+
+class StateStore:
+    """The job database. Open with `await StateStore.open(path)`; close with `await store.close()`."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._tx_lock: Any = None
+
+    def __repr__(self) -> str:
+        return f"StateStore(path={str(self.path)!r})"
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    async def open(cls, path: Path | str, *, read_only: bool = False) -> StateStore:
+        """Open (creating if needed) and migrate the database. Raises StateError."""
+        import asyncio
+
+        path = Path(path)
+        try:
+            conn = await aiosqlite.connect(str(path), isolation_level=None, timeout=30)
+        except (sqlite3.Error, OSError) as exc:
+            raise StateError(f"cannot open the job database {path}: {exc}") from None
+        store = cls(conn, path)
+        store._tx_lock = asyncio.Lock()
+        try:
+            await conn.execute("PRAGMA busy_timeout = 30000")
+            if not read_only:
+                await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = FULL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await store._migrate()
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise StateError(f"the job database {path} is not usable: {exc}") from None
+        return store
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def _migrate(self) -> None:
+        async with self._conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"the job database {self.path} was written by a newer migrator (schema {version}, "
+                f"this one knows {SCHEMA_VERSION})"
+            )
+        for target in range(version, SCHEMA_VERSION):
+            script = MIGRATIONS[target]
+            # executescript commits; the version bump is in the same script so a crash cannot
+            # leave a half-applied migration recorded as done.
+            await self._conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target + 1};\nCOMMIT;"
+            )
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._tx_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+
+    async def _exec(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One write statement (autocommit). Returns lastrowid."""
+        async with self._tx_lock:
+            cur = await self._conn.execute(sql, params)
+            rowid = cur.lastrowid or 0
+            await cur.close()
+            return rowid
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with self._conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    # ------------------------------------------------------------------ jobs
+    async def start_job(self, kind: str, *, blog_url: str, wp_base_url: str) -> int:
+        return await self._exec(
+            "INSERT INTO jobs (kind, status, blog_url, wp_base_url, pid, started_at) VALUES (?,?,?,?,?,?)",
+            (kind, JobStatus.RUNNING, blog_url, wp_base_url, os.getpid(), time.time()),
+        )
+
+    async def update_job(self, job_id: int, **counts: Any) -> None:
+        allowed = {
+            "discovered", "completed", "failed", "skipped", "already_done", "images_uploaded",
+            "images_reused", "discovery_json", "error",
+        }
+        cols = [k for k in counts if k in allowed]
+        if not cols:
+            return
+        sql = "UPDATE jobs SET " + ", ".join(f"{c} = ?" for c in cols) + " WHERE id = ?"
+        await self._exec(sql, [counts[c] for c in cols] + [job_id])
+
+    async def finish_job(self, job_id: int, status: JobStatus, **counts: Any) -> None:
+        await self.update_job(job_id, **counts)
+        await self._exec("UPDATE jobs SET status = ?, ended_at = ? WHERE id = ?", (status, time.time(), job_id))
+
+    async def get_job(self, job_id: int) -> Job | None:
+        return _row(Job, await self._one(f"SELECT {_JOB_COLS} FROM jobs WHERE id = ?", (job_id,)))
+
+    async def list_jobs(self) -> list[Job]:
+        return [Job(*r) for r in await self._all(f"SELECT {_JOB_COLS} FROM jobs ORDER BY id")]
+
+    async def close_dead_jobs(self) -> int:
+        """Jobs left 'running' by a process that no longer exists were interrupted (crash, kill)."""
+        rows = await self._all("SELECT id, pid FROM jobs WHERE status = 'running'")
+        closed = 0
+        for job_id, pid in rows:
+            if pid == os.getpid() or (pid and _pid_alive(pid)):
+                continue
+            await self._exec(
+                "UPDATE jobs SET status = 'interrupted', ended_at = COALESCE(ended_at, ?), "
+                "error = COALESCE(error, 'the process stopped without finishing (crash or kill)') WHERE id = ?",
+                (time.time(), job_id),
+            )
+            closed += 1
+        return closed
+
+    # ------------------------------------------------------------------ items
+    async def get_item(self, item_id: int) -> Item | None:
+        return _row(Item, await self._one(f"SELECT {_ITEM_COLS} FROM items WHERE id = ?", (item_id,)))
+
+    async def item_by_post_id(self, post_id: int) -> Item | None:
+        return _row(Item, await self._one(f"SELECT {_ITEM_COLS} FROM items WHERE post_id = ?", (post_id,)))
+
+    async def item_by_url(self, url: str) -> Item | None:
+        """By canonical URL or by a recorded alias (e.g. the /entry/<slug> URL it was found under)."""
+        row = await self._one(f"SELECT {_ITEM_COLS} FROM items WHERE canonical_url = ?", (url,))
+        if row is None:
+            row = await self._one(
+                f"SELECT {', '.join('i.' + c for c in Item.__slots__)} FROM items i "  # type: ignore[attr-defined]
+                "JOIN url_aliases a ON a.item_id = i.id WHERE a.url = ?",
+                (url,),
+            )
+        return _row(Item, row)
+
+    async def upsert_item(
+        self, *, post_id: int, canonical_url: str, slug: str | None, discovered_by: str | None,
+        aliases: Iterable[str] = (),
+    ) -> Item:
+        now = time.time()
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO items (post_id, canonical_url, slug, discovered_by, updated_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(post_id) DO UPDATE SET slug = COALESCE(excluded.slug, items.slug)",
+                (post_id, canonical_url, slug, discovered_by, now),
+            )
+            async with conn.execute("SELECT id FROM items WHERE post_id = ?", (post_id,)) as cur:
+                (item_id,) = await cur.fetchone()  # type: ignore[misc]
+            for alias in aliases:
+                if alias and alias != canonical_url:
+                    await conn.execute(
+                        "INSERT OR IGNORE INTO url_aliases (url, item_id) VALUES (?, ?)", (alias, item_id)
+                    )
+        item = await self.get_item(item_id)
+        assert item is not None
+        return item
+
+    async def begin_attempt(self, item_id: int, job_id: int) -> Item:
+        await self._exec(
+            "UPDATE items SET status = 'running', attempts = attempts + 1, job_id = ?, started_at = ?, "
+            "finished_at = NULL, updated_at = ? WHERE id = ?",
+            (job_id, time.time(), time.time(), item_id),
+        )
+        item = await self.get_item(item_id)
+        assert item is not None
+        return item
+
+    async def set_title(self, item_id: int, title: str) -> None:
+        await self._exec("UPDATE items SET title = ?, updated_at = ? WHERE id = ?", (title, time.time(), item_id))
+
+    async def record_post_intent(self, item_id: int, job_id: int) -> None:
+        """Written (durably) BEFORE the draft is created: a crash after this may have left a draft."""
+        await self._exec(
+            "UPDATE items SET post_intent = 1, created_by_job = COALESCE(created_by_job, ?), updated_at = ? "
+            "WHERE id = ?",
+            (job_id, time.time(), item_id),
+        )
+
+    async def record_wp_post(self, item_id: int, wp_post_id: int, wp_slug: str | None, wp_link: str | None) -> None:
+        await self._exec(
+            "UPDATE items SET wp_post_id = ?, wp_slug = ?, wp_link = ?, updated_at = ? WHERE id = ?",
+            (wp_post_id, wp_slug, wp_link, time.time(), item_id),
+        )
+
+    async def clear_wp_post(self, item_id: int) -> None:
+        """After a rollback: nothing of this post is left in WordPress."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE items SET wp_post_id = NULL, wp_slug = NULL, wp_link = NULL, post_intent = 0, "
+                "created_by_job = NULL, updated_at = ? WHERE id = ?",
+                (time.time(), item_id),
+            )
+            await conn.execute("DELETE FROM post_map WHERE item_id = ?", (item_id,))
+
+    async def complete_item(
+        self, item: Item, *, wp_post_id: int, wp_slug: str | None, wp_link: str | None, title: str,
+        images: int,
+    ) -> None:
+        now = time.time()
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE items SET status = 'completed', error = NULL, skip_reason = NULL, wp_post_id = ?, "
+                "wp_slug = ?, wp_link = ?, title = ?, images = ?, finished_at = ?, updated_at = ? WHERE id = ?",
+                (wp_post_id, wp_slug, wp_link, title, images, now, now, item.id),
+            )
+            await conn.execute(
+                "INSERT INTO post_map (source_url, item_id, post_id, slug, wp_post_id, wp_slug, wp_link, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(source_url) DO UPDATE SET wp_post_id = excluded.wp_post_id, "
+                "wp_slug = excluded.wp_slug, wp_link = excluded.wp_link, slug = excluded.slug, "
+                "updated_at = excluded.updated_at",
+                (item.canonical_url, item.id, item.post_id, item.slug, wp_post_id, wp_slug, wp_link, now),
+            )
+
+    async def fail_item(self, item_id: int, error: str) -> None:
+        await self._exec(
+            "UPDATE items SET status = 'failed', error = ?, finished_at = ?, updated_at = ? WHERE id = ?",
+            (error[:2000], time.time(), time.time(), item_id),
+        )
+
+    async def skip_item(self, item_id: int, reason: str) -> None:
+        await self._exec(
+            "UPDATE items SET status = 'skipped', skip_reason = ?, error = NULL, finished_at = ?, updated_at = ? "
+            "WHERE id = ?",
+            (reason, time.time(), time.time(), item_id),
+        )
+
+    async def release_item(self, item_id: int) -> None:
+        """Interrupted by the operator: back to pending, and the attempt does not count."""
+        await self._exec(
+            "UPDATE items SET status = 'pending', attempts = MAX(attempts - 1, 0), updated_at = ? WHERE id = ?",
+            (time.time(), item_id),
+        )
+
+    async def requeue_stale(self) -> int:
+        """Items a crashed run left 'running' go back to pending; their intents stay for the resume."""
+        async with self.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE items SET status = 'pending', updated_at = ? WHERE status = 'running'", (time.time(),)
+            )
+            return cur.rowcount
+
+    async def reset_failed_attempts(self) -> int:
+        async with self.transaction() as conn:
+            cur = await conn.execute("UPDATE items SET attempts = 0 WHERE status = 'failed'")
+            return cur.rowcount
+
+    async def unfinished_items(self, *, max_attempts: int, include_failed: bool) -> list[Item]:
+        """Items a previous run found but did not finish (pending, or failed with attempts left)."""
+        statuses = ("pending", "running", "failed") if include_failed else ("pending", "running")
+        marks = ",".join("?" * len(statuses))
+        rows = await self._all(
+            f"SELECT {_ITEM_COLS} FROM items WHERE status IN ({marks}) AND "
+            "(status != 'failed' OR attempts < ?) ORDER BY post_id",
+            (*statuses, max_attempts),
+        )
+        return [Item(*r) for r in rows]
+
+    async def items(self, *, status: str | None = None) -> list[Item]:
+        if status is None:
+            rows = await self._all(f"SELECT {_ITEM_COLS} FROM items ORDER BY post_id")
+        else:
+            rows = await self._all(f"SELECT {_ITEM_COLS} FROM items WHERE status = ? ORDER BY post_id", (status,))
+        return [Item(*r) for r in rows]
+
+    async def status_counts(self) -> dict[str, int]:
+        rows = await self._all("SELECT status, COUNT(*) FROM items GROUP BY status")
+        counts = {s.value: 0 for s in ItemStatus}
+        counts.update({status: n for status, n in rows})
+        return counts
+
+    async def count_created_posts(self) -> int:
+        row = await self._one("SELECT COUNT(*) FROM items WHERE wp_post_id IS NOT NULL OR post_intent = 1")
+        return int(row[0])
+
+    # ------------------------------------------------------------------ image assets
+    async def get_asset(self, asset_id: int) -> Asset | None:
+        return _row(Asset, await self._one(f"SELECT {_ASSET_COLS} FROM image_assets WHERE id = ?", (asset_id,)))
+
+    async def asset_for_source(
+        self, *, source_key: str, source_url: str, kind: str, item_id: int, job_id: int
+    ) -> Asset:
+        """The asset row for a source (created pending if new), linked to the item that uses it."""
+        now = time.time()
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO image_assets (source_key, source_url, kind, status, owner_item_id, job_id, updated_at) "
+                "VALUES (?,?,?,'pending',?,?,?) ON CONFLICT(source_key) DO NOTHING",
+                (source_key, source_url, kind, item_id, job_id, now),
+            )
+            async with conn.execute(f"SELECT {_ASSET_COLS} FROM image_assets WHERE source_key = ?", (source_key,)) as cur:
+                asset = Asset(*(await cur.fetchone()))  # type: ignore[misc]
+            await conn.execute(
+                "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)", (item_id, asset.id)
+            )
+        return asset
+
+    async def uploaded_asset_by_hash(self, content_hash: str) -> Asset | None:
+        row = await self._one(
+            f"SELECT {_ASSET_COLS} FROM image_assets WHERE content_hash = ? AND status = 'uploaded' "
+            "AND media_id IS NOT NULL ORDER BY id LIMIT 1",
+            (content_hash,),
+        )
+        return _row(Asset, row)
+
+    async def mark_asset_uploading(
+        self, asset_id: int, *, content_hash: str, owner_item_id: int, job_id: int, filename: str
+    ) -> None:
+        """Written BEFORE the upload request: a crash after this may have left media in WordPress."""
+        await self._exec(
+            "UPDATE image_assets SET status = 'uploading', content_hash = ?, owner_item_id = ?, job_id = ?, "
+            "filename = ?, error = NULL, updated_at = ? WHERE id = ?",
+            (content_hash, owner_item_id, job_id, filename, time.time(), asset_id),
+        )
+
+    async def mark_asset_uploaded(
+        self, asset_id: int, *, media_id: int, media_url: str, content_hash: str | None = None,
+        reused_from: int | None = None, owner_item_id: int | None = None,
+    ) -> None:
+        await self._exec(
+            "UPDATE image_assets SET status = 'uploaded', media_id = ?, media_url = ?, "
+            "content_hash = COALESCE(?, content_hash), reused_from = ?, "
+            "owner_item_id = COALESCE(?, owner_item_id), error = NULL, updated_at = ? WHERE id = ?",
+            (media_id, media_url, content_hash, reused_from, owner_item_id, time.time(), asset_id),
+        )
+
+    async def reset_asset(self, asset_id: int, *, error: str | None = None) -> None:
+        """The media is gone from WordPress (rolled back, or never created): upload again when needed."""
+        await self._exec(
+            "UPDATE image_assets SET status = ?, media_id = NULL, media_url = NULL, reused_from = NULL, "
+            "error = ?, updated_at = ? WHERE id = ?",
+            ("failed" if error else "pending", error, time.time(), asset_id),
+        )
+
+    async def reset_assets_of_media(self, media_id: int) -> None:
+        await self._exec(
+            "UPDATE image_assets SET status = 'pending', media_id = NULL, media_url = NULL, reused_from = NULL, "
+            "updated_at = ? WHERE media_id = ?",
+            (time.time(), media_id),
+        )
+
+    async def assets_of_item(self, item_id: int) -> list[Asset]:
+        rows = await self._all(
+            f"SELECT {', '.join('a.' + c for c in Asset.__slots__)} FROM image_assets a "  # type: ignore[attr-defined]
+            "JOIN item_assets ia ON ia.asset_id = a.id WHERE ia.item_id = ? ORDER BY a.id",
+            (item_id,),
+        )
+        return [Asset(*r) for r in rows]
+
+    async def unlink_item_assets(self, item_id: int) -> None:
+        await self._exec("DELETE FROM item_assets WHERE item_id = ?", (item_id,))
+
+    async def other_users_of_media(self, media_id: int, item_id: int) -> list[Item]:
+        """Items other than `item_id` (completed or in progress) whose content uses this media."""
+        rows = await self._all(
+            f"SELECT DISTINCT {', '.join('i.' + c for c in Item.__slots__)} FROM items i "  # type: ignore[attr-defined]
+            "JOIN item_assets ia ON ia.item_id = i.id JOIN image_assets a ON a.id = ia.asset_id "
+            "WHERE a.media_id = ? AND i.id != ? AND i.status IN ('completed','running') ORDER BY i.id",
+            (media_id, item_id),
+        )
+        return [Item(*r) for r in rows]
+
+    async def asset_counts(self) -> dict[str, int]:
+        rows = await self._all("SELECT status, COUNT(*) FROM image_assets GROUP BY status")
+        return {status: n for status, n in rows}
+
+    # ------------------------------------------------------------------ internal links
+    async def replace_links(self, item_id: int, source_url: str, links: Iterable[LinkRow]) -> None:
+        async with self.transaction() as conn:
+            await conn.execute("DELETE FROM internal_links WHERE item_id = ?", (item_id,))
+            await conn.executemany(
+                "INSERT OR IGNORE INTO internal_links (item_id, source_url, href, target_url, target_post_id, "
+                "target_slug, fragment) VALUES (?,?,?,?,?,?,?)",
+                [
+                    (item_id, source_url, ln.href, ln.target_url, ln.target_post_id, ln.target_slug, ln.fragment)
+                    for ln in links
+                ],
+            )
+
+    async def links_of_item(self, item_id: int) -> list[LinkRow]:
+        rows = await self._all(
+            "SELECT href, target_url, target_post_id, target_slug, fragment FROM internal_links "
+            "WHERE item_id = ? ORDER BY href",
+            (item_id,),
+        )
+        return [LinkRow(*r) for r in rows]
+
+    async def count_links(self) -> int:
+        row = await self._one("SELECT COUNT(*) FROM internal_links")
+        return int(row[0])
+
+    # ------------------------------------------------------------------ post map
+    async def post_map(self) -> list[tuple[str, int | None, str | None, int, str | None, str | None]]:
+        """(source_url, tistory post id, tistory slug, wp post id, wp slug, wp link) per migrated post."""
+        return [
+            tuple(r)  # type: ignore[misc]
+            for r in await self._all(
+                "SELECT source_url, post_id, slug, wp_post_id, wp_slug, wp_link FROM post_map ORDER BY post_id"
+            )
+        ]
+
+    # ------------------------------------------------------------------ terms
+    async def get_term(self, taxonomy: str, key: str) -> int | None:
+        row = await self._one("SELECT wp_id FROM terms WHERE taxonomy = ? AND key = ?", (taxonomy, key))
+        return int(row[0]) if row else None
+
+    async def put_term(self, taxonomy: str, key: str, wp_id: int, *, created_by_job: int | None) -> None:
+        await self._exec(
+            "INSERT INTO terms (taxonomy, key, wp_id, created_by_job) VALUES (?,?,?,?) "
+            "ON CONFLICT(taxonomy, key) DO UPDATE SET wp_id = excluded.wp_id",
+            (taxonomy, key, wp_id, created_by_job),
+        )
+
+    async def forget_term(self, taxonomy: str, key: str) -> None:
+        await self._exec("DELETE FROM terms WHERE taxonomy = ? AND key = ?", (taxonomy, key))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
