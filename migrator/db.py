@@ -58,6 +58,7 @@ MIGRATIONS: tuple[str, ...] = (
         error TEXT,
         skip_reason TEXT,
         post_intent INTEGER NOT NULL DEFAULT 0,
+        marker TEXT,
         wp_post_id INTEGER,
         wp_slug TEXT,
         wp_link TEXT,
@@ -165,6 +166,7 @@ class Item:
     error: str | None
     skip_reason: str | None
     post_intent: int
+    marker: str | None
     wp_post_id: int | None
     wp_slug: str | None
     wp_link: str | None
@@ -382,6 +384,29 @@ class StateStore:
         assert item is not None
         return item
 
+    async def record_unreadable(self, url: str, *, post_id: int | None, reason: str, job_id: int,
+                                discovered_by: str | None) -> None:
+        """A discovered URL that is not a readable post (deleted, private, protected): skipped, with why."""
+        now = time.time()
+        async with self.transaction() as conn:
+            if post_id is not None:
+                await conn.execute(
+                    "INSERT INTO items (post_id, canonical_url, status, skip_reason, job_id, discovered_by, "
+                    "finished_at, updated_at) VALUES (?,?,'skipped',?,?,?,?,?) ON CONFLICT(post_id) DO UPDATE SET "
+                    "status = 'skipped', skip_reason = excluded.skip_reason, job_id = excluded.job_id, "
+                    "finished_at = excluded.finished_at, updated_at = excluded.updated_at "
+                    "WHERE items.status != 'completed'",
+                    (post_id, url, reason, job_id, discovered_by, now, now),
+                )
+            else:
+                await conn.execute(
+                    "INSERT INTO items (canonical_url, status, skip_reason, job_id, discovered_by, finished_at, "
+                    "updated_at) VALUES (?,'skipped',?,?,?,?,?) ON CONFLICT(canonical_url) DO UPDATE SET "
+                    "skip_reason = excluded.skip_reason, job_id = excluded.job_id, updated_at = excluded.updated_at "
+                    "WHERE items.status != 'completed'",
+                    (url, reason, job_id, discovered_by, now, now),
+                )
+
     async def begin_attempt(self, item_id: int, job_id: int) -> Item:
         await self._exec(
             "UPDATE items SET status = 'running', attempts = attempts + 1, job_id = ?, started_at = ?, "
@@ -395,12 +420,13 @@ class StateStore:
     async def set_title(self, item_id: int, title: str) -> None:
         await self._exec("UPDATE items SET title = ?, updated_at = ? WHERE id = ?", (title, time.time(), item_id))
 
-    async def record_post_intent(self, item_id: int, job_id: int) -> None:
-        """Written (durably) BEFORE the draft is created: a crash after this may have left a draft."""
+    async def record_post_intent(self, item_id: int, job_id: int, marker: str) -> None:
+        """Written (durably) BEFORE the draft is created: a crash after this may have left a draft,
+        which `marker` (in its content) finds."""
         await self._exec(
-            "UPDATE items SET post_intent = 1, created_by_job = COALESCE(created_by_job, ?), updated_at = ? "
-            "WHERE id = ?",
-            (job_id, time.time(), item_id),
+            "UPDATE items SET post_intent = 1, marker = ?, created_by_job = COALESCE(created_by_job, ?), "
+            "updated_at = ? WHERE id = ?",
+            (marker, job_id, time.time(), item_id),
         )
 
     async def record_wp_post(self, item_id: int, wp_post_id: int, wp_slug: str | None, wp_link: str | None) -> None:

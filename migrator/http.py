@@ -25,6 +25,7 @@ from migrator.errors import AuthError, PermanentError, RateLimited, TransientErr
 
 __all__ = [
     "BROWSER_HEADERS",
+    "HostLimiters",
     "HttpClient",
     "HttpStats",
     "Response",
@@ -129,6 +130,44 @@ def _error_detail(resp: Response) -> str:
     return ""
 
 
+class HostLimiters:
+    """One aiolimiter per remote host, shared by every client and worker of a run.
+
+    `rate` requests per second per host (0 = unlimited); `overrides` sets another rate for chosen
+    hosts (e.g. the user's own WordPress). A 429 with Retry-After pauses the whole host.
+    """
+
+    def __init__(self, rate: float, overrides: Mapping[str, float] | None = None) -> None:
+        self.rate = rate
+        self.overrides = {h.lower(): r for h, r in (overrides or {}).items()}
+        self._limiters: dict[str, AsyncLimiter | None] = {}
+        self._paused_until: dict[str, float] = {}
+
+    def _limiter(self, host: str) -> AsyncLimiter | None:
+        if host not in self._limiters:
+            rate = self.overrides.get(host, self.rate)
+            if rate <= 0:
+                self._limiters[host] = None
+            else:
+                # capacity 1 per 1/rate seconds: a smooth rate without bursts (bursts are what
+                # make Tistory answer 429).
+                self._limiters[host] = AsyncLimiter(1, 1.0 / rate)
+        return self._limiters[host]
+
+    def pause(self, host: str, seconds: float) -> None:
+        self._paused_until[host] = max(self._paused_until.get(host, 0.0), time.monotonic() + seconds)
+
+    async def wait_turn(self, host: str) -> None:
+        while True:
+            paused = self._paused_until.get(host, 0.0) - time.monotonic()
+            if paused <= 0:
+                break
+            await asyncio.sleep(paused)
+        limiter = self._limiter(host)
+        if limiter is not None:
+            await limiter.acquire()
+
+
 @dataclass(slots=True)
 class HttpStats:
     requests: int = 0
@@ -151,6 +190,8 @@ class HttpClient:
         base_delay_s: float = 0.5,
         max_delay_s: float = 30.0,
         default_headers: Mapping[str, str] | None = None,
+        limiters: HostLimiters | None = None,
+        permanent_codes: Collection[str] = (),
     ) -> None:
         self.session = session
         self.service = service
@@ -160,33 +201,18 @@ class HttpClient:
         self.max_delay_s = max_delay_s
         self.default_headers = dict(default_headers or {})
         self.stats = HttpStats()
-        self._limiters: dict[str, AsyncLimiter] = {}
-        # A 429/Retry-After pauses every request to that host, not only the one that got it.
-        self._paused_until: dict[str, float] = {}
+        self.limiters = limiters if limiters is not None else HostLimiters(rate_limit)
+        self.permanent_codes = frozenset(permanent_codes)
 
     def __repr__(self) -> str:
         return f"HttpClient(service={self.service!r}, requests={self.stats.requests})"
 
-    def _limiter(self, host: str) -> AsyncLimiter | None:
-        if self.rate_limit <= 0:
-            return None
-        limiter = self._limiters.get(host)
-        if limiter is None:
-            # capacity 1 per 1/rate seconds: a smooth rate, no bursts that trigger 429s.
-            if self.rate_limit >= 1:
-                limiter = AsyncLimiter(max(1, round(self.rate_limit)), 1.0)
-            else:
-                limiter = AsyncLimiter(1, 1.0 / self.rate_limit)
-            self._limiters[host] = limiter
-        return limiter
-
-    async def _wait_turn(self, host: str) -> None:
-        paused = self._paused_until.get(host, 0.0) - time.monotonic()
-        if paused > 0:
-            await asyncio.sleep(paused)
-        limiter = self._limiter(host)
-        if limiter is not None:
-            await limiter.acquire()
+    def _is_permanent(self, resp: Response) -> bool:
+        """WordPress answers some permanent refusals with 500 (e.g. rest_upload_sideload_error)."""
+        if not self.permanent_codes:
+            return False
+        detail = _error_detail(resp)
+        return detail.split(":", 1)[0] in self.permanent_codes
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.max_delay_s, self.base_delay_s * (2**attempt))
@@ -216,7 +242,7 @@ class HttpClient:
         is_write = method.upper() not in ("GET", "HEAD", "OPTIONS")
         attempt = 0
         while True:
-            await self._wait_turn(host)
+            await self.limiters.wait_turn(host)
             self.stats.requests += 1
             self.stats.per_host[host] = self.stats.per_host.get(host, 0) + 1
             if is_write:
@@ -239,14 +265,14 @@ class HttpClient:
             else:
                 if resp.status in ok or resp.status in allow:
                     return resp
-                if resp.status in RETRY_STATUSES:
+                if resp.status in RETRY_STATUSES and not self._is_permanent(resp):
                     delay = parse_retry_after(resp.headers.get("Retry-After"))
                     if resp.status in (429, 503):
                         failure = RateLimited(
                             f"{self.service}: too many requests", retry_after_s=delay, url=url, status=resp.status
                         )
                         if delay:
-                            self._paused_until[host] = time.monotonic() + min(delay, self.max_delay_s * 4)
+                            self.limiters.pause(host, min(delay, self.max_delay_s * 4))
                     else:
                         failure = TransientError(
                             f"{self.service}: server error {_error_detail(resp)}".rstrip(), url=url,

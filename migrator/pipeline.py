@@ -1,0 +1,584 @@
+"""The migration of ONE post: fetch → parse → clean → links → draft → media → final update → done.
+
+Crash safety comes from three habits, applied to every object created in WordPress:
+1. an intent is written durably to the job database BEFORE the create request;
+2. every created object carries a deterministic marker derived from the source (an HTML comment in
+   the post content, an HTML comment in the media description), invisible to readers;
+3. when an intent has no recorded result (we crashed in between), the marker is looked up in
+   WordPress and the object adopted instead of created again.
+A failure rolls back what this post created (draft, media no other post uses) and records why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+
+from migrator import clean as cleaning
+from migrator import images as imaging
+from migrator import parse as parsing
+from migrator import urls
+from migrator.db import Asset, Item, LinkRow, StateStore
+from migrator.errors import (
+    FatalError,
+    ImageExpired,
+    MigratorError,
+    ParseError,
+    PermanentError,
+    PostError,
+    SkipPost,
+    TransientError,
+)
+from migrator.models import CleanPost, ItemStatus, PostRef, SourcePost
+from migrator.source import SourceClient
+from migrator.wordpress import WordPressClient, WpPost, local_and_gmt
+
+__all__ = ["KeyedLocks", "Outcome", "PostMigrator", "RunCounters", "media_marker", "post_marker", "wp_slug_for"]
+
+log = structlog.get_logger(__name__)
+
+POST_MARKER_PREFIX = "tistory-post-"
+MEDIA_MARKER_PREFIX = "tistory-media-"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def blog_identity(source: SourcePost) -> str:
+    """The blog's *.tistory.com host when known (stable even if the custom domain changes)."""
+    for host in source.blog_hosts:
+        if host.endswith(".tistory.com"):
+            return host
+    return (urlsplit(source.canonical_url).hostname or "").lower()
+
+
+def post_marker(source: SourcePost) -> str:
+    return POST_MARKER_PREFIX + _digest(f"{blog_identity(source)}/{source.post_id}")
+
+
+def media_marker(source_key: str) -> str:
+    return MEDIA_MARKER_PREFIX + _digest(source_key)
+
+
+def marker_comment(marker: str, source_url: str | None = None) -> str:
+    # No "--" inside an HTML comment; the URL is for humans reading the raw content.
+    origin = f" migrated from {source_url.replace('--', '%2D%2D')}" if source_url else ""
+    return f"<!-- {marker}{origin} -->"
+
+
+def wp_slug_for(source: SourcePost) -> str:
+    """The slug the post gets: the Tistory /entry/ slug, else one derived from the title, as WordPress
+    itself would on publishing (so permalinks and redirects are known while it is a draft)."""
+    base = source.slug or source.title
+    text = unicodedata.normalize("NFC", base).lower()
+    text = re.sub(r"[^\w\s-]", "", text, flags=re.UNICODE)
+    text = re.sub(r"[\s_-]+", "-", text).strip("-")
+    # WordPress keeps at most 200 bytes of percent-encoded slug; stay well inside it.
+    while len(text.encode("utf-8")) * 3 > 190 and "-" in text:
+        text = text.rsplit("-", 1)[0]
+    if len(text.encode("utf-8")) * 3 > 190:
+        text = text[:20]
+    return text or f"post-{source.post_id}"
+
+
+@dataclass(slots=True)
+class RunCounters:
+    """What a run did, for the progress display, the summary and the jobs row."""
+
+    discovered: int = 0
+    completed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    already_done: int = 0
+    images_uploaded: int = 0
+    images_reused: int = 0
+    attachments_uploaded: int = 0
+    in_flight: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    failures: list[tuple[str, str]] = field(default_factory=list)   # (url, reason), bounded
+    skipped_posts: list[tuple[str, str]] = field(default_factory=list)
+
+    def note_failure(self, url: str, reason: str) -> None:
+        self.failed += 1
+        if len(self.failures) < 1000:
+            self.failures.append((url, reason))
+
+    def note_skip(self, url: str, reason: str) -> None:
+        self.skipped += 1
+        self.skip_reasons[reason] += 1
+        if len(self.skipped_posts) < 1000:
+            self.skipped_posts.append((url, reason))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str            # ItemStatus value, or "already_done" / "duplicate"
+    url: str
+    wp_post_id: int | None = None
+    reason: str | None = None
+
+
+class KeyedLocks:
+    """asyncio locks by key, forgotten when nobody holds or waits for them (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+@dataclass(frozen=True, slots=True)
+class _Media:
+    media_id: int
+    url: str
+    uploaded: bool
+
+
+class PostMigrator:
+    """Migrates posts one at a time per call; shared by all workers of a run."""
+
+    def __init__(
+        self, *, store: StateStore, source: SourceClient, wp: WordPressClient, job_id: int, origin: str,
+        counters: RunCounters, adopt_posts: bool = False, adopt_media: bool = False,
+        post_timeout_s: float = 900.0,
+    ) -> None:
+        self.store = store
+        self.source = source
+        self.wp = wp
+        self.job_id = job_id
+        self.origin = origin
+        self.counters = counters
+        self.adopt_posts = adopt_posts
+        self.adopt_media = adopt_media
+        self.post_timeout_s = post_timeout_s
+        # On Ctrl-C an in-flight post is rolled back; on a forced abort it is left for the resume.
+        self.rollback_on_cancel = True
+        self.asset_locks = KeyedLocks()
+        self.term_locks = KeyedLocks()
+        self._term_cache: dict[tuple[str, str], int] = {}
+        self._claimed: set[int] = set()
+
+    # ------------------------------------------------------------------ entry point
+    async def migrate(self, ref: PostRef) -> Outcome:
+        """Migrate one discovered post. Never raises PostError (it becomes the outcome); FatalError and
+        cancellation propagate."""
+        known = await (self.store.item_by_post_id(ref.post_id) if ref.post_id else self.store.item_by_url(ref.url))
+        if known is not None and known.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
+            return Outcome("already_done", known.canonical_url, known.wp_post_id)
+        try:
+            page = await self.source.fetch_page(ref.url)
+        except FatalError:
+            raise
+        except PostError as exc:
+            return await self._fail_unfetched(ref, known, str(exc))
+        if page.status != 200:
+            reason = "deleted or private (HTTP %d)" % page.status
+            if ref.protected:
+                reason = "protected (password)"
+            await self.store.record_unreadable(
+                ref.url, post_id=ref.post_id, reason=reason, job_id=self.job_id, discovered_by=ref.source
+            )
+            self.counters.note_skip(ref.url, reason.split(" (")[0])
+            return Outcome(ItemStatus.SKIPPED, ref.url, reason=reason)
+        try:
+            source = parsing.parse_post(page.text, page.url)
+        except SkipPost as exc:
+            post_id = ref.post_id or parsing.page_post_id(page.text)
+            await self.store.record_unreadable(
+                urls.canonical_post_url(self.origin, post_id) if post_id else ref.url, post_id=post_id,
+                reason=exc.reason, job_id=self.job_id, discovered_by=ref.source,
+            )
+            self.counters.note_skip(ref.url, _reason_kind(exc.reason))
+            return Outcome(ItemStatus.SKIPPED, ref.url, reason=exc.reason)
+        except PostError as exc:
+            return await self._fail_unfetched(ref, known, f"unreadable page: {exc}")
+
+        canonical = urls.canonical_post_url(self.origin, source.post_id)
+        item = await self.store.upsert_item(
+            post_id=source.post_id, canonical_url=canonical, slug=source.slug, discovered_by=ref.source,
+            aliases=(ref.url, page.url),
+        )
+        if item.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
+            return Outcome("already_done", item.canonical_url, item.wp_post_id)
+        if source.post_id in self._claimed:
+            return Outcome("duplicate", item.canonical_url)   # the same post found under two URLs
+        self._claimed.add(source.post_id)
+        try:
+            return await self._migrate_item(item, source, page.url)
+        finally:
+            self._claimed.discard(source.post_id)
+
+    async def _fail_unfetched(self, ref: PostRef, known: Item | None, reason: str) -> Outcome:
+        if known is not None:
+            await self.store.fail_item(known.id, reason)
+        elif ref.post_id is not None:
+            item = await self.store.upsert_item(
+                post_id=ref.post_id, canonical_url=urls.canonical_post_url(self.origin, ref.post_id),
+                slug=ref.slug, discovered_by=ref.source,
+            )
+            item = await self.store.begin_attempt(item.id, self.job_id)
+            await self.store.fail_item(item.id, reason)
+        self.counters.note_failure(ref.url, reason)
+        log.warning("post_failed", source_url=ref.url, error_msg=reason)
+        return Outcome(ItemStatus.FAILED, ref.url, reason=reason)
+
+    async def _migrate_item(self, item: Item, source: SourcePost, page_url: str) -> Outcome:
+        item = await self.store.begin_attempt(item.id, self.job_id)
+        await self.store.set_title(item.id, source.title)
+        bound = structlog.contextvars.bound_contextvars(source_url=item.canonical_url, attempt=item.attempts)
+        with bound:
+            try:
+                try:
+                    async with asyncio.timeout(self.post_timeout_s):
+                        wp_post = await self._run_steps(item, source, page_url)
+                except TimeoutError:
+                    raise TransientError(f"the post took longer than {self.post_timeout_s:g} s") from None
+            except asyncio.CancelledError:
+                await asyncio.shield(self._interrupted(item.id))
+                raise
+            except PostError as exc:
+                reason = _describe(exc)
+                log.warning("post_failed", error=exc.__class__.__name__, error_msg=reason)
+                if not await self._safe_rollback(item.id):
+                    reason += " (rollback incomplete: it is finished at the next run)"
+                await self.store.fail_item(item.id, reason)
+                self.counters.note_failure(item.canonical_url, reason)
+                return Outcome(ItemStatus.FAILED, item.canonical_url, reason=reason)
+            log.info("post_migrated", wp_post_id=wp_post.id, title=source.title)
+            self.counters.completed += 1
+            return Outcome(ItemStatus.COMPLETED, item.canonical_url, wp_post.id)
+
+    async def _safe_rollback(self, item_id: int, timeout_s: float = 120.0) -> bool:
+        """Roll back, reporting instead of raising: a failed rollback is retried at the next run
+        (the intents and markers are still recorded)."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self.rollback(item_id)
+            return True
+        except (PostError, TimeoutError) as exc:
+            log.warning("rollback_incomplete", error=exc.__class__.__name__, error_msg=str(exc))
+            return False
+
+    async def _interrupted(self, item_id: int) -> None:
+        if self.rollback_on_cancel:
+            await self._safe_rollback(item_id, timeout_s=10.0)
+        await self.store.release_item(item_id)
+
+    # ------------------------------------------------------------------ the steps
+    async def _run_steps(self, item: Item, source: SourcePost, page_url: str) -> WpPost:
+        try:
+            body = cleaning.clean_body(source.body_html, page_url=page_url, blog_hosts=source.blog_hosts)
+        except MigratorError:
+            raise
+        except Exception as exc:  # a cleaner bug must fail this post only, with its reason recorded
+            raise ParseError(f"the body could not be cleaned ({exc.__class__.__name__}: {exc})") from exc
+        await self.store.replace_links(item.id, item.canonical_url, self._internal_links(body, source))
+
+        category_ids = await self._ensure_categories(source.category_path)
+        tag_ids = [await self._ensure_term("tags", tag) for tag in source.tags]
+        date, date_gmt = local_and_gmt(source.published, self.wp.site_tz)
+        marker = post_marker(source)
+        fields: dict[str, Any] = {
+            "title": source.title,
+            "status": "draft",
+            "slug": wp_slug_for(source),
+            "excerpt": source.excerpt,
+            "date": date,
+            "date_gmt": date_gmt,
+            "categories": category_ids,
+            "tags": tag_ids,
+        }
+        draft = await self._ensure_draft(item, marker, fields)
+
+        media_map, featured, image_count = await self._ensure_media(item, source, body, draft.id, page_url)
+        html = cleaning.replace_urls(body.html, {src: m.url for src, m in media_map.items()})
+        content = html.rstrip() + "\n" + marker_comment(marker, item.canonical_url) + "\n"
+        final_fields = {**fields, "content": content}
+        final_fields.pop("status")
+        if featured is not None:
+            final_fields["featured_media"] = featured
+        final = await self.wp.update_post(draft.id, final_fields)
+        await self.store.complete_item(
+            item, wp_post_id=final.id, wp_slug=final.slug or fields["slug"], wp_link=final.link,
+            title=source.title, images=image_count,
+        )
+        return final
+
+    def _internal_links(self, body: CleanPost, source: SourcePost) -> list[LinkRow]:
+        hosts = set(source.blog_hosts) | {(urlsplit(self.origin).hostname or "").lower()}
+        rows: dict[str, LinkRow] = {}
+        for href in body.links:
+            target = urls.classify_post_url(href, hosts)
+            if target is None:
+                continue
+            if target.post_id is not None:
+                target_url = urls.canonical_post_url(self.origin, target.post_id)
+            elif target.slug:
+                target_url = urls.canonical_slug_url(self.origin, target.slug)
+            else:
+                continue
+            rows.setdefault(href, LinkRow(href, target_url, target.post_id, target.slug,
+                                          urls.post_url_fragment(href)))
+        return list(rows.values())
+
+    # ------------------------------------------------------------------ terms
+    async def _ensure_categories(self, path: tuple[str, ...]) -> list[int]:
+        parent = 0
+        key = ""
+        for name in path:
+            key = f"{key}/{_term_key(name)}" if key else _term_key(name)
+            parent = await self._ensure_term("categories", name, parent=parent, key=key)
+        return [parent] if path else []
+
+    async def _ensure_term(self, taxonomy: str, name: str, *, parent: int = 0, key: str | None = None) -> int:
+        key = key or _term_key(name)
+        cached = self._term_cache.get((taxonomy, key))
+        if cached is not None:
+            return cached
+        async with self.term_locks.hold(f"{taxonomy}:{key}"):
+            term_id = await self.store.get_term(taxonomy, key)
+            if term_id is None:
+                term_id, created = await self.wp.ensure_term(taxonomy, name.strip(), parent=parent)
+                await self.store.put_term(taxonomy, key, term_id, created_by_job=self.job_id if created else None)
+                log.debug("term_ready", taxonomy=taxonomy, name=name, term_id=term_id, created=created)
+            self._term_cache[(taxonomy, key)] = term_id
+            return term_id
+
+    # ------------------------------------------------------------------ the draft
+    async def _ensure_draft(self, item: Item, marker: str, fields: dict[str, Any]) -> WpPost:
+        if item.wp_post_id:
+            existing = await self.wp.get_post(item.wp_post_id)
+            if existing is not None:
+                return existing
+            await self.store.clear_wp_post(item.id)    # deleted in WordPress meanwhile: create anew
+        elif item.post_intent or self.adopt_posts:
+            found = await self.wp.find_posts_by_marker(marker)
+            if found:
+                keep, extra = found[0], found[1:]
+                for dup in extra:   # cannot happen with intents; repairs databases from older bugs
+                    await self.wp.delete_post(dup.id)
+                await self.store.record_post_intent(item.id, self.job_id, marker)
+                await self.store.record_wp_post(item.id, keep.id, keep.slug, keep.link)
+                log.info("draft_adopted", wp_post_id=keep.id)
+                return keep
+        await self.store.record_post_intent(item.id, self.job_id, marker)
+        draft = await self.wp.create_post({**fields, "content": marker_comment(marker, item.canonical_url)})
+        await self.store.record_wp_post(item.id, draft.id, draft.slug, draft.link)
+        return draft
+
+    # ------------------------------------------------------------------ media
+    async def _ensure_media(
+        self, item: Item, source: SourcePost, body: CleanPost, wp_post_id: int, page_url: str
+    ) -> tuple[dict[str, _Media], int | None, int]:
+        """Upload (or reuse) every image and attachment; returns src → media, featured id, image count."""
+        refreshed: dict[str, str] | None = None
+        media_map: dict[str, _Media] = {}
+        stem = wp_slug_for(source) if source.slug else f"tistory-{source.post_id}"
+        jobs: list[tuple[str, str, str | None, str, str, str]] = []  # (src, url, filename, alt, caption, kind)
+        for ref in body.images:
+            jobs.append((ref.src, ref.original_url, ref.filename, ref.alt, ref.caption, "image"))
+        for att in body.attachments:
+            jobs.append((att.href, att.url, att.filename, "", "", "attachment"))
+        featured_id: int | None = None
+        index = 0
+        for src, url, filename, alt, caption, kind in jobs:
+            index += 1
+            if src in media_map:
+                continue
+            try:
+                media = await self._ensure_asset(
+                    item, url, filename=filename, alt=alt, caption=caption, kind=kind, stem=stem, index=index,
+                    wp_post_id=wp_post_id, page_url=page_url,
+                )
+            except ImageExpired:
+                if refreshed is None:
+                    refreshed = await self._fresh_urls(page_url)
+                fresh = refreshed.get(imaging.image_source_key(url))
+                if not fresh or fresh == url:
+                    raise PermanentError("an image link expired and the page gave no fresh one", url=url) from None
+                media = await self._ensure_asset(
+                    item, fresh, filename=filename, alt=alt, caption=caption, kind=kind, stem=stem, index=index,
+                    wp_post_id=wp_post_id, page_url=page_url,
+                )
+            media_map[src] = media
+            if kind == "image" and featured_id is None:
+                featured_id = media.media_id
+        image_count = len(body.images)
+        if source.featured_image_url and not imaging.is_placeholder_image(source.featured_image_url):
+            key = imaging.image_source_key(source.featured_image_url)
+            first = next((m for r, m in zip(body.images, media_map.values(), strict=False)
+                          if imaging.image_source_key(r.original_url) == key), None)
+            if first is not None:
+                featured_id = first.media_id
+            else:
+                try:
+                    extra = await self._ensure_asset(
+                        item, source.featured_image_url, filename=None, alt=source.title, caption="",
+                        kind="image", stem=stem, index=index + 1, wp_post_id=wp_post_id, page_url=page_url,
+                    )
+                    featured_id = extra.media_id
+                except (ImageExpired, PermanentError) as exc:
+                    # The og:image is a thumbnail of the post, not content: losing it must not fail
+                    # the post; the first body image stands in.
+                    log.warning("featured_image_unavailable", error_msg=str(exc))
+        return media_map, featured_id, image_count
+
+    async def _fresh_urls(self, page_url: str) -> dict[str, str]:
+        """Signed CDN links expire: fetch the page again and map each image's stable key to its new URL."""
+        page = await self.source.fetch_page(page_url)
+        if page.status != 200:
+            return {}
+        source = parsing.parse_post(page.text, page.url)
+        body = cleaning.clean_body(source.body_html, page_url=page.url, blog_hosts=source.blog_hosts)
+        fresh = {imaging.image_source_key(r.original_url): r.original_url for r in body.images}
+        fresh.update({imaging.image_source_key(a.url): a.url for a in body.attachments})
+        if source.featured_image_url:
+            fresh.setdefault(imaging.image_source_key(source.featured_image_url), source.featured_image_url)
+        return fresh
+
+    async def _ensure_asset(
+        self, item: Item, url: str, *, filename: str | None, alt: str, caption: str, kind: str, stem: str,
+        index: int, wp_post_id: int, page_url: str,
+    ) -> _Media:
+        key = imaging.image_source_key(url)
+        async with self.asset_locks.hold("src:" + key):
+            asset = await self.store.asset_for_source(
+                source_key=key, source_url=url, kind=kind, item_id=item.id, job_id=self.job_id
+            )
+            if asset.status == "uploaded" and asset.media_id and asset.media_url:
+                self.counters.images_reused += 1
+                return _Media(asset.media_id, asset.media_url, uploaded=False)
+            marker = media_marker(key)
+            if asset.status == "uploading" or self.adopt_media:
+                adopted = await self._adopt_media(asset, marker)
+                if adopted is not None:
+                    return adopted
+            download = await self.source.download(url, referer=page_url)
+            if kind == "image":
+                sniffed = imaging.sniff_media_type(download.data, download.content_type)
+                if sniffed is None:
+                    raise PermanentError(
+                        f"the image is not a picture (got {download.content_type or 'no type'})", url=url
+                    )
+            else:
+                sniffed = imaging.attachment_media_type(download.data, download.content_type, filename)
+            mime, ext = sniffed
+            content_hash = hashlib.sha256(download.data).hexdigest()
+            async with self.asset_locks.hold("hash:" + content_hash):
+                twin = await self.store.uploaded_asset_by_hash(content_hash)
+                if twin is not None and twin.media_id and twin.media_url:
+                    await self.store.mark_asset_uploaded(
+                        asset.id, media_id=twin.media_id, media_url=twin.media_url, content_hash=content_hash,
+                        reused_from=twin.id,
+                    )
+                    self.counters.images_reused += 1
+                    return _Media(twin.media_id, twin.media_url, uploaded=False)
+                upload_name = imaging.upload_filename(filename, fallback_stem=stem, index=index, ext=ext)
+                await self.store.mark_asset_uploading(
+                    asset.id, content_hash=content_hash, owner_item_id=item.id, job_id=self.job_id,
+                    filename=upload_name,
+                )
+                media = await self.wp.upload_media(
+                    download.data, filename=upload_name, mime=mime, alt_text=alt, caption=caption,
+                    description=marker_comment(marker), post=wp_post_id,
+                )
+                await self.store.mark_asset_uploaded(
+                    asset.id, media_id=media.id, media_url=media.source_url, content_hash=content_hash,
+                    owner_item_id=item.id,
+                )
+            if kind == "image":
+                self.counters.images_uploaded += 1
+            else:
+                self.counters.attachments_uploaded += 1
+            log.debug("media_uploaded", wp_media_id=media.id, filename=upload_name)
+            return _Media(media.id, media.source_url, uploaded=True)
+
+    async def _adopt_media(self, asset: Asset, marker: str) -> _Media | None:
+        found = await self.wp.find_media_by_marker(marker)
+        if not found:
+            return None
+        keep, extra = found[0], found[1:]
+        for dup in extra:
+            await self.wp.delete_media(dup.id)
+        await self.store.mark_asset_uploaded(asset.id, media_id=keep.id, media_url=keep.source_url)
+        log.info("media_adopted", wp_media_id=keep.id)
+        return _Media(keep.id, keep.source_url, uploaded=False)
+
+    # ------------------------------------------------------------------ rollback
+    async def rollback(self, item_id: int) -> None:
+        """Remove from WordPress what this post created: its draft, and media no other post uses.
+
+        Safe to repeat (404 = already gone) and safe after a crash (markers find unrecorded objects).
+        """
+        item = await self.store.get_item(item_id)
+        if item is None:
+            return
+        keep_users: dict[int, int | None] = {}
+        for asset in await self.store.assets_of_item(item.id):
+            if asset.owner_item_id != item.id:
+                continue
+            if asset.status == "uploaded" and asset.media_id:
+                users = await self.store.other_users_of_media(asset.media_id, item.id)
+                if users:
+                    keep_users[asset.media_id] = next((u.wp_post_id for u in users if u.wp_post_id), None)
+                    continue
+                await self.wp.delete_media(asset.media_id)
+                await self.store.reset_assets_of_media(asset.media_id)
+            elif asset.status == "uploading":
+                for media in await self.wp.find_media_by_marker(media_marker(asset.source_key)):
+                    await self.wp.delete_media(media.id)
+                await self.store.reset_asset(asset.id)
+        for media_id, new_parent in keep_users.items():
+            if new_parent:   # shared media stays, attached to a post that still uses it
+                await self.wp.update_media(media_id, {"post": new_parent})
+        if item.wp_post_id:
+            await self.wp.delete_post(item.wp_post_id)
+        if item.post_intent and item.marker:
+            # A create whose answer we never recorded may still have succeeded.
+            for post in await self.wp.find_posts_by_marker(item.marker):
+                await self.wp.delete_post(post.id)
+        await self.store.unlink_item_assets(item.id)
+        await self.store.clear_wp_post(item.id)
+        log.info("post_rolled_back", wp_post_id=item.wp_post_id)
+
+
+def _term_key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).strip().casefold()
+
+
+def _reason_kind(reason: str) -> str:
+    lowered = reason.lower()
+    for kind in ("protected", "private", "deleted", "not found", "notice"):
+        if kind in lowered:
+            return kind
+    return reason[:60]
+
+
+def _describe(exc: MigratorError) -> str:
+    return f"{exc.__class__.__name__}: {exc}"
