@@ -23,12 +23,13 @@ DEFAULTS: dict[str, str] = {
     "MIGRATION_DB_PATH": "./migration.db",
     "MAX_ATTEMPTS": "4",
     "REQUEST_TIMEOUT": "60",
-    "WP_TIMEZONE": "",
+    "WP_RATE_LIMIT": "",
+    "POST_TIMEOUT": "900",
 }
 
 VARIABLES = (
     "TISTORY_BLOG_URL", "WP_BASE_URL", "WP_APP_USER", "WP_APP_PASSWORD", "WORKER_COUNT",
-    "RATE_LIMIT", "MIGRATION_DB_PATH", "MAX_ATTEMPTS", "REQUEST_TIMEOUT",
+    "RATE_LIMIT", "WP_RATE_LIMIT", "MIGRATION_DB_PATH", "MAX_ATTEMPTS", "REQUEST_TIMEOUT", "POST_TIMEOUT",
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID", "NOTIFY_WEBHOOK_URL",
 )
 
@@ -41,9 +42,11 @@ class Settings:
     wp_app_password: str = field(repr=False)
     worker_count: int = 4
     rate_limit: float = 2.0             # requests per second per remote host; 0 = unlimited
+    wp_rate_limit: float | None = None  # the WordPress host's own cap; None = rate_limit
     db_path: Path = Path("migration.db")
     max_attempts: int = 4
     request_timeout_s: float = 60.0
+    post_timeout_s: float = 900.0
     retry_base_delay_s: float = 1.0
     retry_max_delay_s: float = 60.0
     shutdown_grace_s: float = 15.0
@@ -182,6 +185,8 @@ def load_settings(
         db_path=db_path,
         max_attempts=_int(get("MAX_ATTEMPTS"), "MAX_ATTEMPTS", 1, 50),
         request_timeout_s=_float(get("REQUEST_TIMEOUT"), "REQUEST_TIMEOUT", 1, 3600),
+        post_timeout_s=_float(get("POST_TIMEOUT"), "POST_TIMEOUT", 10, 86400),
+        wp_rate_limit=_float(get("WP_RATE_LIMIT"), "WP_RATE_LIMIT", 0, 1000) if get("WP_RATE_LIMIT") else None,
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN") or None,
         telegram_chat_id=get("TELEGRAM_CHAT_ID") or None,
         webhook_url=get("NOTIFY_WEBHOOK_URL") or None,

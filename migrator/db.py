@@ -591,6 +591,12 @@ class StateStore:
             (time.time(), media_id),
         )
 
+    async def transfer_media_owner(self, media_id: int, item_id: int) -> None:
+        await self._exec(
+            "UPDATE image_assets SET owner_item_id = ?, updated_at = ? WHERE media_id = ?",
+            (item_id, time.time(), media_id),
+        )
+
     async def assets_of_item(self, item_id: int) -> list[Asset]:
         rows = await self._all(
             f"SELECT {', '.join('a.' + c for c in Asset.__slots__)} FROM image_assets a "  # type: ignore[attr-defined]

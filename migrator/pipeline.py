@@ -265,7 +265,7 @@ class PostMigrator:
             except PostError as exc:
                 reason = _describe(exc)
                 log.warning("post_failed", error=exc.__class__.__name__, error_msg=reason)
-                if not await self._safe_rollback(item.id):
+                if not await self.rollback_safely(item.id):
                     reason += " (rollback incomplete: it is finished at the next run)"
                 await self.store.fail_item(item.id, reason)
                 self.counters.note_failure(item.canonical_url, reason)
@@ -274,7 +274,7 @@ class PostMigrator:
             self.counters.completed += 1
             return Outcome(ItemStatus.COMPLETED, item.canonical_url, wp_post.id)
 
-    async def _safe_rollback(self, item_id: int, timeout_s: float = 120.0) -> bool:
+    async def rollback_safely(self, item_id: int, timeout_s: float = 120.0) -> bool:
         """Roll back, reporting instead of raising: a failed rollback is retried at the next run
         (the intents and markers are still recorded)."""
         try:
@@ -287,7 +287,7 @@ class PostMigrator:
 
     async def _interrupted(self, item_id: int) -> None:
         if self.rollback_on_cancel:
-            await self._safe_rollback(item_id, timeout_s=10.0)
+            await self.rollback_safely(item_id, timeout_s=10.0)
         await self.store.release_item(item_id)
 
     # ------------------------------------------------------------------ the steps
@@ -547,6 +547,7 @@ class PostMigrator:
                 users = await self.store.other_users_of_media(asset.media_id, item.id)
                 if users:
                     keep_users[asset.media_id] = next((u.wp_post_id for u in users if u.wp_post_id), None)
+                    await self.store.transfer_media_owner(asset.media_id, users[0].id)
                     continue
                 await self.wp.delete_media(asset.media_id)
                 await self.store.reset_assets_of_media(asset.media_id)

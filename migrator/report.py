@@ -1,0 +1,78 @@
+"""Human-readable output built from a run's results: the end-of-run summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from migrator.models import JobStatus
+
+__all__ = ["render_summary", "summary_dict"]
+
+_STATUS_TEXT = {
+    JobStatus.COMPLETED: "finished",
+    JobStatus.COMPLETED_WITH_FAILURES: "finished with failed posts",
+    JobStatus.INTERRUPTED: "interrupted (run `migrate --all` again to resume)",
+    JobStatus.ABORTED: "aborted",
+}
+
+
+def summary_dict(report: Any) -> dict[str, Any]:
+    c = report.counters
+    minutes = max(report.elapsed_s, 1e-6) / 60.0
+    return {
+        "job_id": report.job_id,
+        "status": str(report.status),
+        "discovered": c.discovered,
+        "migrated": c.completed,
+        "already_done": c.already_done,
+        "skipped": c.skipped,
+        "skip_reasons": dict(c.skip_reasons),
+        "failed": c.failed,
+        "failures": [{"url": u, "reason": r} for u, r in c.failures],
+        "images_uploaded": c.images_uploaded,
+        "images_reused": c.images_reused,
+        "attachments_uploaded": c.attachments_uploaded,
+        "elapsed_s": round(report.elapsed_s, 1),
+        "posts_per_min": round(c.completed / minutes, 1),
+        "discovery": report.discovery,
+        "error": str(report.fatal) if report.fatal else None,
+    }
+
+
+def render_summary(report: Any, *, max_listed: int = 20) -> str:
+    d = summary_dict(report)
+    lines = [
+        f"Job {d['job_id']} {_STATUS_TEXT.get(report.status, d['status'])} in {_duration(d['elapsed_s'])}.",
+        f"  discovered   {d['discovered']}",
+        f"  migrated     {d['migrated']}  ({d['posts_per_min']} posts/min)",
+        f"  already done {d['already_done']}  (migrated by an earlier run, not fetched again)",
+        f"  skipped      {d['skipped']}" + (
+            "  (" + ", ".join(f"{k}: {v}" for k, v in sorted(d["skip_reasons"].items())) + ")"
+            if d["skip_reasons"] else ""
+        ),
+        f"  failed       {d['failed']}",
+        f"  images       {d['images_uploaded']} uploaded, {d['images_reused']} reused"
+        + (f"; {d['attachments_uploaded']} attachments uploaded" if d["attachments_uploaded"] else ""),
+    ]
+    if d["discovery"]:
+        found = d["discovery"].get("found_by_source") or {}
+        if found:
+            lines.append("  found by     " + ", ".join(f"{k} {v}" for k, v in found.items()))
+    if d["failures"]:
+        lines.append("Failed posts:")
+        for failure in d["failures"][:max_listed]:
+            lines.append(f"  {failure['url']}: {failure['reason']}")
+        if len(d["failures"]) > max_listed:
+            lines.append(f"  … and {len(d['failures']) - max_listed} more (see `migrate report`)")
+    if d["error"]:
+        lines.append(f"Stopped by: {d['error']}")
+    return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    seconds = float(seconds)
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
+    if seconds >= 60:
+        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+    return f"{seconds:.1f} s"

@@ -1,0 +1,236 @@
+"""The composition root: opens the database, the HTTP sessions and the clients, runs the engine, closes all.
+
+Only this module wires dependencies together; every other module receives what it needs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import ssl as ssl_module
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import structlog
+
+from migrator import urls
+from migrator.crawl import Crawler
+from migrator.db import StateStore
+from migrator.engine import Engine
+from migrator.errors import ConfigError, FatalError, StateError
+from migrator.http import BROWSER_HEADERS, HostLimiters, HttpClient, make_session
+from migrator.models import JobStatus, PostRef
+from migrator.pipeline import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX, PostMigrator, RunCounters
+from migrator.source import SourceClient
+from migrator.wordpress import PERMANENT_WP_CODES, WordPressClient
+
+__all__ = ["Network", "RunOptions", "RunReport", "db_lock", "open_clients", "run_migration"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    post_urls: tuple[str, ...] = ()          # empty = the whole blog
+    probe_ids: bool = False
+    retry_failed: bool = True
+    reset_failed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """How to reach the services: tests pass a resolver mapping real host names to local fakes."""
+
+    resolver: aiohttp.abc.AbstractResolver | None = None
+    ssl: ssl_module.SSLContext | None = None
+
+
+@dataclass(slots=True)
+class RunReport:
+    job_id: int
+    status: JobStatus
+    counters: RunCounters
+    elapsed_s: float
+    discovery: dict[str, Any] = field(default_factory=dict)
+    fatal: FatalError | None = None
+    requests: dict[str, int] = field(default_factory=dict)
+    wp_writes: int = 0
+
+
+@contextlib.contextmanager
+def db_lock(db_path: Path) -> Iterator[None]:
+    """One run per database at a time: a second `migrate` on the same state would race the first."""
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole run
+    except OSError as exc:
+        raise StateError(f"cannot create the lock file {lock_path}: {exc.strerror}") from None
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StateError(
+                f"another migrate is already running on {db_path} (lock {lock_path}); wait for it or stop it"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+@dataclass(slots=True)
+class Clients:
+    source: SourceClient
+    wp: WordPressClient
+    tistory_http: HttpClient
+    wp_http: HttpClient
+
+
+@contextlib.asynccontextmanager
+async def open_clients(settings: Any, network: Network | None = None) -> AsyncIterator[Clients]:
+    """One aiohttp session per remote service for the whole run, sharing one per-host rate limiter."""
+    network = network or Network()
+    wp_host = (urlsplit(settings.wp_base_url).hostname or "").lower()
+    overrides = {wp_host: settings.wp_rate_limit} if settings.wp_rate_limit is not None else {}
+    limiters = HostLimiters(settings.rate_limit, overrides)
+    per_host = max(8, settings.worker_count * 2)
+    async with contextlib.AsyncExitStack() as stack:
+        tistory_session = await stack.enter_async_context(make_session(
+            timeout_s=settings.request_timeout_s, limit_per_host=per_host, resolver=network.resolver,
+            ssl=network.ssl, headers=BROWSER_HEADERS,
+        ))
+        wp_session = await stack.enter_async_context(make_session(
+            timeout_s=settings.request_timeout_s, limit_per_host=per_host, resolver=network.resolver,
+            ssl=network.ssl, headers={"User-Agent": "migrator/0.1 (+Tistory to WordPress)"},
+        ))
+        tistory_http = HttpClient(
+            tistory_session, service="tistory", rate_limit=settings.rate_limit, limiters=limiters,
+            base_delay_s=settings.retry_base_delay_s, max_delay_s=settings.retry_max_delay_s,
+        )
+        wp_http = HttpClient(
+            wp_session, service="wordpress", rate_limit=settings.rate_limit, limiters=limiters,
+            base_delay_s=settings.retry_base_delay_s, max_delay_s=settings.retry_max_delay_s,
+            permanent_codes=PERMANENT_WP_CODES,
+        )
+        wp = WordPressClient(wp_http, settings.wp_base_url, settings.wp_user, settings.wp_app_password)
+        yield Clients(SourceClient(tistory_http), wp, tistory_http, wp_http)
+
+
+def _refs_for_urls(post_urls: tuple[str, ...], origin: str) -> list[PostRef]:
+    hosts = urls.blog_aliases(origin)
+    refs = []
+    for raw in post_urls:
+        target = urls.classify_post_url(raw, set(hosts) | {(urlsplit(raw).hostname or "").lower()})
+        if target is None:
+            raise ConfigError(f"--post: {raw!r} is not the address of a Tistory post (/123 or /entry/<slug>)")
+        if target.post_id is not None:
+            # Fetch it where the user pointed (either host of the blog); record it under the blog origin.
+            scheme_host = f"{urlsplit(raw).scheme}://{urlsplit(raw).netloc}"
+            refs.append(PostRef(urls.canonical_post_url(scheme_host, target.post_id), target.post_id, source="cli"))
+        else:
+            scheme_host = f"{urlsplit(raw).scheme}://{urlsplit(raw).netloc}"
+            refs.append(PostRef(urls.canonical_slug_url(scheme_host, target.slug or ""), None, target.slug,
+                                source="cli"))
+    return refs
+
+
+async def _iterate(refs: list[PostRef]) -> AsyncIterator[PostRef]:
+    for ref in refs:
+        yield ref
+
+
+async def run_migration(
+    settings: Any, options: RunOptions, *, network: Network | None = None, on_start: Any = None,
+    on_tick: Any = None,
+) -> RunReport:
+    """Run `migrate --all` or `migrate --post`. Raises FatalError subclasses before the job starts
+    (bad credentials, busy database); later fatal errors end the job as aborted in the report."""
+    started = time.monotonic()
+    single = bool(options.post_urls)
+    refs_list = _refs_for_urls(options.post_urls, settings.blog_url) if single else []
+    with db_lock(settings.db_path):
+        store = await StateStore.open(settings.db_path)
+        try:
+            async with open_clients(settings, network) as clients:
+                # The credentials are checked before anything is fetched from the blog.
+                await clients.wp.check_auth()
+                await clients.wp.load_site_timezone()
+                await store.close_dead_jobs()
+                requeued = await store.requeue_stale()
+                if options.reset_failed:
+                    await store.reset_failed_attempts()
+                job_id = await store.start_job(
+                    "post" if single else "all", blog_url=settings.blog_url, wp_base_url=settings.wp_base_url
+                )
+                counters = RunCounters()
+                adopt_posts, adopt_media = await _adoption_needed(clients.wp, store)
+                migrator = PostMigrator(
+                    store=store, source=clients.source, wp=clients.wp, job_id=job_id, origin=settings.blog_url,
+                    counters=counters, adopt_posts=adopt_posts, adopt_media=adopt_media,
+                    post_timeout_s=settings.post_timeout_s,
+                )
+                log.info(
+                    "run_started", job_id=job_id, blog=settings.blog_url, wordpress=settings.wp_base_url,
+                    workers=settings.worker_count, rate_limit=settings.rate_limit, resumed_items=requeued,
+                    adopt_posts=adopt_posts, adopt_media=adopt_media,
+                )
+                await _finish_leftover_rollbacks(store, migrator)
+                crawler = None
+                if single:
+                    refs = _iterate(refs_list)
+                else:
+                    crawler = Crawler(clients.source, settings.blog_url, probe=options.probe_ids)
+                    refs = crawler.discover()
+                engine = Engine(
+                    store=store, migrator=migrator, counters=counters, job_id=job_id,
+                    workers=settings.worker_count, max_attempts=settings.max_attempts,
+                    queue_size=settings.queue_size, grace_s=settings.shutdown_grace_s,
+                    post_timeout_s=settings.post_timeout_s, retry_failed=options.retry_failed,
+                    resume_unfinished=not single, on_tick=on_tick,
+                    discovery_stats=(crawler.stats.as_dict if crawler is not None else None),
+                )
+                if on_start is not None:
+                    on_start(engine)
+                result = await engine.run(refs)
+                discovery = crawler.stats.as_dict() if crawler is not None else {}
+                await store.finish_job(
+                    job_id, result.status, error=str(result.fatal) if result.fatal else None,
+                )
+                return RunReport(
+                    job_id=job_id, status=result.status, counters=counters,
+                    elapsed_s=time.monotonic() - started, discovery=discovery, fatal=result.fatal,
+                    requests={**clients.tistory_http.stats.per_host, **clients.wp_http.stats.per_host},
+                    wp_writes=clients.wp_http.stats.writes,
+                )
+        finally:
+            await store.close()
+
+
+async def _adoption_needed(wp: WordPressClient, store: StateStore) -> tuple[bool, bool]:
+    """If WordPress holds more of our marked objects than the database knows (the database was lost or
+    replaced), look every post and image up by its marker before creating it."""
+    known_posts = await store.count_created_posts()
+    marked_posts = await wp.count_posts(search=POST_MARKER_PREFIX)
+    assets = await store.asset_counts()
+    known_media = assets.get("uploaded", 0) + assets.get("uploading", 0)
+    marked_media = await wp.count_media(search=MEDIA_MARKER_PREFIX)
+    return marked_posts > known_posts, marked_media > known_media
+
+
+async def _finish_leftover_rollbacks(store: StateStore, migrator: PostMigrator) -> None:
+    """A failed post whose rollback was cut short (crash, network) still has things in WordPress."""
+    for item in await store.items(status="failed"):
+        if item.wp_post_id or item.post_intent or any(
+            a.owner_item_id == item.id and a.status in ("uploaded", "uploading")
+            for a in await store.assets_of_item(item.id)
+        ):
+            await migrator.rollback_safely(item.id)
