@@ -134,8 +134,10 @@ def load_settings(
     """
     env = dict(os.environ if environ is None else environ)
     merged: dict[str, str] = dict(DEFAULTS)
-    merged.update(read_dotenv(dotenv_path if dotenv_path is not None else Path(".env")))
-    merged.update({k: v for k, v in env.items() if k in VARIABLES or k in DEFAULTS})
+    # An empty value (`WORKER_COUNT=`) means "not set": the default stays.
+    dotenv = read_dotenv(dotenv_path if dotenv_path is not None else Path(".env"))
+    merged.update({k: v for k, v in dotenv.items() if v.strip()})
+    merged.update({k: v for k, v in env.items() if (k in VARIABLES or k in DEFAULTS) and v.strip()})
     merged.update({k: v for k, v in (flags or {}).items() if v is not None})
 
     def get(name: str) -> str:
