@@ -1,0 +1,330 @@
+"""Read one Tistory post page into a `SourcePost` (pure: HTML text in, dataclass out).
+
+Owns the skin-independent metadata rules of docs/tistory.md section 6: the first
+`window.T.entryInfo`, the `<meta>` tags of the first `<head>`, JSON-LD, `a[rel=tag]`, and the
+first `div.contents_style` as the body. HTML-mode posts embed a whole second document inside the
+body; everything here reads the first occurrence in document order, which is the page's own head.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from migrator.errors import ParseError, SkipPost
+from migrator.images import is_placeholder_image, original_image_url
+from migrator.models import SourcePost
+
+__all__ = ["page_post_id", "parse_post"]
+
+KST = timezone(timedelta(hours=9))
+
+_ENTRY_INFO = re.compile(r"window\.T\.entryInfo\s*=\s*")
+_T_CONFIG = re.compile(r"window\.T\.config\s*=\s*")
+_TISTORY_BLOG = re.compile(r"window\.TistoryBlog\s*=\s*\{(.*?)\}", re.DOTALL)
+_JS_STRING_PROP = r"""\b{name}\s*:\s*["']([^"']*)["']"""
+_ENTRY_ID_CHEAP = re.compile(r"window\.T\.entryInfo\s*=\s*\{[^}]*?\"entryId\"\s*:\s*\"?(\d+)")
+_PLINK_CHEAP = re.compile(r"<meta\b[^>]*\bproperty=[\"']dg:plink[\"'][^>]*>", re.IGNORECASE)
+_TXID_CHEAP = re.compile(
+    r"<meta\b[^>]*\bproperty=[\"']article:txid[\"'][^>]*\bcontent=[\"']\d+_(\d+)[\"']", re.IGNORECASE
+)
+_CONTENT_ATTR = re.compile(r"\bcontent=[\"']([^\"']*)[\"']", re.IGNORECASE)
+_NUMERIC_PATH = re.compile(r"^/(?:m/)?(?:notice/)?(\d+)/?$")
+_ENTRY_PATH = re.compile(r"^/(?:m/)?entry/([^/?#]+)/?$")
+# Markers of a Tistory page (also served on custom domains) vs. arbitrary garbage.
+_TISTORY_MARKERS = ("window.T.config", "window.TistoryBlog", "content=\"@TISTORY\"", "id=\"tt-body-")
+_PROTECTED_TEXT = ("보호되어 있는 글입니다", "보호되어 있는 글 입니다", "This is a protected post")
+_ERROR_TEXT = ("에러 메세지", "url을 찾을 수 없거나", "존재하지 않는", "비공개된 글입니다", "삭제된 글입니다")
+_DEFAULT_OG_IMAGE = "tistory_admin/static/images/openGraph/opengraph.png"
+# Host-bearing metas that name the blog itself (never `*_service_home`, which is www.tistory.com).
+_HOST_METAS = ("og:url", "dg:plink", "article:pc_url", "article:mobile_url", "article:pc_view_url",
+               "article:mobile_view_url")
+
+
+def _js_object(text: str, pattern: re.Pattern[str]) -> tuple[bool, Any]:
+    """(found, value) of the first `pattern` assignment, decoded with a real JSON parser."""
+    match = pattern.search(text)
+    if not match:
+        return False, None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text, match.end())
+    except json.JSONDecodeError:
+        return True, None
+    return True, value
+
+
+def page_post_id(html_text: str) -> int | None:
+    """The numeric post id of a page (entryInfo, else `dg:plink`, else `article:txid`); cheap regexes."""
+    match = _ENTRY_ID_CHEAP.search(html_text)
+    if match:
+        return int(match.group(1))
+    for tag in _PLINK_CHEAP.findall(html_text):
+        for content in _CONTENT_ATTR.findall(tag):
+            path_match = _NUMERIC_PATH.match(urlsplit(content).path)
+            if path_match:
+                return int(path_match.group(1))
+    match = _TXID_CHEAP.search(html_text)
+    return int(match.group(1)) if match else None
+
+
+class _Head:
+    """First-occurrence lookups of `<meta>`s in document order (= the page's own head first)."""
+
+    def __init__(self, tree: LexborHTMLParser) -> None:
+        self.props: dict[str, str] = {}
+        for meta in tree.css("meta"):
+            attrs = meta.attributes
+            key = attrs.get("property") or attrs.get("name")
+            content = attrs.get("content")
+            if key and content is not None:
+                self.props.setdefault(key.strip().lower(), content)
+
+    def get(self, *keys: str) -> str | None:
+        for key in keys:
+            value = self.props.get(key)
+            if value and value.strip():
+                return value.strip()
+        return None
+
+
+def _json_ld(tree: LexborHTMLParser) -> dict[str, Any]:
+    """The first JSON-LD object that looks like the post (BlogPosting/Article), else {}."""
+    for script in tree.css('script[type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text(deep=True) or "")
+        except (json.JSONDecodeError, ValueError):
+            continue
+        items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        for item in items:
+            if isinstance(item, dict) and ("headline" in item or "datePublished" in item):
+                return item
+    return {}
+
+
+def _parse_datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    # Tistory always sends +09:00; a bare value is Korean local time.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=KST)
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    url = url.strip()
+    if url.startswith("//"):
+        url = "https:" + url
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
+
+
+def _slug_from(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        path = urlsplit(url.strip()).path
+    except ValueError:
+        return None
+    match = _ENTRY_PATH.match(path)
+    return unquote(match.group(1)) if match else None
+
+
+def _is_protected(tree: LexborHTMLParser, html_text: str) -> bool:
+    """The skin's protected-post block: its text, or a password input that is not a comment form's."""
+    if any(marker in html_text for marker in _PROTECTED_TEXT):
+        return True
+    for field in tree.css('input[type="password"]'):
+        context = " ".join(
+            f"{n.attributes.get('id') or ''} {n.attributes.get('class') or ''} {n.attributes.get('name') or ''}"
+            for n in [field, *_ancestors(field)]
+        ).lower()
+        if "comment" not in context and "guestbook" not in context and "reply" not in context:
+            return True
+    return False
+
+
+def _skip_or_fail(tree: LexborHTMLParser, html_text: str, page_url: str, reason: str) -> None:
+    """Raise SkipPost for Tistory pages that are not a readable post, ParseError for anything else."""
+    if any(marker in html_text for marker in _PROTECTED_TEXT):
+        raise SkipPost("protected post (password required)", url=page_url)
+    if any(marker in html_text for marker in _ERROR_TEXT):
+        raise SkipPost("private, deleted or missing post (error page)", url=page_url)
+    if not any(marker in html_text for marker in _TISTORY_MARKERS):
+        raise ParseError(f"not a Tistory post page: {reason}", url=page_url)
+    if _is_protected(tree, html_text):
+        raise SkipPost("protected post (password required)", url=page_url)
+    raise SkipPost(f"not a readable post: {reason}", url=page_url)
+
+
+def _post_id(entry_info: dict[str, Any], head: _Head) -> int | None:
+    raw = entry_info.get("entryId")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.isdigit():
+        return int(raw)
+    plink = head.get("dg:plink")
+    if plink:
+        match = _NUMERIC_PATH.match(urlsplit(plink).path)
+        if match:
+            return int(match.group(1))
+    txid = head.get("article:txid")
+    if txid and re.fullmatch(r"\d+_\d+", txid):
+        return int(txid.split("_")[1])
+    return None
+
+
+def _blog_hosts(html_text: str, head: _Head, tree: LexborHTMLParser, page_url: str) -> tuple[str, ...]:
+    candidates: list[str | None] = [_host(page_url)]
+    _, config = _js_object(html_text, _T_CONFIG)
+    if isinstance(config, dict) and isinstance(config.get("DEFAULT_URL"), str):
+        candidates.append(_host(config["DEFAULT_URL"]))
+    blog = _TISTORY_BLOG.search(html_text)
+    if blog:
+        for name in ("url", "tistoryUrl"):
+            prop = re.search(_JS_STRING_PROP.format(name=name), blog.group(1))
+            if prop:
+                candidates.append(_host(prop.group(1)))
+    canonical = tree.css_first('link[rel="canonical"]')
+    if canonical is not None:
+        candidates.append(_host(canonical.attributes.get("href")))
+    candidates.extend(_host(head.get(key)) for key in _HOST_METAS)
+    hosts: list[str] = []
+    for host in candidates:
+        if host and host not in hosts and host != "www.tistory.com":
+            hosts.append(host)
+    return tuple(hosts)
+
+
+def _tags(tree: LexborHTMLParser) -> tuple[str, ...]:
+    tags: list[str] = []
+    for link in tree.css('a[rel~="tag"]'):
+        # A tag link inside the post body is content, not the post's tag list.
+        if any(_is_body(node) for node in _ancestors(link)):
+            continue
+        text = " ".join((link.text(deep=True) or "").split())
+        if text and text not in tags:
+            tags.append(text)
+    return tuple(tags)
+
+
+def _ancestors(node: LexborNode) -> list[LexborNode]:
+    found = []
+    parent = node.parent
+    while parent is not None:
+        found.append(parent)
+        parent = parent.parent
+    return found
+
+
+def _is_body(node: LexborNode) -> bool:
+    classes = (node.attributes.get("class") or "").split() if node.tag == "div" else []
+    return "contents_style" in classes
+
+
+def parse_post(html_text: str, page_url: str) -> SourcePost:
+    """Read one Tistory post page.
+
+    Metadata comes only from the first `<head>` / first `window.T.entryInfo` (HTML-mode posts
+    embed a whole second document). `body_html` is the inner HTML of the first
+    `div.contents_style`, untouched.
+
+    Raises:
+        SkipPost: protected (password) post; private/deleted/error page; `entryInfo` missing or
+            `null` on a Tistory page.
+        ParseError: the page is not a readable Tistory post for any other reason (not Tistory at
+            all, no body container, no title or publication date).
+    """
+    if not isinstance(html_text, str) or not html_text.strip():
+        raise ParseError("empty page", url=page_url)
+    tree = LexborHTMLParser(html_text)
+    found, entry_info = _js_object(html_text, _ENTRY_INFO)
+    if not found:
+        _skip_or_fail(tree, html_text, page_url, "no window.T.entryInfo")
+    if not isinstance(entry_info, dict):
+        raise SkipPost("private, deleted or not a post page (entryInfo is null)", url=page_url)
+
+    head = _Head(tree)
+    post_id = _post_id(entry_info, head)
+    if post_id is None:
+        raise ParseError("no numeric post id (entryInfo, dg:plink, article:txid)", url=page_url)
+
+    body = tree.css_first("div.contents_style")
+    if body is None:
+        if _is_protected(tree, html_text):
+            raise SkipPost("protected post (password required)", url=page_url)
+        raise ParseError("no div.contents_style body container", url=page_url)
+
+    ld = _json_ld(tree)
+    title = head.get("og:title") or (html.unescape(str(ld["headline"])).strip() if ld.get("headline") else None)
+    if not title:
+        first_title = head.get("title")  # Tistory's own meta[name=title] comes before the skin's
+        title = first_title if first_title and " :: " not in first_title else None
+    if not title:
+        raise ParseError("no title (og:title / JSON-LD headline)", url=page_url)
+
+    published = _parse_datetime(head.get("article:published_time")) or _parse_datetime(ld.get("datePublished"))
+    if published is None:
+        raise ParseError("no publication date (article:published_time / datePublished)", url=page_url)
+    modified = _parse_datetime(head.get("article:modified_time")) or _parse_datetime(ld.get("dateModified"))
+
+    label = entry_info.get("categoryLabel")
+    category_path = tuple(p.strip() for p in label.split("/") if p.strip()) if isinstance(label, str) else ()
+
+    author = head.get("by")
+    if not author and isinstance(ld.get("author"), dict) and ld["author"].get("name"):
+        author = str(ld["author"]["name"]).strip() or None
+    if not author:
+        _, config = _js_object(html_text, _T_CONFIG)
+        blog = config.get("BLOG") if isinstance(config, dict) else None
+        author = (blog.get("nickName") or None) if isinstance(blog, dict) else None
+
+    excerpt_raw = head.get("description", "og:description") or (str(ld["description"]) if ld.get("description") else "")
+    excerpt = html.unescape(excerpt_raw).strip()
+
+    canonical_link = tree.css_first('link[rel="canonical"]')
+    slug = (_slug_from(page_url) or _slug_from(head.get("og:url"))
+            or _slug_from(canonical_link.attributes.get("href") if canonical_link is not None else None))
+
+    og_image = head.get("og:image")
+    if not og_image and isinstance(ld.get("image"), dict):
+        og_image = ld["image"].get("url")
+    featured = None
+    if og_image:
+        resolved = original_image_url(html.unescape(og_image))
+        if _DEFAULT_OG_IMAGE not in resolved and not is_placeholder_image(resolved):
+            featured = resolved
+
+    parts = urlsplit(page_url)
+    scheme = parts.scheme or "https"
+    host = parts.netloc.lower()
+    if not host:
+        raise ParseError("page_url has no host", url=page_url)
+
+    return SourcePost(
+        post_id=post_id,
+        canonical_url=f"{scheme}://{host}/{post_id}",
+        title=title,
+        published=published,
+        modified=modified,
+        category_path=category_path,
+        tags=_tags(tree),
+        author=author,
+        excerpt=excerpt,
+        slug=slug,
+        body_html=body.inner_html or "",
+        featured_image_url=featured,
+        blog_hosts=_blog_hosts(html_text, head, tree, page_url),
+    )
