@@ -251,6 +251,9 @@ class StateStore:
         except sqlite3.DatabaseError as exc:
             await conn.close()
             raise StateError(f"the job database {path} is not usable: {exc}") from None
+        except BaseException:
+            await conn.close()
+            raise
         return store
 
     async def close(self) -> None:

@@ -1,0 +1,69 @@
+"""FakeCDN: serves image and attachment bytes for fake Tistory blogs, with failure knobs.
+
+Images are addressed by path (e.g. /dna/abc/img.png); the query string is ignored unless the path
+is listed in `signed`, in which case `expires=` below `now` answers 403 like a stale Kakao CDN link.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+__all__ = ["FakeCDN", "make_png", "make_jpeg"]
+
+
+def make_png(seed: int, size: int = 4) -> bytes:
+    """A small valid PNG whose pixels (and so bytes and hash) depend on `seed`."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    r, g, b = (seed * 37) % 256, (seed * 91) % 256, (seed * 53 + 7) % 256
+    raw = b"".join(b"\x00" + bytes((r, g, b)) * size for _ in range(size))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def make_jpeg(seed: int) -> bytes:
+    """Bytes that start like a JPEG (enough for type sniffing; WordPress fakes do not decode)."""
+    return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes([seed % 256]) * 64 + b"\xff\xd9"
+
+
+@dataclass
+class FakeCDN:
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)   # path -> (bytes, content type)
+    fail: dict[str, list[int]] = field(default_factory=dict)            # path -> statuses to answer first
+    signed: set[str] = field(default_factory=set)
+    now: int = 0
+    requests: list[str] = field(default_factory=list)
+
+    def add(self, path: str, data: bytes, content_type: str = "image/png") -> str:
+        self.files[path] = (data, content_type)
+        return path
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/{path:.*}", self._serve)
+        return app
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        self.requests.append(request.path_qs)
+        statuses = self.fail.get(path)
+        if statuses:
+            status = statuses.pop(0)
+            headers = {"Retry-After": "1"} if status in (429, 503) else {}
+            return web.Response(status=status, text="fake failure", headers=headers)
+        if path in self.signed:
+            try:
+                expires = int(request.query.get("expires", "0"))
+            except ValueError:
+                expires = 0
+            if expires < self.now:
+                return web.Response(status=403, text="expired")
+        if path not in self.files:
+            return web.Response(status=404, text="not found")
+        data, ctype = self.files[path]
+        return web.Response(body=data, content_type=ctype)
