@@ -1,0 +1,122 @@
+"""WordPressClient request shapes (aioresponses): auth header, upload headers and fields, term_exists."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from aioresponses import aioresponses
+
+from migrator.errors import AuthError, PermanentError
+from migrator.http import HttpClient, make_session
+from migrator.wordpress import PERMANENT_WP_CODES, WordPressClient, local_and_gmt
+
+BASE = "https://wp.example.com"
+API = BASE + "/wp-json/wp/v2"
+PASSWORD = "abcd EFGH ijkl mnop qrst uv1x"
+
+
+@pytest.fixture
+async def wp():
+    session = make_session(timeout_s=5)
+    http = HttpClient(session, service="wordpress", rate_limit=0, max_retries=0, permanent_codes=PERMANENT_WP_CODES)
+    yield WordPressClient(http, BASE, "admin", PASSWORD)
+    await session.close()
+
+
+def sent(m, method, pattern):
+    for (meth, url), calls in m.requests.items():
+        if meth == method and re.search(pattern, str(url)):
+            return url, calls[-1].kwargs
+    raise AssertionError(f"no {method} {pattern}")
+
+
+async def test_bad_password_is_a_clear_auth_error(wp):
+    with aioresponses() as m:
+        m.get(re.compile(r".*/users/me.*"), status=401, payload={"code": "rest_not_logged_in", "message": "x"})
+        with pytest.raises(AuthError) as info:
+            await wp.check_auth()
+    text = str(info.value)
+    assert "WP_APP_PASSWORD" in text and PASSWORD not in text
+
+
+async def test_user_without_capabilities_is_refused(wp):
+    with aioresponses() as m:
+        m.get(re.compile(r".*/users/me.*"), payload={"id": 2, "capabilities": {"read": True}})
+        with pytest.raises(AuthError, match="may not create posts"):
+            await wp.check_auth()
+
+
+async def test_upload_sends_raw_body_utf8_name_and_query_fields(wp):
+    with aioresponses() as m:
+        m.post(re.compile(r".*/media.*"), status=201,
+               payload={"id": 5, "source_url": f"{BASE}/wp-content/uploads/바다.png", "post": 9})
+        media = await wp.upload_media(b"\x89PNG....", filename='바다 "사진".png', mime="image/png",
+                                      alt_text="대체", caption="설명", description="<!-- tistory-media-1 -->", post=9)
+        url, kwargs = sent(m, "POST", r"/media")
+    assert media.id == 5 and media.post == 9
+    assert kwargs["headers"]["Content-Disposition"] == 'attachment; filename="바다 사진.png"'
+    assert kwargs["headers"]["Content-Type"] == "image/png"
+    assert kwargs["headers"]["Authorization"].startswith("Basic ")
+    assert kwargs["data"] == b"\x89PNG...."
+    assert kwargs["params"]["description"] == "<!-- tistory-media-1 -->"
+    assert kwargs["params"]["post"] == "9" and kwargs["params"]["alt_text"] == "대체"
+
+
+async def test_refused_file_type_is_permanent_not_retried(wp):
+    with aioresponses() as m:
+        m.post(re.compile(r".*/media.*"), status=500,
+               payload={"code": "rest_upload_sideload_error", "message": "Sorry, you are not allowed to upload this file type."})
+        with pytest.raises(PermanentError, match="not allowed"):
+            await wp.upload_media(b"<svg/>", filename="a.svg", mime="image/svg+xml")
+
+
+async def test_term_exists_returns_the_existing_id(wp):
+    with aioresponses() as m:
+        m.post(f"{API}/tags", status=400, payload={
+            "code": "term_exists", "message": "A term with the name provided already exists in this taxonomy.",
+            "data": {"status": 400, "term_id": 42}, "additional_data": [42]})
+        assert await wp.ensure_term("tags", "파이썬") == (42, False)
+        m.post(f"{API}/categories", status=201, payload={"id": 7, "name": "Child"})
+        assert await wp.ensure_term("categories", "Child", parent=3) == (7, True)
+        _, kwargs = sent(m, "POST", r"/categories")
+    assert kwargs["json"] == {"name": "Child", "parent": 3}
+
+
+async def test_other_term_errors_are_permanent(wp):
+    with aioresponses() as m:
+        m.post(f"{API}/tags", status=400, payload={"code": "rest_invalid_param", "message": "bad name"})
+        with pytest.raises(PermanentError, match="bad name"):
+            await wp.ensure_term("tags", "")
+
+
+async def test_delete_404_means_already_gone(wp):
+    with aioresponses() as m:
+        m.delete(re.compile(r".*/posts/3.*"), status=404, payload={"code": "rest_post_invalid_id"})
+        m.delete(re.compile(r".*/media/4.*"), status=200, payload={"deleted": True})
+        assert await wp.delete_post(3) is False
+        assert await wp.delete_media(4) is True
+        url, _ = sent(m, "DELETE", r"/media/4")
+    assert "force=true" in str(url)
+
+
+async def test_marker_search_checks_raw_content(wp):
+    with aioresponses() as m:
+        m.get(re.compile(r".*/posts\?.*"), payload=[
+            {"id": 1, "status": "draft", "slug": "", "link": "x", "content": {"raw": "a <!-- tistory-post-ab --> b"}},
+            {"id": 2, "status": "draft", "slug": "", "link": "x", "content": {"raw": "tistory-post-a only a prefix"}},
+        ], headers={"X-WP-TotalPages": "1"})
+        found = await wp.find_posts_by_marker("tistory-post-ab")
+        url, _ = sent(m, "GET", r"/posts")
+    assert [p.id for p in found] == [1]
+    assert "status=any" in str(url) and "context=edit" in str(url)
+
+
+def test_local_and_gmt():
+    when = datetime(2025, 11, 13, 17, 9, 1, tzinfo=timezone(timedelta(hours=9)))
+    assert local_and_gmt(when, ZoneInfo("Asia/Seoul")) == ("2025-11-13T17:09:01", "2025-11-13T08:09:01")
+    assert local_and_gmt(when, ZoneInfo("Europe/Berlin")) == ("2025-11-13T09:09:01", "2025-11-13T08:09:01")
+    with pytest.raises(ValueError):
+        local_and_gmt(datetime(2025, 1, 1), timezone.utc)
