@@ -1,0 +1,557 @@
+"""Post discovery: every public post of a Tistory blog, streamed as PostRefs while it is found.
+
+No single public listing is complete (tistory.md §4), so several sources are read in turn and
+deduplicated by numeric id (slug-only URLs by decoded slug):
+
+1. the mobile JSON list `/m/api/entry/0/POST` (then `/NOTICE`), skin-independent;
+2. `/sitemap.xml` (nested sitemap indexes too), capped at ~1,000 URLs by Tistory;
+3. HTML list pages `/?page=N` (and `/category?page=N` when the home page lists nothing), where
+   every link that names a post counts, whatever the skin;
+4. `/rss`, the newest ≤50 posts, mainly for the highest id;
+5. optionally, numeric probing of the ids 1..highest that no listing showed.
+
+Discovery never keeps page bodies: only sets of seen ids/slugs, so memory stays flat for 50,000
+posts. A source that is missing or fails after retries is logged and skipped; `SourceBlocked`
+(Tistory answering 403 to a page) aborts the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html as htmllib
+import re
+from collections.abc import AsyncIterator, Collection, Iterator
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import structlog
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from migrator.errors import AuthError, PermanentError, TransientError
+from migrator.models import PostRef
+from migrator.source import Page, SourceClient
+from migrator.urls import (
+    PostUrl,
+    blog_aliases,
+    blog_origin,
+    canonical_post_url,
+    canonical_slug_url,
+    classify_post_url,
+    normalise_host,
+)
+
+__all__ = [
+    "PROTECTED_SUMMARY",
+    "Crawler",
+    "DiscoveryStats",
+    "Found",
+    "extract_post_links",
+    "parse_entry_list",
+    "parse_rss_links",
+    "parse_sitemap",
+]
+
+log = structlog.get_logger(__name__)
+
+# The list summary Tistory shows for password-protected posts (mobile API and list pages).
+PROTECTED_SUMMARY = "보호되어 있는 글입니다"
+MOBILE_PAGE_SIZE = 20
+MAX_SITEMAPS = 200          # nested sitemaps followed at most (an index pointing at itself must end)
+LIST_PAGE_ATTEMPTS = 3
+LIST_RETRY_DELAY_S = 0.5
+# How far up from a post link we look for its list item (to read a "protected" summary).
+_ITEM_DEPTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One post as a source lists it: its id and/or decoded slug, and whether it is protected."""
+
+    post_id: int | None
+    slug: str | None
+    protected: bool = False
+
+    @property
+    def key(self) -> int | str:
+        return self.post_id if self.post_id is not None else f"slug:{self.slug}"
+
+
+@dataclass
+class DiscoveryStats:
+    """What discovery found so far; updated live, readable at any time (progress display, job row).
+
+    `found_by_source` counts the distinct posts each source listed (a post listed by two sources
+    counts for both); `new_by_source` counts the posts each source was first to find, so its
+    values sum to `total`.
+    """
+
+    found_by_source: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    highest_id: int | None = None
+    new_by_source: dict[str, int] = field(default_factory=dict)
+    failed_sources: list[str] = field(default_factory=list)
+    unavailable_sources: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "found_by_source": dict(self.found_by_source),
+            "new_by_source": dict(self.new_by_source),
+            "total": self.total,
+            "highest_id": self.highest_id,
+            "failed_sources": list(self.failed_sources),
+            "unavailable_sources": list(self.unavailable_sources),
+        }
+
+
+class _Unavailable(Exception):
+    """A source does not exist on this blog (404, not JSON, unknown shape): skip it quietly."""
+
+
+# ---------------------------------------------------------------------------------------- parsing
+def _as_id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+        return number if 0 < number < 10**12 else None
+    return None
+
+
+def _entry_items(data: Any) -> tuple[list[Any], dict[str, Any]] | None:
+    """(items, the dict holding the paging fields) for the list shapes seen in public crawlers."""
+    containers: list[Any] = [data]
+    if isinstance(data, dict):
+        containers.insert(0, data.get("data"))
+    for container in containers:
+        if isinstance(container, dict):
+            for key in ("items", "list", "entries", "posts"):
+                if isinstance(container.get(key), list):
+                    return container[key], container
+        elif isinstance(container, list):
+            return container, {}
+    return None
+
+
+def _protected_item(item: dict[str, Any]) -> bool:
+    summary = item.get("summary")
+    if isinstance(summary, str) and PROTECTED_SUMMARY in summary:
+        return True
+    if item.get("protected") is True or item.get("isProtected") is True:
+        return True
+    visibility = item.get("visibility")
+    return isinstance(visibility, str) and visibility.upper() == "PROTECTED"
+
+
+def _entry_item(item: Any, origin: str, hosts: Collection[str]) -> Found | None:
+    if not isinstance(item, dict):
+        return None
+    post_id = next((i for i in map(_as_id, (item.get("id"), item.get("entryId"), item.get("postId"))) if i), None)
+    slug: str | None = None
+    base_url = item.get("url") if isinstance(item.get("url"), str) else ""
+    candidates = [item.get("path"), item.get("permalink"), item.get("link"), base_url]
+    if isinstance(item.get("subPath"), str) and base_url:
+        candidates.insert(0, base_url.rstrip("/") + "/" + item["subPath"].lstrip("/"))
+    elif isinstance(item.get("subPath"), str):
+        candidates.insert(0, item["subPath"])
+    for candidate in candidates:
+        if not isinstance(candidate, str) or not candidate:
+            continue
+        target = classify_post_url(candidate, hosts, base=origin)
+        if target is None:
+            continue
+        post_id = post_id or target.post_id
+        slug = slug or target.slug
+        if slug or post_id:
+            break
+    if post_id is None and slug is None:
+        return None
+    return Found(post_id, slug, _protected_item(item))
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPage:
+    """One page of the mobile JSON list: its posts and how to ask for the next page."""
+
+    found: tuple[Found, ...]
+    raw_count: int                 # items in the page, parsed or not
+    is_last: bool | None
+    next_page: int | None
+    next_id: str | None
+
+
+def parse_entry_list(data: Any, origin: str, hosts: Collection[str]) -> EntryPage | None:
+    """Read one `/m/api/entry/0/{POST|NOTICE}` answer; None when the shape is not a list of entries.
+
+    Tolerates `{"data": {"items": [...], "nextPage", "isLast"}}`, `nextId`-style cursors and a bare
+    list; an item yields a post from `id`, `path`, `url`+`subPath`, `url`, `permalink` or `link`.
+    """
+    located = _entry_items(data)
+    if located is None:
+        return None
+    items, paging = located
+    found = tuple(f for f in (_entry_item(i, origin, hosts) for i in items) if f is not None)
+    is_last = paging.get("isLast", paging.get("last"))
+    raw_next = paging.get("nextPage")
+    next_page = raw_next if isinstance(raw_next, int) and not isinstance(raw_next, bool) and raw_next >= 0 else None
+    next_id = paging.get("nextId", paging.get("nextCursor"))
+    return EntryPage(
+        found, len(items), bool(is_last) if isinstance(is_last, bool) else None, next_page,
+        str(next_id) if isinstance(next_id, int | str) and not isinstance(next_id, bool) and next_id != "" else None,
+    )
+
+
+_LOC = re.compile(r"<loc>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</loc>", re.IGNORECASE | re.DOTALL)
+_SITEMAP_ENTRY = re.compile(r"<sitemap\b[^>]*>(.*?)</sitemap>", re.IGNORECASE | re.DOTALL)
+
+
+def parse_sitemap(text: str) -> tuple[list[str], list[str]]:
+    """(page URLs, nested sitemap URLs) of a sitemap or sitemap index, entities decoded.
+
+    Regex-based on purpose: real sitemaps are sometimes not well-formed XML, and all we need is
+    every `<loc>`.
+    """
+    nested: list[str] = []
+    for block in _SITEMAP_ENTRY.findall(text):
+        nested.extend(htmllib.unescape(m) for m in _LOC.findall(block))
+    rest = _SITEMAP_ENTRY.sub("", text)
+    pages = [htmllib.unescape(m) for m in _LOC.findall(rest)]
+    return pages, nested
+
+
+_RSS_ITEM = re.compile(r"<item\b[^>]*>(.*?)</item>", re.IGNORECASE | re.DOTALL)
+_RSS_LINK = re.compile(
+    r"<(link|guid)\b[^>]*>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</\1>", re.IGNORECASE | re.DOTALL
+)
+
+
+def parse_rss_links(text: str) -> list[list[str]]:
+    """For each RSS `<item>`, its `<link>` and `<guid>` values (entities decoded), in feed order."""
+    return [
+        [htmllib.unescape(m.group(2)) for m in _RSS_LINK.finditer(item)]
+        for item in _RSS_ITEM.findall(text)
+    ]
+
+
+def _found_of(target: PostUrl, protected: bool = False) -> Found:
+    return Found(target.post_id, target.slug, protected)
+
+
+def _key_of(target: PostUrl) -> int | str:
+    return target.post_id if target.post_id is not None else f"slug:{target.slug}"
+
+
+def _item_is_protected(anchor: LexborNode, key: int | str, base_url: str, hosts: Collection[str]) -> bool:
+    """Whether the list item around a post link says "protected": climb while the ancestor still
+    holds links to this post only (a list item), then look for Tistory's protected summary."""
+    item = anchor
+    for _ in range(_ITEM_DEPTH):
+        parent = item.parent
+        if parent is None or parent.tag in ("body", "html", "ul", "ol", "main"):
+            break
+        other = False
+        for a in parent.css("a[href]"):
+            target = classify_post_url(a.attributes.get("href") or "", hosts, base=base_url)
+            if target is not None and _key_of(target) != key:
+                other = True
+                break
+        if other:
+            break
+        item = parent
+    return PROTECTED_SUMMARY in (item.text(separator=" ") or "")
+
+
+def extract_post_links(page_html: str, base_url: str, hosts: Collection[str]) -> list[Found]:
+    """Every distinct post a list page links to, in page order, skin-independently.
+
+    Sidebar widgets (recent/popular posts, recent comments) are included on purpose: the caller
+    dedupes, and knowing no skin is better than missing a list layout.
+    """
+    tree = LexborHTMLParser(page_html)
+    found: dict[int | str, Found] = {}
+    for anchor in tree.css("a[href]"):
+        target = classify_post_url(anchor.attributes.get("href") or "", hosts, base=base_url)
+        if target is None:
+            continue
+        key = _key_of(target)
+        protected = _item_is_protected(anchor, key, base_url, hosts)
+        if key not in found or (protected and not found[key].protected):
+            found[key] = _found_of(target, protected)
+    return list(found.values())
+
+
+_BLOG_URL_PATTERNS = (
+    re.compile(r'"DEFAULT_URL"\s*:\s*"(https?://[^"\\]+)"'),
+    re.compile(r'\btistoryUrl\s*:\s*"(https?://[^"\\]+)"'),
+    re.compile(r'window\.TistoryBlog\s*=\s*\{[^}]*?\burl\s*:\s*"(https?://[^"\\]+)"', re.DOTALL),
+)
+
+
+def _blog_hosts_in_page(page_html: str) -> set[str]:
+    """The blog's own hosts as Tistory states them in the first `<head>` (custom domain + tistory)."""
+    head = page_html[: page_html.lower().find("</head>")] if "</head>" in page_html.lower() else page_html[:20000]
+    hosts = set()
+    for pattern in _BLOG_URL_PATTERNS:
+        match = pattern.search(head)
+        if match:
+            host = normalise_host(match.group(1))
+            if host:
+                hosts.add(host)
+    return hosts
+
+
+# ---------------------------------------------------------------------------------------- crawler
+class Crawler:
+    """Streams every post of one blog it can find, deduplicated, as PostRefs.
+
+    `origin` is any URL of the blog (its origin is used); `hosts` are extra host names it answers
+    on (custom domain); hosts named by the blog's own pages and redirects are learned on the way.
+    """
+
+    def __init__(
+        self, source: SourceClient, origin: str, *, hosts: Collection[str] = (),
+        probe: bool = False, max_list_pages: int = 10_000,
+    ) -> None:
+        self.source = source
+        self.origin = blog_origin(origin)
+        self.hosts: set[str] = set(blog_aliases(self.origin, hosts))
+        self.probe = probe
+        self.max_list_pages = max(1, max_list_pages)
+        self.stats = DiscoveryStats()
+        self._seen_ids: set[int] = set()
+        self._seen_slugs: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"Crawler(origin={self.origin!r}, total={self.stats.total}, highest_id={self.stats.highest_id})"
+
+    async def discover(self) -> AsyncIterator[PostRef]:
+        """Yield each newly found post as soon as a source lists it (sources in the module's order).
+
+        Raises SourceBlocked (fatal) when Tistory refuses the blog; other source failures are logged.
+        """
+        sources: list[tuple[str, AsyncIterator[Found]]] = [
+            ("mobile_api", self._mobile_api("POST")),
+            ("notice_api", self._mobile_api("NOTICE")),
+            ("sitemap", self._sitemap()),
+            ("list", self._list_pages()),
+            ("rss", self._rss()),
+        ]
+        for name, found in sources:
+            async for ref in self._run_source(name, found):
+                yield ref
+        if self.probe:
+            async for ref in self._probe():
+                yield ref
+        log.info("discovery_completed", origin=self.origin, **self.stats.as_dict())
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _admit(self, found: Found, source: str) -> PostRef | None:
+        """The PostRef to yield when `found` is a post not yielded yet, else None."""
+        if found.post_id is not None:
+            if self.stats.highest_id is None or found.post_id > self.stats.highest_id:
+                self.stats.highest_id = found.post_id
+            if found.post_id in self._seen_ids:
+                return None
+            self._seen_ids.add(found.post_id)
+            if found.slug is not None:
+                if found.slug in self._seen_slugs:
+                    return None        # yielded earlier as a slug-only URL; now we also know its id
+                self._seen_slugs.add(found.slug)
+            url = canonical_post_url(self.origin, found.post_id)
+        else:
+            assert found.slug is not None
+            if found.slug in self._seen_slugs:
+                return None
+            self._seen_slugs.add(found.slug)
+            url = canonical_slug_url(self.origin, found.slug)
+        self.stats.total += 1
+        self.stats.new_by_source[source] = self.stats.new_by_source.get(source, 0) + 1
+        return PostRef(url=url, post_id=found.post_id, slug=found.slug, source=source, protected=found.protected)
+
+    async def _run_source(self, name: str, found_iter: AsyncIterator[Found]) -> AsyncIterator[PostRef]:
+        listed: set[int | str] = set()
+        self.stats.found_by_source.setdefault(name, 0)
+        self.stats.new_by_source.setdefault(name, 0)
+        status = "ok"
+        try:
+            async with aclosing(found_iter) as founds:   # type: ignore[type-var]
+                async for found in founds:
+                    if found.key not in listed:
+                        listed.add(found.key)
+                        self.stats.found_by_source[name] = len(listed)
+                    ref = self._admit(found, name)
+                    if ref is not None:
+                        yield ref
+        except _Unavailable as exc:
+            status = "unavailable"
+            self.stats.unavailable_sources.append(name)
+            log.info("discovery_source_unavailable", source=name, reason=str(exc))
+        except (TransientError, PermanentError) as exc:
+            # After HttpClient's retries: this source is lost for this run, the others may cover it.
+            status = "failed"
+            self.stats.failed_sources.append(name)
+            log.warning(
+                "discovery_source_failed", source=name, error=exc.__class__.__name__, error_msg=str(exc),
+                http_status=exc.status,
+            )
+        log.info(
+            "discovery_source_finished", source=name, status=status, found=len(listed),
+            new=self.stats.new_by_source.get(name, 0), total=self.stats.total,
+        )
+
+    def _learn_hosts(self, hosts: Collection[str], why: str) -> None:
+        new = {h for h in blog_aliases(self.origin, hosts) if h not in self.hosts}
+        if new:
+            self.hosts |= new
+            log.info("blog_hosts_learned", hosts=sorted(new), learned_from=why)
+
+    async def _json(self, url: str) -> Any | None:
+        try:
+            return await self.source.fetch_json(url)
+        except AuthError:
+            return None            # 401 on an optional public endpoint: treat as absent
+
+    async def _text(self, url: str) -> str | None:
+        try:
+            return await self.source.fetch_text(url)
+        except AuthError:
+            return None
+
+    # ------------------------------------------------------------------ sources
+    async def _mobile_api(self, kind: str) -> AsyncIterator[Found]:
+        page = 0
+        cursor: str | None = None
+        listed: set[int | str] = set()
+        base = f"{self.origin}/m/api/entry/0/{kind}"
+        for number in range(self.max_list_pages):
+            query = f"startId={cursor}" if cursor is not None else f"page={page}"
+            data = await self._json(f"{base}?{query}&size={MOBILE_PAGE_SIZE}")
+            parsed = parse_entry_list(data, self.origin, self.hosts) if data is not None else None
+            if parsed is None or (parsed.raw_count and not parsed.found):
+                if number == 0:
+                    raise _Unavailable("missing, not JSON or an unknown shape")
+                log.warning("discovery_page_unreadable", source=kind, page=page, cursor=cursor)
+                return
+            new = [f for f in parsed.found if f.key not in listed]
+            if not new:
+                return             # empty, or a repeat of what we already read: the end
+            for found in parsed.found:
+                listed.add(found.key)
+                yield found
+            if parsed.is_last:
+                return
+            if parsed.next_id is not None:
+                if parsed.next_id == cursor:
+                    return
+                cursor = parsed.next_id
+            elif parsed.next_page is not None and parsed.next_page > page:
+                page = parsed.next_page
+            else:
+                page += 1
+
+    async def _sitemap(self) -> AsyncIterator[Found]:
+        queue = [f"{self.origin}/sitemap.xml"]
+        fetched: set[str] = set()
+        while queue and len(fetched) < MAX_SITEMAPS:
+            url = queue.pop(0)
+            fetched.add(url)
+            text = await self._text(url)
+            if text is None:
+                if len(fetched) == 1:
+                    raise _Unavailable("no /sitemap.xml")
+                continue
+            pages, nested = parse_sitemap(text)
+            for loc in nested:
+                absolute = urljoin(url, loc)
+                if normalise_host(absolute) in self.hosts and absolute not in fetched and absolute not in queue:
+                    queue.append(absolute)
+            self._adopt_sitemap_host(pages)
+            for loc in pages:
+                target = classify_post_url(loc, self.hosts, base=url)
+                if target is not None:
+                    yield _found_of(target)
+
+    def _adopt_sitemap_host(self, locs: list[str]) -> None:
+        """A blog's own sitemap lists its posts under its primary address. When none of them is on a
+        known host but all post-shaped ones share one other host, that host is the blog's custom
+        domain (the user configured the tistory.com address): adopt it."""
+        known = False
+        others: set[str] = set()
+        for loc in locs:
+            host = normalise_host(loc)
+            if host in self.hosts:
+                known = True
+                break
+            if host and classify_post_url(loc, {host}) is not None:
+                others.add(host)
+        if not known and len(others) == 1:
+            self._learn_hosts(others, "sitemap")
+
+    async def _list_pages(self) -> AsyncIterator[Found]:
+        listed: set[int | str] = set()
+        for path in ("/", "/category"):
+            pages_with_new = 0
+            for number in range(1, self.max_list_pages + 1):
+                page = await self._list_page(f"{self.origin}{path}?page={number}")
+                if page.status != 200:
+                    break
+                self._learn_hosts({normalise_host(page.url), *_blog_hosts_in_page(page.text)}, "list_page")
+                found = extract_post_links(page.text, page.url, self.hosts)
+                # The out-of-range page repeats the last one (and sidebars repeat on every page): a
+                # page with nothing new ends the paging, so it always terminates.
+                new = [f for f in found if f.key not in listed]
+                if not new:
+                    break
+                pages_with_new += 1
+                listed.update(f.key for f in found)
+                for item in found:
+                    yield item
+            if pages_with_new > 1:
+                return              # the home page paged through the list; /category would repeat it
+            # The home page listed nothing or one page only (cover home, tiny blog): /category is
+            # the all-posts list on every skin; on a tiny blog its first page is all repeats (1 request).
+
+    async def _list_page(self, url: str) -> Page:
+        """fetch_page hands 5xx back without retrying (it is how Tistory answers some broken posts);
+        a list page is worth a few more tries before the whole list source is given up."""
+        for attempt in range(LIST_PAGE_ATTEMPTS):
+            page = await self.source.fetch_page(url)
+            if page.status < 500:
+                return page
+            if attempt + 1 < LIST_PAGE_ATTEMPTS:
+                await asyncio.sleep(LIST_RETRY_DELAY_S * (attempt + 1))
+        raise TransientError("list page keeps answering a server error", url=url, status=page.status)
+
+    async def _rss(self) -> AsyncIterator[Found]:
+        text = await self._text(f"{self.origin}/rss")
+        if text is None:
+            raise _Unavailable("no /rss")
+        for values in parse_rss_links(text):
+            targets = [t for t in (classify_post_url(v, self.hosts, base=self.origin) for v in values) if t]
+            post_id = next((t.post_id for t in targets if t.post_id is not None), None)
+            slug = next((t.slug for t in targets if t.slug is not None), None)
+            if post_id is not None or slug is not None:
+                yield Found(post_id, slug)
+
+    async def _probe(self) -> AsyncIterator[PostRef]:
+        """Candidate URLs for ids 1..highest that no listing showed; the worker skips missing ones."""
+        highest = self.stats.highest_id or 0
+        self.stats.found_by_source.setdefault("probe", 0)
+        self.stats.new_by_source.setdefault("probe", 0)
+        for post_id in _unseen(highest, self._seen_ids):
+            self._seen_ids.add(post_id)
+            self.stats.total += 1
+            self.stats.found_by_source["probe"] += 1
+            self.stats.new_by_source["probe"] += 1
+            yield PostRef(url=canonical_post_url(self.origin, post_id), post_id=post_id, source="probe")
+        log.info(
+            "discovery_source_finished", source="probe", status="ok", found=self.stats.found_by_source["probe"],
+            new=self.stats.new_by_source["probe"], total=self.stats.total, highest_id=highest,
+        )
+
+
+def _unseen(highest: int, seen: set[int]) -> Iterator[int]:
+    return (i for i in range(1, highest + 1) if i not in seen)

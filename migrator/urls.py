@@ -1,0 +1,177 @@
+"""Tistory URL rules: which URLs name a post of this blog, and the one canonical form of each.
+
+Pure functions (no I/O). A post is named either by its numeric id (`/123`, `/m/123`, `/notice/123`,
+`/m/notice/123`) or by a slug (`/entry/<slug>`, `/m/entry/<slug>`, the "문자" URL setting). Hosts,
+query strings, fragments, trailing slashes, `/m/` prefixes and percent-encoding are canonicalised
+away (tistory.md §3.2); slugs are compared in their decoded, NFC-normalised form.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import unicodedata
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+__all__ = [
+    "PostUrl",
+    "blog_aliases",
+    "blog_origin",
+    "canonical_post_url",
+    "canonical_slug_url",
+    "classify_post_url",
+    "normalise_host",
+    "post_url_fragment",
+]
+
+# Ids are sequential per blog; more digits than this is not a post id but some other number.
+_MAX_ID_DIGITS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class PostUrl:
+    """What a post URL says about its post: the numeric id, or the decoded slug (never both from a URL)."""
+
+    post_id: int | None
+    slug: str | None
+
+
+def normalise_host(value: str) -> str:
+    """Lower-cased host name from a host, `host:port` or a whole URL; '' when there is none."""
+    value = value.strip()
+    if not value:
+        return ""
+    if "//" in value:
+        host = urlsplit(value if "://" in value or value.startswith("//") else "//" + value).hostname
+        return (host or "").rstrip(".").lower()
+    host = urlsplit("//" + value).hostname or ""
+    return host.rstrip(".").lower()
+
+
+def blog_origin(url: str) -> str:
+    """`scheme://host[:port]` of any URL of the blog (https assumed when the scheme is missing).
+
+    Raises ValueError when the URL has no host.
+    """
+    raw = url.strip()
+    if "://" not in raw and not raw.startswith("//"):
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        raise ValueError(f"not a URL with a host: {url!r}")
+    scheme = (parts.scheme or "https").lower()
+    if ":" in host:                      # IPv6 literal
+        host = f"[{host}]"
+    port = parts.port
+    return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _www_variant(host: str) -> str | None:
+    """The www/no-www twin of a custom domain; None for tistory.com hosts, IPs and single labels."""
+    if host.endswith(".tistory.com") or host == "tistory.com" or _is_ip(host) or "." not in host:
+        return None
+    if host.startswith("www."):
+        rest = host[4:]
+        return rest if "." in rest else None
+    return "www." + host
+
+
+def blog_aliases(origin: str, extra_hosts: Iterable[str] = ()) -> frozenset[str]:
+    """Lower-cased host names the blog answers on.
+
+    The origin's host and every extra host (hosts or URLs), plus the www/no-www variant of custom
+    domains: a blog at `www.morenice.kr` is linked as `morenice.kr` too. `name.tistory.com` hosts get
+    no variant (Tistory serves no `www.name.tistory.com`).
+    """
+    hosts: set[str] = set()
+    for value in (origin, *extra_hosts):
+        host = normalise_host(value)
+        if not host:
+            continue
+        hosts.add(host)
+        twin = _www_variant(host)
+        if twin:
+            hosts.add(twin)
+    return frozenset(hosts)
+
+
+def _post_id(segment: str) -> int | None:
+    if not segment.isascii() or not segment.isdigit() or len(segment) > _MAX_ID_DIGITS:
+        return None
+    value = int(segment)
+    return value if value > 0 else None
+
+
+def classify_post_url(url: str, hosts: Collection[str], *, base: str | None = None) -> PostUrl | None:
+    """The post a URL names, or None when it is not a post of this blog.
+
+    `hosts` are the blog's host names (see `blog_aliases`); relative URLs are resolved against
+    `base` and rejected without one. Accepts http/https, any of `hosts`, a trailing slash, a query
+    (`?category=…`), a fragment (`#comment…`), the `/m/` prefix, `/notice/<id>` and raw or
+    percent-encoded slugs. Everything else (category, tag, search, guestbook, archive, static
+    `/pages/…`, rss, sitemap, manage, toolbar, attachments, the `/m` home, other hosts, mailto:,
+    javascript:, bare fragments) gives None.
+    """
+    raw = url.strip()
+    if not raw or raw.startswith("#"):
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme and parts.scheme.lower() not in ("http", "https"):
+        return None
+    if not parts.netloc:
+        if base is None:
+            return None
+        parts = urlsplit(urljoin(base, raw))
+        if parts.scheme.lower() not in ("http", "https"):
+            return None
+    elif not parts.scheme:
+        # Protocol-relative (//host/123): the scheme does not matter for identity.
+        parts = urlsplit("https:" + raw)
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host or (host not in hosts and host not in {normalise_host(h) for h in hosts}):
+        return None
+
+    # Split before decoding, so an encoded "/" inside a slug stays inside the slug.
+    segments = [unquote(s, errors="replace") for s in parts.path.split("/") if s]
+    if segments and segments[0] == "m":
+        segments = segments[1:]
+    if len(segments) == 1:
+        post_id = _post_id(segments[0])
+        return PostUrl(post_id, None) if post_id is not None else None
+    if len(segments) == 2 and segments[0] == "notice":
+        post_id = _post_id(segments[1])
+        return PostUrl(post_id, None) if post_id is not None else None
+    if len(segments) == 2 and segments[0] == "entry":
+        slug = unicodedata.normalize("NFC", segments[1]).strip()
+        return PostUrl(None, slug) if slug else None
+    return None
+
+
+def canonical_post_url(origin: str, post_id: int) -> str:
+    """`{origin}/{post_id}`: the one URL under which a post with a known id is recorded."""
+    return f"{origin.rstrip('/')}/{post_id}"
+
+
+def canonical_slug_url(origin: str, slug: str) -> str:
+    """`{origin}/entry/{percent-encoded slug}` for a decoded slug, always encoded the same way.
+
+    The slug is NFC-normalised and every byte outside the unreserved set is percent-encoded (a
+    `/` inside the slug too), so the raw and encoded spellings of one slug give one URL.
+    """
+    normalised = unicodedata.normalize("NFC", slug)
+    return f"{origin.rstrip('/')}/entry/{quote(normalised, safe='')}"
+
+
+def post_url_fragment(url: str) -> str:
+    """The fragment of a URL (`comment123` of `/5#comment123`), '' when there is none."""
+    return urlsplit(url.strip()).fragment
