@@ -58,6 +58,7 @@ log = structlog.get_logger(__name__)
 # The list summary Tistory shows for password-protected posts (mobile API and list pages).
 PROTECTED_SUMMARY = "보호되어 있는 글입니다"
 MOBILE_PAGE_SIZE = 20
+MAX_API_PAGES = 10_000      # 200,000 posts; the "nothing new" rule normally ends paging long before
 MAX_SITEMAPS = 200          # nested sitemaps followed at most (an index pointing at itself must end)
 LIST_PAGE_ATTEMPTS = 3
 LIST_RETRY_DELAY_S = 0.5
@@ -426,7 +427,7 @@ class Crawler:
         cursor: str | None = None
         listed: set[int | str] = set()
         base = f"{self.origin}/m/api/entry/0/{kind}"
-        for number in range(self.max_list_pages):
+        for number in range(MAX_API_PAGES):
             query = f"startId={cursor}" if cursor is not None else f"page={page}"
             data = await self._json(f"{base}?{query}&size={MOBILE_PAGE_SIZE}")
             parsed = parse_entry_list(data, self.origin, self.hosts) if data is not None else None

@@ -60,6 +60,7 @@ class FakePost:
     images: tuple[str, ...] = ()     # image URLs, rendered after the body as figure.imageblock
     notice: bool = False             # a 공지: /notice/<id>, listed by the NOTICE API only
     modified: str | None = None      # article:modified_time; defaults to `published`
+    hidden: bool = False             # readable by URL but missing from every listing (a listing gap)
 
 
 def _esc(text: str) -> str:
@@ -210,8 +211,8 @@ class FakeBlog:
     ) -> None:
         if skin not in ("A", "B", "C"):
             raise ValueError(f"skin must be A, B or C, not {skin!r}")
-        if mobile_api_style not in ("page", "cursor"):
-            raise ValueError("mobile_api_style must be 'page' or 'cursor'")
+        if mobile_api_style not in ("page", "cursor", "html"):
+            raise ValueError("mobile_api_style must be 'page', 'cursor' or 'html'")
         self.posts: dict[int, FakePost] = {p.post_id: p for p in posts}
         self.host = host
         self.custom_domain = custom_domain
@@ -244,7 +245,7 @@ class FakeBlog:
     def listed(self, *, notices: bool = False) -> list[FakePost]:
         """Public posts (protected included, private excluded), newest first (highest id first)."""
         return sorted(
-            (p for p in self.posts.values() if not p.private and p.notice == notices),
+            (p for p in self.posts.values() if not p.private and not p.hidden and p.notice == notices),
             key=lambda p: p.post_id, reverse=True,
         )
 
@@ -563,6 +564,9 @@ class FakeBlog:
         kind = request.match_info["kind"]
         if not self.mobile_api or kind not in ("POST", "NOTICE"):
             return await self._not_found(request)
+        if self.mobile_api_style == "html":
+            # Some blogs answer unknown paths with a 200 skin page instead of JSON.
+            return web.Response(text="<!DOCTYPE html><html><body>not here</body></html>", content_type="text/html")
         ctx = self._ctx(request)
         posts = self.listed(notices=kind == "NOTICE")
         try:
@@ -602,7 +606,8 @@ class FakeBlog:
             urls += [(f"{ctx.public}/category", ""), (f"{ctx.public}/guestbook", ""), (f"{ctx.public}/tag", "")]
             urls += [(f"{ctx.public}/category/{quote(c)}", "") for c in sorted({p.category for p in self.posts.values() if p.category})]
             urls += [(f"{ctx.public}/tag/{quote(t, safe='')}", "") for t in sorted({t for p in self.posts.values() for t in p.tags})][:20]
-        posts = sorted((p for p in self.posts.values() if not p.private), key=lambda p: p.post_id, reverse=True)
+        posts = sorted((p for p in self.posts.values() if not p.private and not p.hidden),
+                       key=lambda p: p.post_id, reverse=True)
         for n, post in enumerate(posts[: self.sitemap_cap]):
             mobile = self.sitemap_mobile_urls and n % 3 == 0
             urls.append((ctx.public + self.path_of(post, mobile=mobile), post.modified or post.published))
