@@ -20,11 +20,11 @@ from __future__ import annotations
 import asyncio
 import html as htmllib
 import re
-from collections.abc import AsyncIterator, Collection, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from typing import Any, TypeGuard
+from urllib.parse import urljoin
 
 import structlog
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -150,7 +150,8 @@ def _protected_item(item: dict[str, Any]) -> bool:
 def _entry_item(item: Any, origin: str, hosts: Collection[str]) -> Found | None:
     if not isinstance(item, dict):
         return None
-    post_id = next((i for i in map(_as_id, (item.get("id"), item.get("entryId"), item.get("postId"))) if i), None)
+    ids = (_as_id(item.get(key)) for key in ("id", "entryId", "postId"))
+    post_id = next((i for i in ids if i is not None), None)
     slug: str | None = None
     base_url = item.get("url") if isinstance(item.get("url"), str) else ""
     candidates = [item.get("path"), item.get("permalink"), item.get("link"), base_url]
@@ -197,12 +198,14 @@ def parse_entry_list(data: Any, origin: str, hosts: Collection[str]) -> EntryPag
     found = tuple(f for f in (_entry_item(i, origin, hosts) for i in items) if f is not None)
     is_last = paging.get("isLast", paging.get("last"))
     raw_next = paging.get("nextPage")
-    next_page = raw_next if isinstance(raw_next, int) and not isinstance(raw_next, bool) and raw_next >= 0 else None
-    next_id = paging.get("nextId", paging.get("nextCursor"))
-    return EntryPage(
-        found, len(items), bool(is_last) if isinstance(is_last, bool) else None, next_page,
-        str(next_id) if isinstance(next_id, int | str) and not isinstance(next_id, bool) and next_id != "" else None,
-    )
+    next_page = raw_next if _is_int(raw_next) and raw_next >= 0 else None
+    raw_cursor = paging.get("nextId", paging.get("nextCursor"))
+    next_id = str(raw_cursor) if _is_int(raw_cursor) or (isinstance(raw_cursor, str) and raw_cursor) else None
+    return EntryPage(found, len(items), is_last if isinstance(is_last, bool) else None, next_page, next_id)
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 _LOC = re.compile(r"<loc>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</loc>", re.IGNORECASE | re.DOTALL)
@@ -293,7 +296,8 @@ _BLOG_URL_PATTERNS = (
 
 def _blog_hosts_in_page(page_html: str) -> set[str]:
     """The blog's own hosts as Tistory states them in the first `<head>` (custom domain + tistory)."""
-    head = page_html[: page_html.lower().find("</head>")] if "</head>" in page_html.lower() else page_html[:20000]
+    end = page_html.lower().find("</head>")
+    head = page_html[:end] if end >= 0 else page_html[:20000]
     hosts = set()
     for pattern in _BLOG_URL_PATTERNS:
         match = pattern.search(head)
@@ -301,6 +305,21 @@ def _blog_hosts_in_page(page_html: str) -> set[str]:
             host = normalise_host(match.group(1))
             if host:
                 hosts.add(host)
+    return hosts
+
+
+def _is_tistory_host(host: str) -> bool:
+    return host == "tistory.com" or host.endswith(".tistory.com")
+
+
+def _hosts_of_page(final_url: str, page_html: str) -> set[str]:
+    """Hosts a fetched blog page proves are the blog's: those its head names (never Tistory's own
+    service hosts), and a redirect target outside tistory.com (the blog moved to its custom domain).
+    A redirect to some *.tistory.com page (restricted or deleted blog notices) proves nothing."""
+    hosts = {h for h in _blog_hosts_in_page(page_html) if h not in ("tistory.com", "www.tistory.com")}
+    redirected = normalise_host(final_url)
+    if redirected and not _is_tistory_host(redirected):
+        hosts.add(redirected)
     return hosts
 
 
@@ -326,14 +345,15 @@ class Crawler:
         self._seen_slugs: set[str] = set()
 
     def __repr__(self) -> str:
-        return f"Crawler(origin={self.origin!r}, total={self.stats.total}, highest_id={self.stats.highest_id})"
+        stats = self.stats
+        return f"Crawler(origin={self.origin!r}, total={stats.total}, highest_id={stats.highest_id})"
 
     async def discover(self) -> AsyncIterator[PostRef]:
         """Yield each newly found post as soon as a source lists it (sources in the module's order).
 
         Raises SourceBlocked (fatal) when Tistory refuses the blog; other source failures are logged.
         """
-        sources: list[tuple[str, AsyncIterator[Found]]] = [
+        sources: list[tuple[str, AsyncGenerator[Found, None]]] = [
             ("mobile_api", self._mobile_api("POST")),
             ("notice_api", self._mobile_api("NOTICE")),
             ("sitemap", self._sitemap()),
@@ -355,6 +375,8 @@ class Crawler:
             if self.stats.highest_id is None or found.post_id > self.stats.highest_id:
                 self.stats.highest_id = found.post_id
             if found.post_id in self._seen_ids:
+                if found.slug is not None:
+                    self._seen_slugs.add(found.slug)   # so a later slug-only URL of it is known too
                 return None
             self._seen_ids.add(found.post_id)
             if found.slug is not None:
@@ -370,15 +392,15 @@ class Crawler:
             url = canonical_slug_url(self.origin, found.slug)
         self.stats.total += 1
         self.stats.new_by_source[source] = self.stats.new_by_source.get(source, 0) + 1
-        return PostRef(url=url, post_id=found.post_id, slug=found.slug, source=source, protected=found.protected)
+        return PostRef(url, found.post_id, found.slug, source=source, protected=found.protected)
 
-    async def _run_source(self, name: str, found_iter: AsyncIterator[Found]) -> AsyncIterator[PostRef]:
+    async def _run_source(self, name: str, found_iter: AsyncGenerator[Found, None]) -> AsyncIterator[PostRef]:
         listed: set[int | str] = set()
         self.stats.found_by_source.setdefault(name, 0)
         self.stats.new_by_source.setdefault(name, 0)
         status = "ok"
         try:
-            async with aclosing(found_iter) as founds:   # type: ignore[type-var]
+            async with aclosing(found_iter) as founds:
                 async for found in founds:
                     if found.key not in listed:
                         listed.add(found.key)
@@ -422,7 +444,7 @@ class Crawler:
             return None
 
     # ------------------------------------------------------------------ sources
-    async def _mobile_api(self, kind: str) -> AsyncIterator[Found]:
+    async def _mobile_api(self, kind: str) -> AsyncGenerator[Found, None]:
         page = 0
         cursor: str | None = None
         listed: set[int | str] = set()
@@ -453,7 +475,7 @@ class Crawler:
             else:
                 page += 1
 
-    async def _sitemap(self) -> AsyncIterator[Found]:
+    async def _sitemap(self) -> AsyncGenerator[Found, None]:
         queue = [f"{self.origin}/sitemap.xml"]
         fetched: set[str] = set()
         while queue and len(fetched) < MAX_SITEMAPS:
@@ -467,7 +489,8 @@ class Crawler:
             pages, nested = parse_sitemap(text)
             for loc in nested:
                 absolute = urljoin(url, loc)
-                if normalise_host(absolute) in self.hosts and absolute not in fetched and absolute not in queue:
+                known = normalise_host(absolute) in self.hosts
+                if known and absolute not in fetched and absolute not in queue:
                     queue.append(absolute)
             self._adopt_sitemap_host(pages)
             for loc in pages:
@@ -491,7 +514,7 @@ class Crawler:
         if not known and len(others) == 1:
             self._learn_hosts(others, "sitemap")
 
-    async def _list_pages(self) -> AsyncIterator[Found]:
+    async def _list_pages(self) -> AsyncGenerator[Found, None]:
         listed: set[int | str] = set()
         for path in ("/", "/category"):
             pages_with_new = 0
@@ -499,7 +522,7 @@ class Crawler:
                 page = await self._list_page(f"{self.origin}{path}?page={number}")
                 if page.status != 200:
                     break
-                self._learn_hosts({normalise_host(page.url), *_blog_hosts_in_page(page.text)}, "list_page")
+                self._learn_hosts(_hosts_of_page(page.url, page.text), "list_page")
                 found = extract_post_links(page.text, page.url, self.hosts)
                 # The out-of-range page repeats the last one (and sidebars repeat on every page): a
                 # page with nothing new ends the paging, so it always terminates.
@@ -526,7 +549,7 @@ class Crawler:
                 await asyncio.sleep(LIST_RETRY_DELAY_S * (attempt + 1))
         raise TransientError("list page keeps answering a server error", url=url, status=page.status)
 
-    async def _rss(self) -> AsyncIterator[Found]:
+    async def _rss(self) -> AsyncGenerator[Found, None]:
         text = await self._text(f"{self.origin}/rss")
         if text is None:
             raise _Unavailable("no /rss")
@@ -549,8 +572,9 @@ class Crawler:
             self.stats.new_by_source["probe"] += 1
             yield PostRef(url=canonical_post_url(self.origin, post_id), post_id=post_id, source="probe")
         log.info(
-            "discovery_source_finished", source="probe", status="ok", found=self.stats.found_by_source["probe"],
-            new=self.stats.new_by_source["probe"], total=self.stats.total, highest_id=highest,
+            "discovery_source_finished", source="probe", status="ok",
+            found=self.stats.found_by_source["probe"], new=self.stats.new_by_source["probe"],
+            total=self.stats.total, highest_id=highest,
         )
 
 

@@ -1,6 +1,6 @@
 """FakeBlog: a stateful aiohttp app that behaves like a public Tistory blog, for offline tests.
 
-Serves what migrator reads from a blog (tistory.md §3–§6): post pages (`/<id>`, `/m/<id>`,
+Serves what migrator reads from a blog (tistory.md §3 to §6): post pages (`/<id>`, `/m/<id>`,
 `/entry/<slug>`, `/m/entry/<slug>`, `/notice/<id>`) rendered from markup copied from the saved real
 pages (Tistory's `<head>` meta tags, `window.T.entryInfo`, JSON-LD, `div.contents_style` inside a
 skin wrapper, `a[rel=tag]`), the mobile JSON lists `/m/api/entry/0/{POST,NOTICE}`, `/sitemap.xml`
@@ -19,6 +19,7 @@ $head (Tistory's injected head: scripts, meta tags, JSON-LD, canonical), $title 
 $body_id, $article (the skin's post block: header, body or password form, tags), $sidebar.
 """
 
+# ruff: noqa: E501  (HTML templates copied from saved Tistory pages keep their long lines)
 from __future__ import annotations
 
 import html
@@ -34,7 +35,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-__all__ = ["FakeBlog", "FakePost", "PROTECTED_SUMMARY"]
+__all__ = ["PROTECTED_SUMMARY", "FakeBlog", "FakePost"]
 
 PROTECTED_SUMMARY = "보호되어 있는 글입니다."
 DEFAULT_OG_IMAGE = (

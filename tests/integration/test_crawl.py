@@ -12,7 +12,14 @@ from selectolax.lexbor import LexborHTMLParser
 from structlog.testing import capture_logs
 
 import migrator.crawl as crawl_module
-from migrator.crawl import Crawler, Found, extract_post_links, parse_entry_list, parse_rss_links, parse_sitemap
+from migrator.crawl import (
+    Crawler,
+    Found,
+    extract_post_links,
+    parse_entry_list,
+    parse_rss_links,
+    parse_sitemap,
+)
 from migrator.errors import SourceBlocked
 from migrator.http import HttpClient, make_session
 from migrator.models import PostRef
@@ -171,8 +178,9 @@ async def test_1500_posts_with_capped_sitemap_and_no_mobile_api(make_crawler: Ma
 
 
 @pytest.mark.parametrize("repeat", [True, False])
-async def test_list_paging_terminates_on_repeat_or_empty_page(make_crawler: MakeCrawler, repeat: bool) -> None:
-    blog = FakeBlog(make_posts(23), mobile_api=False, sitemap_cap=0, repeat_last_page=repeat, list_page_size=5)
+async def test_list_paging_ends_on_repeat_or_empty_page(make_crawler: MakeCrawler, repeat: bool) -> None:
+    blog = FakeBlog(make_posts(23), mobile_api=False, sitemap_cap=0, repeat_last_page=repeat,
+                    list_page_size=5)
     crawler, _ = await make_crawler(blog)
 
     refs = await collect(crawler)
@@ -321,7 +329,9 @@ async def test_per_source_counts_and_logs(make_crawler: MakeCrawler) -> None:
 
     assert len(refs) == 32
     stats = crawler.stats.as_dict()
-    assert stats["found_by_source"] == {"mobile_api": 30, "notice_api": 2, "sitemap": 10, "list": 30, "rss": 5}
+    assert stats["found_by_source"] == {
+        "mobile_api": 30, "notice_api": 2, "sitemap": 10, "list": 30, "rss": 5,
+    }
     assert stats["new_by_source"] == {"mobile_api": 30, "notice_api": 2, "sitemap": 0, "list": 0, "rss": 0}
     assert stats["total"] == 32 and stats["highest_id"] == 32
     finished = {e["source"]: e for e in logs if e["event"] == "discovery_source_finished"}
@@ -358,7 +368,9 @@ async def test_sitemap_failing_after_retries_is_skipped_not_fatal(make_crawler: 
     assert blog.requests.count("/sitemap.xml") == 4        # first try + HttpClient's 3 retries
 
 
-async def test_list_page_server_error_is_retried(make_crawler: MakeCrawler, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_list_page_server_error_is_retried(
+    make_crawler: MakeCrawler, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     blog = FakeBlog(make_posts(20), mobile_api=False, sitemap_cap=0, list_page_size=5)
     blog.fail["/?page=2"] = [500]
     crawler, _ = await make_crawler(blog)
@@ -395,7 +407,7 @@ async def test_first_post_is_yielded_before_the_sitemap_is_fetched(make_crawler:
     await discovery.aclose()
 
 
-async def test_streaming_without_mobile_api_yields_sitemap_posts_before_list_pages(make_crawler: MakeCrawler) -> None:
+async def test_streaming_without_mobile_api_yields_sitemap_before_lists(make_crawler: MakeCrawler) -> None:
     blog = FakeBlog(make_posts(300), mobile_api=False)
     crawler, _ = await make_crawler(blog)
 
@@ -409,7 +421,8 @@ async def test_streaming_without_mobile_api_yields_sitemap_posts_before_list_pag
 # ------------------------------------------------------------------------------ custom domains
 async def test_custom_domain_sitemap_and_links(make_crawler: MakeCrawler) -> None:
     """The sitemap and absolute list links use the custom domain; the crawler learns it."""
-    blog = FakeBlog(make_posts(24), custom_domain="www.example.kr", mobile_api=False, sitemap_cap=10, skin="B")
+    blog = FakeBlog(make_posts(24), custom_domain="www.example.kr", mobile_api=False, sitemap_cap=10,
+                    skin="B")
     crawler, origin = await make_crawler(blog)
 
     refs = await collect(crawler)
@@ -439,7 +452,9 @@ def test_parse_entry_list_shapes() -> None:
 
     cursor = parse_entry_list({"data": {"items": [{"id": 3}], "nextId": 2, "isLast": False}}, origin, hosts)
     assert cursor is not None and cursor.next_id == "2"
-    assert parse_entry_list([{"id": 1}], origin, hosts) == parse_entry_list({"items": [{"id": 1}]}, origin, hosts)
+    bare = parse_entry_list([{"id": 1}], origin, hosts)
+    assert bare == parse_entry_list({"items": [{"id": 1}]}, origin, hosts)
+    assert bare is not None and bare.found == (Found(1, None),)
     assert parse_entry_list({"error": "x"}, origin, hosts) is None
     assert parse_entry_list("text", origin, hosts) is None
 
@@ -466,12 +481,15 @@ def test_extract_post_links_is_skin_independent_and_spots_protected_items() -> N
     page = """<html><head></head><body>
       <ul><li class="x"><a href="/3"><strong>t</strong><p>보호되어 있는 글입니다.</p></a></li>
           <li class="x"><a href="/2?category=5">t2</a><p>hello</p></li></ul>
-      <div class="post"><a href="https://b.tistory.com/entry/%EA%B0%80">가</a><span>보호되어 있는 글입니다.</span></div>
+      <div class="post"><a href="https://b.tistory.com/entry/%EA%B0%80">가</a>
+        <span>보호되어 있는 글입니다.</span></div>
       <div class="post"><a href="/1#comment5">x</a></div>
       <aside><a href="/2">again</a><a href="/category">c</a><a href="https://c.tistory.com/9">other</a></aside>
     </body></html>"""
     found = extract_post_links(page, "https://b.tistory.com/?page=1", {"b.tistory.com"})
-    assert found == [Found(3, None, True), Found(2, None, False), Found(None, "가", True), Found(1, None, False)]
+    assert found == [
+        Found(3, None, True), Found(2, None, False), Found(None, "가", True), Found(1, None, False),
+    ]
 
 
 # ------------------------------------------------------------------------------ the fake itself
@@ -491,7 +509,8 @@ async def test_fake_post_pages_look_like_tistory(aiohttp_client: Any) -> None:
     assert resp.status == 200
     assert tree.css_first('meta[property="og:title"]').attributes["content"] == "제목 <5>"
     assert tree.css_first('meta[property="article:txid"]').attributes["content"].endswith("_5")
-    assert tree.css_first('meta[property="article:published_time"]').attributes["content"] == "2024-03-05T10:20:30+09:00"
+    published = tree.css_first('meta[property="article:published_time"]').attributes["content"]
+    assert published == "2024-03-05T10:20:30+09:00"
     assert '"entryId": 5' in tree.css_first("head script").text()
     assert '"categoryLabel": "Tools/개발 환경"' in tree.css_first("head script").text()
     assert [a.text() for a in tree.css('a[rel="tag"]')] == ["vibe coding", "태그"]

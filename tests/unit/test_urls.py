@@ -18,7 +18,9 @@ from migrator.urls import (
 
 HOSTS = frozenset({"ramen4598.tistory.com", "www.morenice.kr", "morenice.kr", "morenice.tistory.com"})
 SLUG = "용사의-선택지가-이상하다"
-SLUG_ENCODED = "%EC%9A%A9%EC%82%AC%EC%9D%98-%EC%84%A0%ED%83%9D%EC%A7%80%EA%B0%80-%EC%9D%B4%EC%83%81%ED%95%98%EB%8B%A4"
+SLUG_ENCODED = (
+    "%EC%9A%A9%EC%82%AC%EC%9D%98-%EC%84%A0%ED%83%9D%EC%A7%80%EA%B0%80-%EC%9D%B4%EC%83%81%ED%95%98%EB%8B%A4"
+)
 
 
 @pytest.mark.parametrize(
@@ -86,7 +88,7 @@ def test_post_urls_are_recognised(url: str, expected: PostUrl) -> None:
         "https://ramen4598.tistory.com/notice",
         "https://ramen4598.tistory.com/0",
         "https://ramen4598.tistory.com/-5",
-        "https://ramen4598.tistory.com/１２",                      # full-width digits are not an id
+        "https://ramen4598.tistory.com/\uff11\uff12",            # full-width digits are not an id
         "https://ramen4598.tistory.com/1234567890123",             # too long to be an id
         # image and file hosts
         "http://cfile9.uf.tistory.com/image/12",
