@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml, unescapeAll
+from bs4 import NavigableString, Tag
 from markdownify import MarkdownConverter, abstract_inline_conversion, chomp
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -52,7 +52,6 @@ _CHROME_CLASSES = frozenset({
 })
 _CHROME_KE_TYPES = frozenset({"revenue", "advertisement"})
 _PRE_LINE_STYLE = re.compile(r"white-space\s*:\s*pre(?:-line|-wrap)?\b", re.IGNORECASE)
-_PRE_LINE_RULE = re.compile(r"([^{}]*)\{[^{}]*white-space\s*:\s*pre(?:-line|-wrap)?\b[^{}]*\}", re.IGNORECASE)
 _CLASS_IN_SELECTOR = re.compile(r"\.([A-Za-z_][\w-]*)\s*(?:,|$)")
 _COMMENT_MOUNT = re.compile(r"^entry\d+comment$", re.IGNORECASE)
 
@@ -119,7 +118,9 @@ def _resolve(url: str | None, base: str, schemes: frozenset[str]) -> str | None:
 
 
 def _esc(text: str) -> str:
-    return htmllib.escape(text, quote=False)
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def _attr(value: str) -> str:
@@ -139,12 +140,30 @@ def _is_blank(node: LexborNode) -> bool:
     return not _text_of(node) and node.css_first(_MEDIA_SELECTOR) is None
 
 
+_BLOCK_TAGS = frozenset({
+    "p", "div", "ul", "ol", "li", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "pre",
+    "blockquote", "figure", "figcaption", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+    "article", "aside", "header", "footer", "nav", "main", "details", "summary", "dl", "dt", "dd",
+    "iframe", "script", "style", "center", "form", "address", "fieldset", "br", "-comment",
+})
+
+
+def _beside_block(text_node: LexborNode) -> bool:
+    """Whitespace next to a block boundary (or at a container's edge) renders as nothing."""
+    for sibling in (text_node.prev, text_node.next):
+        if sibling is None or sibling.tag in _BLOCK_TAGS:
+            return True
+    return False
+
+
 def _has_block_inside(node: LexborNode) -> bool:
     """A block element strictly inside `node` (Lexbor's css() also matches the node itself)."""
     return any(child.css_first(_BLOCK_SELECTOR) is not None for child in node.iter(include_text=False))
 
 
 def _is_chrome(attrs: dict[str, str | None]) -> bool:
+    if not attrs:
+        return False
     if "data-tistory-react-app" in attrs:  # Namecard, NaverAd, Comment, Reaction, SupportButton
         return True
     if (attrs.get("data-ke-type") or "").lower() in _CHROME_KE_TYPES:
@@ -200,7 +219,15 @@ class _Walker:
     # -- traversal -----------------------------------------------------------------------
     def children(self, node: LexborNode, inline: bool, link: str | None) -> None:
         for child in node.iter(include_text=True):
-            self.node(child, inline, link)
+            tag = child.tag
+            if tag == "-text":
+                value = child.text_content or ""
+                if not inline and not self.keep_lines and not value.strip() and "\n" in value \
+                        and _beside_block(child):
+                    continue  # source indentation between blocks: meaningless, and costly later
+                self.text(value, link)
+            else:
+                self.node(child, inline, link, tag)
 
     def text(self, value: str, link: str | None) -> None:
         if not value:
@@ -213,8 +240,9 @@ class _Walker:
         else:
             self.out.append(escaped)
 
-    def node(self, node: LexborNode, inline: bool, link: str | None) -> None:
-        tag = node.tag
+    def node(self, node: LexborNode, inline: bool, link: str | None, tag: str | None = None) -> None:
+        if tag is None:
+            tag = node.tag
         if tag == "-text":
             self.text(node.text_content or "", link)
             return
@@ -302,19 +330,45 @@ class _Walker:
 
     # -- paragraphs, headings, inline markup -----------------------------------------------
     def paragraph(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
-        if _is_blank(node):
-            return
-        if not _text_of(node) and node.css_first("img") is not None and node.css_first("table,iframe,video") is None:
-            # A paragraph holding only images (old editor: <p><span class=imageblock><img>) is a figure.
-            self.image_group(node, inline, link)
-            return
+        if not _text_of(node):
+            if node.css_first(_MEDIA_SELECTOR) is None:
+                return  # an &nbsp; / <br> spacer paragraph
+            if node.css_first("img") is not None and node.css_first("table,iframe,video") is None:
+                # A paragraph holding only images (old editor: <p><span class=imageblock><img>) is a figure.
+                self.image_group(node, inline, link)
+                return
         if inline:
             self.children(node, True, link)
             self.out.append(" ")
             return
         self.out.append("<p>")
-        self.children(node, True, link)
+        if self.keep_lines:
+            self.children(node, True, link)
+        else:
+            self.paragraph_content(node, link)
         self.out.append("</p>")
+
+    def paragraph_content(self, node: LexborNode, link: str | None) -> None:
+        """Old-editor paragraphs are full of `<br>`: leading/trailing ones are dropped and a run of
+        two or more starts a new paragraph (what the blank line it renders as means)."""
+        started, breaks = False, 0
+        for child in node.iter(include_text=True):
+            tag = child.tag
+            if tag == "br":
+                breaks += 1
+                continue
+            if tag == "-text":
+                value = child.text_content or ""
+                if not value.strip() and (breaks or not started):
+                    continue
+            if breaks and started:
+                self.out.append("</p><p>" if breaks > 1 else "<br>")
+            breaks = 0
+            started = True
+            if tag == "-text":
+                self.text(value, link)
+            else:
+                self.node(child, True, link, tag)
 
     def heading(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
         if _is_blank(node):
@@ -464,11 +518,13 @@ class _Walker:
         parent_attrs = parent.attributes if parent is not None and parent.tag == "span" else {}
         candidates = [parent_attrs.get("data-url"), attrs.get("data-url"), attrs.get("src"),
                       attrs.get("data-src"), attrs.get("data-lazy-src"), attrs.get("data-original")]
-        srcset = attrs.get("srcset") or attrs.get("data-srcset")
-        if srcset:
-            candidates.append(best_srcset_url(srcset))
         for candidate in candidates:
             url = _resolve(candidate, self.base, _IMAGE_SCHEMES)
+            if url and not is_placeholder_image(url):
+                return original_image_url(url)
+        srcset = attrs.get("srcset") or attrs.get("data-srcset")
+        if srcset:  # only when no plain source is usable: the thumb wrapper resolves to the same file
+            url = _resolve(best_srcset_url(srcset), self.base, _IMAGE_SCHEMES)
             if url and not is_placeholder_image(url):
                 return original_image_url(url)
         return None
@@ -684,14 +740,12 @@ class _Walker:
         if inline:
             self.out.append(f"<code>{_esc(text)}</code>")
             return
-        longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-        fence = "`" * max(3, longest + 1)
-        # The fence renderer drops the final "\n" markdown-it always adds, so the text comes back
-        # exactly, trailing newline or not.
-        md = f"{fence}{language}\n{text}\n{fence}"
+        # A raw one-line <pre> block: Markdown passes it untouched, so the code text (tabs,
+        # trailing spaces, blank lines, a missing final newline) comes back exactly; newlines
+        # are `&#10;` so the block has no blank line and can sit in list items and tables.
         class_attr = f' class="language-{_attr(language)}"' if language else ""
-        html = f"<pre><code{class_attr}>{_esc(text).replace(chr(10), '&#10;')}</code></pre>"
-        self.snippet(md, html, block=True)
+        html = f"<pre><code{class_attr}>{_esc(text).replace(chr(13), '&#13;').replace(chr(10), '&#10;')}</code></pre>"
+        self.snippet(html, block=True)
 
     # -- tables ------------------------------------------------------------------------------
     def table(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
@@ -753,8 +807,13 @@ def _pre_line_classes(tree: LexborHTMLParser) -> frozenset[str]:
     """Classes that a `<style>` in the body (HTML-mode posts) renders with `white-space: pre*`."""
     classes: set[str] = set()
     for style in tree.css("style"):
-        for rule in _PRE_LINE_RULE.finditer(style.text(deep=True) or ""):
-            for selector in rule.group(1).split(","):
+        for rule in (style.text(deep=True) or "").split("}"):
+            if "white-space" not in rule:
+                continue
+            selectors, _, declarations = rule.rpartition("{")
+            if not _PRE_LINE_STYLE.search(declarations):
+                continue
+            for selector in selectors.split(","):
                 match = _CLASS_IN_SELECTOR.search(selector.strip() + ",")
                 if match:
                     classes.add(match.group(1))
@@ -905,6 +964,104 @@ _HANDLERS: dict[str, Any] = {
 }
 
 
+# --- a parser-free tree for markdownify ----------------------------------------------------------
+# markdownify reads a BeautifulSoup tree. Parsing our own simplified HTML again with
+# html.parser + bs4's tree builder cost more than the rest of the pipeline together (about 30 µs
+# per tag), so the (well-formed, attribute-poor) walker output is tokenised with one regex and
+# linked into minimal Tag objects. markdownify 1.x reads only name/attrs/contents, the
+# parent/sibling links and find_parent/find_all/find_previous_sibling(s), overridden below.
+_TOKEN = re.compile(r'<(/?)([a-z][a-z0-9-]*)((?:\s+[a-z-]+="[^"]*")*)\s*>|([^<]+)')
+_TOKEN_ATTR = re.compile(r'([a-z-]+)="([^"]*)"')
+_VOID = frozenset({"br", "hr", "img"})
+
+
+def _names(name: Any) -> frozenset[str] | None:
+    if name is None:
+        return None
+    return frozenset([name]) if isinstance(name, str) else frozenset(name)
+
+
+class _Element(Tag):
+    """A bs4 Tag linked by hand (no parser, no builder)."""
+
+    def __init__(self, name: str, attrs: dict[str, str], parent: _Element | None) -> None:
+        # Tag.__init__ is skipped on purpose: it expects a parser/builder context.
+        self.name = name
+        self.attrs = attrs
+        self.contents: list[Any] = []
+        self.parent = parent
+        self.previous_sibling = None
+        self.next_sibling = None
+        self.previous_element = None
+        self.next_element = None
+        self.hidden = False
+
+    def __getattr__(self, name: str) -> Any:
+        # bs4 turns unknown attributes into find(name); here they are plain errors.
+        raise AttributeError(name)
+
+    def find_parent(self, name: Any = None, *args: Any, **kwargs: Any) -> Any:
+        names, node = _names(name), self.parent
+        while node is not None:
+            if names is None or node.name in names:
+                return node
+            node = node.parent
+        return None
+
+    def find_all(self, name: Any = None, *args: Any, **kwargs: Any) -> Any:
+        names, found = _names(name), []
+        pending = list(reversed(self.contents))
+        while pending:
+            node = pending.pop()
+            if isinstance(node, _Element):
+                if names is None or node.name in names:
+                    found.append(node)
+                pending.extend(reversed(node.contents))
+        return found
+
+    def find_previous_siblings(self, name: Any = None, *args: Any, **kwargs: Any) -> Any:
+        names, found, node = _names(name), [], self.previous_sibling
+        while node is not None:
+            if isinstance(node, _Element) and (names is None or node.name in names):
+                found.append(node)
+            node = node.previous_sibling
+        return found
+
+    def find_previous_sibling(self, name: Any = None, *args: Any, **kwargs: Any) -> Any:
+        found = self.find_previous_siblings(name)
+        return found[0] if found else None
+
+
+def _link(parent: _Element, child: Any) -> None:
+    child.parent = parent
+    if parent.contents:
+        previous = parent.contents[-1]
+        previous.next_sibling = child
+        child.previous_sibling = previous
+    parent.contents.append(child)
+
+
+def _build_tree(markup: str) -> _Element:
+    root = _Element("[document]", {}, None)
+    stack = [root]
+    for closing, name, attr_text, text in _TOKEN.findall(markup):
+        if text:
+            _link(stack[-1], NavigableString(htmllib.unescape(text) if "&" in text else text))
+        elif closing:
+            for depth in range(len(stack) - 1, 0, -1):
+                if stack[depth].name == name:
+                    del stack[depth:]
+                    break
+        else:
+            attrs = ({key: htmllib.unescape(value) for key, value in _TOKEN_ATTR.findall(attr_text)}
+                     if attr_text else {})
+            element = _Element(name, attrs, stack[-1])
+            _link(stack[-1], element)
+            if name not in _VOID:
+                stack.append(element)
+    return root
+
+
 # --- Markdown ------------------------------------------------------------------------------
 def _is_word_char(char: str) -> bool:
     return char.isalnum() or unicodedata.category(char).startswith("L")
@@ -967,15 +1124,6 @@ class _Converter(MarkdownConverter):
         return f"{prefix}[{text}]({_destination(href)}){suffix}"
 
 
-def _render_fence(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
-    token = tokens[idx]
-    info = unescapeAll(token.info).strip()
-    language = info.split()[0] if info else ""
-    content = token.content[:-1] if token.content.endswith("\n") else token.content
-    class_attr = f' class="language-{escapeHtml(language)}"' if language else ""
-    return f"<pre><code{class_attr}>{escapeHtml(content)}</code></pre>\n"
-
-
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     """CommonMark + GFM tables/strikethrough; raw HTML passes. Never mutated after creation."""
@@ -984,7 +1132,6 @@ def _markdown() -> MarkdownIt:
     # Indentation never means code here (fences only), and we never emit reference definitions
     # or setext headings: switching them off removes whole classes of round-trip surprises.
     md.disable(["code", "lheading", "reference"])
-    md.add_render_rule("fence", _render_fence)
     return md
 
 
@@ -1047,7 +1194,7 @@ def clean_body(body_html: str, *, page_url: str, blog_hosts: Collection[str] = (
     if tree.body is not None:
         walker.children(tree.body, False, None)
     simplified = "".join(walker.out)
-    markdown = _Converter(walker.snippets).convert(simplified)
+    markdown = _Converter(walker.snippets).convert_soup(_build_tree(simplified))
     rendered = _markdown().render(markdown)
     html, images, attachments, links = _finalize(rendered, walker.images, walker.attachments)
     return CleanPost(html=html, images=images, attachments=attachments, links=links)

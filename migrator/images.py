@@ -85,6 +85,9 @@ def original_image_url(url: str) -> str:
 
 
 _SRCSET_DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.IGNORECASE)
+_SRCSET_SEPARATORS = re.compile(r"[\s,]*")
+_SRCSET_URL = re.compile(r"\S+")
+_SRCSET_DESCRIPTORS = re.compile(r"[^,]*")
 
 
 def best_srcset_url(srcset: str) -> str | None:
@@ -97,20 +100,17 @@ def best_srcset_url(srcset: str) -> str | None:
     best: tuple[int, float, str] | None = None
     pos, n = 0, len(srcset)
     while pos < n:
-        while pos < n and (srcset[pos].isspace() or srcset[pos] == ","):
-            pos += 1
-        start = pos
-        while pos < n and not srcset[pos].isspace():
-            pos += 1
-        url = srcset[start:pos]
+        pos = _SRCSET_SEPARATORS.match(srcset, pos).end()  # type: ignore[union-attr]
+        url_match = _SRCSET_URL.match(srcset, pos)
+        if url_match is None:
+            break
+        url, pos = url_match.group(), url_match.end()
         descriptors = ""
         if url.endswith(","):
             url = url.rstrip(",")
         else:
-            start = pos
-            while pos < n and srcset[pos] != ",":
-                pos += 1
-            descriptors = srcset[start:pos].strip()
+            desc_match = _SRCSET_DESCRIPTORS.match(srcset, pos)
+            descriptors, pos = desc_match.group(), desc_match.end()  # type: ignore[union-attr]
         if not url:
             continue
         rank: tuple[int, float] = (0, 1.0)
