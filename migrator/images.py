@@ -247,10 +247,20 @@ def _name_extension(filename: str | None) -> str | None:
     return ext if _EXT_OK.match(ext) else None
 
 
+_OFFICE = "application/vnd.openxmlformats-officedocument"
+_EXTRA_TYPES = {  # common in Korean blogs, missing from Python's built-in table
+    "hwp": "application/x-hwp", "hwpx": "application/vnd.hancom.hwpx", "7z": "application/x-7z-compressed",
+    "rar": "application/vnd.rar", "webp": "image/webp", "avif": "image/avif", "heic": "image/heic",
+    "docx": f"{_OFFICE}.wordprocessingml.document", "xlsx": f"{_OFFICE}.spreadsheetml.sheet",
+    "pptx": f"{_OFFICE}.presentationml.presentation", "doc": "application/msword",
+    "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint",
+    "odt": "application/vnd.oasis.opendocument.text", "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "odp": "application/vnd.oasis.opendocument.presentation", "epub": "application/epub+zip",
+}
+
+
 def _mime_for_extension(ext: str) -> str:
-    extra = {"hwp": "application/x-hwp", "hwpx": "application/vnd.hancom.hwpx", "7z": "application/x-7z-compressed",
-             "rar": "application/vnd.rar", "webp": "image/webp", "avif": "image/avif", "heic": "image/heic"}
-    return extra.get(ext) or _MIME_TABLE.types_map[1].get("." + ext) or "application/octet-stream"
+    return _EXTRA_TYPES.get(ext) or _MIME_TABLE.types_map[1].get("." + ext) or "application/octet-stream"
 
 
 def _extension_for_mime(mime: str) -> str | None:
@@ -329,7 +339,7 @@ def upload_filename(preferred: str | None, *, fallback_stem: str, index: int, ex
         base = re.split(r"[/\\]", unicodedata.normalize("NFC", preferred).strip())[-1]
         if "." in base:
             head, tail = base.rsplit(".", 1)
-            if head and re.fullmatch(r"[A-Za-z0-9]{1,5}", tail):  # drop the (possibly lying) extension
+            if re.fullmatch(r"[A-Za-z0-9]{1,5}", tail):  # drop the (possibly lying) extension
                 base = head
         stem = _clean_stem(base)
     if not stem or _is_generic(stem):
