@@ -177,12 +177,13 @@ def _is_chrome(attrs: dict[str, str | None]) -> bool:
 class _Snippet:
     """A pre-rendered block: `md` goes into the Markdown, `html` is used inside raw HTML tables."""
 
-    __slots__ = ("block", "html", "md")
+    __slots__ = ("block", "html", "md", "tight")
 
-    def __init__(self, md: str, html: str, block: bool) -> None:
+    def __init__(self, md: str, html: str, block: bool, tight: bool = False) -> None:
         self.md = md
         self.html = html
         self.block = block
+        self.tight = tight  # a raw <pre> line ends itself: no blank lines needed (keeps lists tight)
 
 
 class _Walker:
@@ -199,8 +200,8 @@ class _Walker:
         self.pre_line_classes: frozenset[str] = frozenset()
 
     # -- output helpers ------------------------------------------------------------------
-    def snippet(self, md: str, html: str | None = None, *, block: bool) -> None:
-        self.snippets.append(_Snippet(md, md if html is None else html, block))
+    def snippet(self, md: str, html: str | None = None, *, block: bool, tight: bool = False) -> None:
+        self.snippets.append(_Snippet(md, md if html is None else html, block, tight))
         self.out.append(f'<{_PLACEHOLDER_TAG} i="{len(self.snippets) - 1}"></{_PLACEHOLDER_TAG}>')
 
     def capture(self, fn: Any, *args: Any) -> str:
@@ -734,7 +735,7 @@ class _Walker:
         target = cells[1] if len(cells) > 1 else (cells[0] if cells else node)
         lines = [line for line in target.iter(include_text=False) if line.tag in ("div", "p")]
         text = "\n".join(_code_text(line) for line in lines) if lines else _code_text(target)
-        self.code_block(text, "", inline)
+        self.code_block(text.replace("\u00a0", " "), "", inline)  # it indents with &nbsp;
 
     def code_block(self, text: str, language: str, inline: bool) -> None:
         if inline:
@@ -745,7 +746,7 @@ class _Walker:
         # are `&#10;` so the block has no blank line and can sit in list items and tables.
         class_attr = f' class="language-{_attr(language)}"' if language else ""
         html = f"<pre><code{class_attr}>{_esc(text).replace(chr(13), '&#13;').replace(chr(10), '&#10;')}</code></pre>"
-        self.snippet(html, block=True)
+        self.snippet(html, block=True, tight=True)
 
     # -- tables ------------------------------------------------------------------------------
     def table(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
@@ -1106,7 +1107,11 @@ class _Converter(MarkdownConverter):
 
     def convert_x_r(self, el: Any, text: str, parent_tags: set[str]) -> str:
         snippet = self._snippets[int(el.get("i"))]
-        return f"\n\n{snippet.md}\n\n" if snippet.block else snippet.md
+        if not snippet.block:
+            return snippet.md
+        # CommonMark: an HTML block may interrupt a paragraph; a <pre> block ends at its own
+        # closing tag, other raw blocks only at a blank line.
+        return f"\n{snippet.md}\n" if snippet.tight else f"\n\n{snippet.md}\n\n"
 
     convert_b = _delimited("**", "strong")
     convert_i = _delimited("*", "em")
