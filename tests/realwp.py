@@ -80,8 +80,9 @@ def parse_env_lines(text: str) -> dict[str, str]:
     return values
 
 
-def start_real_wordpress(*, timezone: str = "Asia/Seoul", port: int | None = None,
-                         directory: Path | None = None) -> RealWordPress:
+def start_real_wordpress(
+    *, timezone: str = "Asia/Seoul", port: int | None = None, directory: Path | None = None
+) -> RealWordPress:
     """Start a fresh instance; raise WordPressUnavailable (with the script's output) on failure."""
     if not SCRIPT.exists():
         raise WordPressUnavailable(f"{SCRIPT} is missing")
@@ -91,24 +92,41 @@ def start_real_wordpress(*, timezone: str = "Asia/Seoul", port: int | None = Non
     if directory is not None:
         cmd += ["--dir", str(directory)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=START_TIMEOUT_S,
-                              stdin=subprocess.DEVNULL, check=False)
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
-        raise WordPressUnavailable(f"wp-local.sh start timed out after {START_TIMEOUT_S:.0f} s",
-                                   f"{exc.stdout or ''}{exc.stderr or ''}") from exc
+        raise WordPressUnavailable(
+            f"wp-local.sh start timed out after {START_TIMEOUT_S:.0f} s",
+            _text(exc.stdout) + _text(exc.stderr),
+        ) from exc
     output = f"{proc.stdout}{proc.stderr}"
     if proc.returncode != 0:
         raise WordPressUnavailable(f"wp-local.sh start exited {proc.returncode}", output)
     env = parse_env_lines(proc.stdout)
     try:
         return RealWordPress(
-            url=env["WP_BASE_URL"], user=env["WP_APP_USER"], app_password=env["WP_APP_PASSWORD"],
-            dir=Path(env["WP_LOCAL_DIR"]), timezone=env.get("WP_TIMEZONE", timezone),
+            url=env["WP_BASE_URL"],
+            user=env["WP_APP_USER"],
+            app_password=env["WP_APP_PASSWORD"],
+            dir=Path(env["WP_LOCAL_DIR"]),
+            timezone=env.get("WP_TIMEZONE", timezone),
             subscriber_user=env.get("WP_SUBSCRIBER_USER", ""),
             subscriber_password=env.get("WP_SUBSCRIBER_PASSWORD", ""),
         )
     except KeyError as exc:
         raise WordPressUnavailable(f"wp-local.sh start printed no {exc}", output) from exc
+
+
+def _text(value: str | bytes | None) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value or ""
 
 
 def stop_real_wordpress(wp: RealWordPress, *, keep: bool = False) -> None:

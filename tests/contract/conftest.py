@@ -43,8 +43,8 @@ class Reply:
 class WPApi:
     """One backend: its base URL, credentials, and (for the fake) the FakeWordPress object."""
 
-    kind: str                       # "fake" or "real"
-    base: str                       # http://127.0.0.1:PORT
+    kind: str  # "fake" or "real"
+    base: str  # http://127.0.0.1:PORT
     user: str
     app_password: str
     session: aiohttp.ClientSession
@@ -54,8 +54,15 @@ class WPApi:
     def auth_header(self, user: str | None = None, password: str | None = None) -> dict[str, str]:
         return {"Authorization": aiohttp.encode_basic_auth(user or self.user, password or self.app_password)}
 
-    async def call(self, method: str, route: str, *, auth: bool | dict[str, str] = True,
-                   headers: dict[str, str] | None = None, **kwargs: Any) -> Reply:
+    async def call(
+        self,
+        method: str,
+        route: str,
+        *,
+        auth: bool | dict[str, str] = True,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Reply:
         """`route` is like "/wp/v2/posts" (under /wp-json) or an absolute URL."""
         url = route if route.startswith("http") else f"{self.base}/wp-json{route}"
         hdrs: dict[str, str] = {}
@@ -103,11 +110,23 @@ async def wp(request: pytest.FixtureRequest) -> AsyncIterator[WPApi]:
             server = TestServer(fake.app())
             await server.start_server()
             try:
-                yield WPApi("fake", str(server.make_url("")).rstrip("/"), fake.user, fake.app_password,
-                            session, fake=fake)
+                yield WPApi(
+                    "fake",
+                    str(server.make_url("")).rstrip("/"),
+                    fake.user,
+                    fake.app_password,
+                    session,
+                    fake=fake,
+                )
             finally:
                 await server.close()
         else:
             real: RealWordPress = request.getfixturevalue("real_wp")
-            yield WPApi("real", real.url, real.user, real.app_password, session,
-                        subscriber=(real.subscriber_user, real.subscriber_password))
+            yield WPApi(
+                "real",
+                real.url,
+                real.user,
+                real.app_password,
+                session,
+                subscriber=(real.subscriber_user, real.subscriber_password),
+            )

@@ -16,8 +16,10 @@ from aiohttp.test_utils import TestServer
 
 from tests.fakes.wordpress import FailRule, FakeWordPress
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x05\x00\x00\x00\x07\x08\x02\x00\x00\x00"
-       b"\x00\x00\x00\x00\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x05\x00\x00\x00\x07\x08\x02\x00\x00\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 @pytest.fixture
@@ -37,7 +39,9 @@ async def client(fake: FakeWordPress) -> AsyncIterator[tuple[aiohttp.ClientSessi
 
 async def test_rule_fails_n_times_with_retry_after_then_passes(fake, client) -> None:
     session, base = client
-    fake.rules.append(FailRule("POST", r"/wp/v2/posts$", status=429, times=2, retry_after="3", code="too_many"))
+    fake.rules.append(
+        FailRule("POST", r"/wp/v2/posts$", status=429, times=2, retry_after="3", code="too_many")
+    )
     statuses = []
     for _ in range(3):
         async with session.post(f"{base}/wp-json/wp/v2/posts", json={"title": "t"}) as resp:
@@ -103,7 +107,9 @@ async def test_status_minus_one_hangs_past_the_client_timeout(fake, client) -> N
     session, base = client
     fake.rules.append(FailRule("GET", r"/wp/v2/posts", status=-1))
     with pytest.raises(asyncio.TimeoutError):
-        async with session.get(f"{base}/wp-json/wp/v2/posts", timeout=aiohttp.ClientTimeout(total=0.3)) as resp:
+        async with session.get(
+            f"{base}/wp-json/wp/v2/posts", timeout=aiohttp.ClientTimeout(total=0.3)
+        ) as resp:
             await resp.read()
 
 
@@ -122,8 +128,11 @@ async def test_requests_are_recorded_and_writes_counted(fake, client) -> None:
         pid = (await resp.json())["id"]
     async with session.delete(f"{base}/wp-json/wp/v2/posts/{pid}", params={"force": "true"}):
         pass
-    assert fake.requests == [("GET", "/wp-json/wp/v2/posts?per_page=5"), ("POST", "/wp-json/wp/v2/posts"),
-                             ("DELETE", f"/wp-json/wp/v2/posts/{pid}?force=true")]
+    assert fake.requests == [
+        ("GET", "/wp-json/wp/v2/posts?per_page=5"),
+        ("POST", "/wp-json/wp/v2/posts"),
+        ("DELETE", f"/wp-json/wp/v2/posts/{pid}?force=true"),
+    ]
     assert fake.writes() == 2
     fake.reset_counters()
     assert fake.requests == [] and fake.writes() == 0
@@ -148,11 +157,18 @@ async def test_clock_decides_upload_folder_and_default_dates(fake, client) -> No
 async def test_state_is_inspectable_with_raw_values(fake, client) -> None:
     session, base = client
     content = "<p>x</p><!-- tistory-post-1 -->"
-    async with session.post(f"{base}/wp-json/wp/v2/posts",
-                            json={"title": "T", "content": content, "status": "publish", "tags": [7]}) as resp:
+    async with session.post(
+        f"{base}/wp-json/wp/v2/posts",
+        json={"title": "T", "content": content, "status": "publish", "tags": [7]},
+    ) as resp:
         pid = (await resp.json())["id"]
     stored = fake.posts[pid]
-    assert (stored["content"], stored["status"], stored["slug"], stored["tags"]) == (content, "publish", "t", [7])
+    assert (stored["content"], stored["status"], stored["slug"], stored["tags"]) == (
+        content,
+        "publish",
+        "t",
+        [7],
+    )
 
 
 async def test_subscriber_role_knob_forbids_writes(fake, client) -> None:

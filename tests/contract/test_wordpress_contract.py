@@ -32,8 +32,12 @@ def png(width: int = 3, height: int = 2) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 async def create_post(wp: WPApi, **fields: object) -> dict:
@@ -42,8 +46,15 @@ async def create_post(wp: WPApi, **fields: object) -> dict:
     return reply.body
 
 
-async def upload(wp: WPApi, filename: str, data: bytes, *, ctype: str = "image/png",
-                 params: dict[str, str] | None = None, disposition: str | None = None) -> tuple[int, dict]:
+async def upload(
+    wp: WPApi,
+    filename: str,
+    data: bytes,
+    *,
+    ctype: str = "image/png",
+    params: dict[str, str] | None = None,
+    disposition: str | None = None,
+) -> tuple[int, dict]:
     headers = {"Content-Type": ctype}
     headers["Content-Disposition"] = disposition or f'attachment; filename="{filename}"'
     reply = await wp.post("/wp/v2/media", data=data, headers=headers, params=params)
@@ -80,13 +91,18 @@ async def test_wrong_password_is_anonymous_not_an_error(wp: WPApi) -> None:
     bad = wp.auth_header(wp.user, "wrong pass word here")
     me = await wp.get("/wp/v2/users/me", auth=bad)
     assert me.status == 401
-    assert me.body == {"code": "rest_not_logged_in", "message": "You are not currently logged in.",
-                       "data": {"status": 401}}
+    assert me.body == {
+        "code": "rest_not_logged_in",
+        "message": "You are not currently logged in.",
+        "data": {"status": 401},
+    }
     create = await wp.post("/wp/v2/posts", auth=bad, json={"title": "x"})
     assert create.status == 401
-    assert create.body == {"code": "rest_cannot_create",
-                           "message": "Sorry, you are not allowed to create posts as this user.",
-                           "data": {"status": 401}}
+    assert create.body == {
+        "code": "rest_cannot_create",
+        "message": "Sorry, you are not allowed to create posts as this user.",
+        "data": {"status": 401},
+    }
     public = await wp.get("/wp/v2/posts", auth=bad)
     assert public.status == 200
 
@@ -116,8 +132,11 @@ async def test_draft_has_empty_slug_and_generated_slug(wp: WPApi) -> None:
     assert post["categories"] == [1]
     anon = await wp.get(f"/wp/v2/posts/{post['id']}", auth=False)
     assert anon.status == 401
-    assert anon.body == {"code": "rest_forbidden", "message": "Sorry, you are not allowed to do that.",
-                         "data": {"status": 401}}
+    assert anon.body == {
+        "code": "rest_forbidden",
+        "message": "Sorry, you are not allowed to do that.",
+        "data": {"status": 401},
+    }
     published = await wp.post(f"/wp/v2/posts/{post['id']}", json={"status": "publish"})
     assert published.status == 200
     slug = f"{quote('한글').lower()}-{quote('제목').lower()}-{u}"
@@ -145,10 +164,20 @@ async def test_slug_lookup_of_a_draft_needs_status_any(wp: WPApi) -> None:
     anon = await wp.get("/wp/v2/posts", auth=False, params={"slug": slug, "status": "any"})
     assert anon.status == 400
     assert anon.body == {
-        "code": "rest_invalid_param", "message": "Invalid parameter(s): status",
-        "data": {"status": 400, "params": {"status": "Status is forbidden."},
-                 "details": {"status": {"code": "rest_forbidden_status", "message": "Status is forbidden.",
-                                        "data": {"status": 401}}}}}
+        "code": "rest_invalid_param",
+        "message": "Invalid parameter(s): status",
+        "data": {
+            "status": 400,
+            "params": {"status": "Status is forbidden."},
+            "details": {
+                "status": {
+                    "code": "rest_forbidden_status",
+                    "message": "Status is forbidden.",
+                    "data": {"status": 401},
+                }
+            },
+        },
+    }
 
 
 async def test_search_finds_comment_marker_in_draft_content(wp: WPApi) -> None:
@@ -164,12 +193,16 @@ async def test_search_finds_comment_marker_in_draft_content(wp: WPApi) -> None:
     assert (await wp.get("/wp/v2/posts", params={"search": marker})).body == []
     # `search` goes through sanitize_text_field: the whole comment is stripped to nothing, so
     # searching for "<!-- marker -->" filters NOTHING (both posts come back).
-    stripped = await wp.get("/wp/v2/posts", params={"search": f"<!-- {marker} -->", "status": "any",
-                                                     "per_page": 100, "_fields": "id"})
+    stripped = await wp.get(
+        "/wp/v2/posts",
+        params={"search": f"<!-- {marker} -->", "status": "any", "per_page": 100, "_fields": "id"},
+    )
     ids = {p["id"] for p in stripped.body}
     assert {post["id"], other["id"]} <= ids or int(stripped.headers["X-WP-Total"]) > 100
     # Every space-separated word must match; a leading '-' excludes.
-    both = await wp.get("/wp/v2/posts", params={"search": f"marker {marker}", "status": "any", "_fields": "id"})
+    both = await wp.get(
+        "/wp/v2/posts", params={"search": f"marker {marker}", "status": "any", "_fields": "id"}
+    )
     assert [p["id"] for p in both.body] == [post["id"]]
     excluded = await wp.get("/wp/v2/posts", params={"search": f"{marker} -post", "status": "any"})
     assert excluded.body == []
@@ -197,13 +230,18 @@ async def test_update_subset_and_context_edit(wp: WPApi) -> None:
     upd = await wp.post(f"/wp/v2/posts/{post['id']}", json={"content": "c2"})
     assert upd.status == 200
     got = await wp.get(f"/wp/v2/posts/{post['id']}", params={"context": "edit"})
-    assert (got.body["title"]["raw"], got.body["content"]["raw"], got.body["excerpt"]["raw"]) == ("before", "c2", "e1")
+    assert (got.body["title"]["raw"], got.body["content"]["raw"], got.body["excerpt"]["raw"]) == (
+        "before",
+        "c2",
+        "e1",
+    )
     view = await wp.get(f"/wp/v2/posts/{post['id']}")
     assert "raw" not in view.body["content"]
     missing = await wp.post("/wp/v2/posts/99999999", json={"title": "x"})
     assert missing.status == 404 and missing.code == "rest_post_invalid_id"
-    broken = await wp.post(f"/wp/v2/posts/{post['id']}", data=b"{not json",
-                           headers={"Content-Type": "application/json"})
+    broken = await wp.post(
+        f"/wp/v2/posts/{post['id']}", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert broken.status == 400 and broken.code == "rest_invalid_json"
 
 
@@ -220,26 +258,51 @@ async def test_post_trash_then_force_delete(wp: WPApi) -> None:
     assert forced.body["deleted"] is True and forced.body["previous"]["id"] == post["id"]
     gone = await wp.delete(f"/wp/v2/posts/{post['id']}", params={"force": "true"})
     assert gone.status == 404
-    assert gone.body == {"code": "rest_post_invalid_id", "message": "Invalid post ID.", "data": {"status": 404}}
+    assert gone.body == {
+        "code": "rest_post_invalid_id",
+        "message": "Invalid post ID.",
+        "data": {"status": 404},
+    }
 
 
 async def test_per_page_bounds_and_pagination_headers(wp: WPApi) -> None:
     too_many = await wp.get("/wp/v2/posts", params={"per_page": "101"})
     assert too_many.status == 400
     assert too_many.body["data"]["params"] == {
-        "per_page": "per_page must be between 1 (inclusive) and 100 (inclusive)"}
+        "per_page": "per_page must be between 1 (inclusive) and 100 (inclusive)"
+    }
     marker = f"page-{uid()}"
     ids = [(await create_post(wp, title=f"{marker} {i}"))["id"] for i in range(3)]
-    first = await wp.get("/wp/v2/posts", params={"search": marker, "status": "any", "per_page": "2",
-                                                  "orderby": "id", "order": "asc", "_fields": "id"})
+    first = await wp.get(
+        "/wp/v2/posts",
+        params={
+            "search": marker,
+            "status": "any",
+            "per_page": "2",
+            "orderby": "id",
+            "order": "asc",
+            "_fields": "id",
+        },
+    )
     assert (first.headers["X-WP-Total"], first.headers["X-WP-TotalPages"]) == ("3", "2")
     assert [p["id"] for p in first.body] == ids[:2]
     assert 'rel="next"' in first.headers["Link"] and 'rel="prev"' not in first.headers["Link"]
-    second = await wp.get("/wp/v2/posts", params={"search": marker, "status": "any", "per_page": "2",
-                                                   "page": "2", "orderby": "id", "order": "asc"})
+    second = await wp.get(
+        "/wp/v2/posts",
+        params={
+            "search": marker,
+            "status": "any",
+            "per_page": "2",
+            "page": "2",
+            "orderby": "id",
+            "order": "asc",
+        },
+    )
     assert [p["id"] for p in second.body] == ids[2:]
     assert 'rel="prev"' in second.headers["Link"] and 'rel="next"' not in second.headers["Link"]
-    past = await wp.get("/wp/v2/posts", params={"search": marker, "status": "any", "per_page": "2", "page": "3"})
+    past = await wp.get(
+        "/wp/v2/posts", params={"search": marker, "status": "any", "per_page": "2", "page": "3"}
+    )
     assert past.status == 400 and past.code == "rest_post_invalid_page_number"
     empty = await wp.get("/wp/v2/posts", params={"search": f"none-{uid()}", "page": "1"})
     assert empty.status == 200 and empty.body == [] and empty.headers["X-WP-TotalPages"] == "0"
@@ -254,9 +317,18 @@ async def test_raw_upload_korean_name_with_query_fields(wp: WPApi) -> None:
     parent = await create_post(wp, title="parent")
     marker = f"<!-- tistory-img-{u} -->"
     data = png(3, 2)
-    status, media = await upload(wp, f"한글 사진 {u}.png", data, params={
-        "title": f"제목 {u}", "alt_text": "대체 텍스트", "caption": "캡션", "description": marker,
-        "post": str(parent["id"])})
+    status, media = await upload(
+        wp,
+        f"한글 사진 {u}.png",
+        data,
+        params={
+            "title": f"제목 {u}",
+            "alt_text": "대체 텍스트",
+            "caption": "캡션",
+            "description": marker,
+            "post": str(parent["id"]),
+        },
+    )
     assert status == 201, media
     assert media["source_url"].endswith(f"/한글-사진-{u}.png")
     assert media["media_details"]["file"].endswith(f"/한글-사진-{u}.png")
@@ -264,7 +336,7 @@ async def test_raw_upload_korean_name_with_query_fields(wp: WPApi) -> None:
     assert media["title"]["raw"] == f"제목 {u}"
     assert media["alt_text"] == "대체 텍스트"
     assert media["caption"]["raw"] == "캡션"
-    assert media["description"]["raw"] == marker      # the HTML comment survives intact
+    assert media["description"]["raw"] == marker  # the HTML comment survives intact
     assert media["post"] == parent["id"]
     assert (media["media_type"], media["mime_type"]) == ("image", "image/png")
     # The marker finds it (the bare marker text: the search drops the comment delimiters).
@@ -312,13 +384,18 @@ async def test_upload_header_and_type_errors(wp: WPApi) -> None:
     assert (status, body["code"]) == (400, "rest_upload_invalid_disposition")
     none = await wp.post("/wp/v2/media", data=data, headers={"Content-Type": "image/png"})
     assert (none.status, none.code) == (400, "rest_upload_no_content_disposition")
-    both = await upload(wp, "", data, disposition=f"attachment; filename=\"fb-{uid()}.png\"; filename*=UTF-8''%ED.png")
+    both = await upload(
+        wp, "", data, disposition=f"attachment; filename=\"fb-{uid()}.png\"; filename*=UTF-8''%ED.png"
+    )
     assert both[0] == 201 and "/fb-" in both[1]["source_url"]
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>'
     status, body = await upload(wp, "a.svg", svg, ctype="image/svg+xml")
     assert status == 500
-    assert body == {"code": "rest_upload_sideload_error",
-                    "message": "Sorry, you are not allowed to upload this file type.", "data": {"status": 500}}
+    assert body == {
+        "code": "rest_upload_sideload_error",
+        "message": "Sorry, you are not allowed to upload this file type.",
+        "data": {"status": 500},
+    }
     status, body = await upload(wp, "noext", data)
     assert (status, body["code"]) == (500, "rest_upload_sideload_error")
     status, body = await upload(wp, "fake.png", b"this is not an image")
@@ -339,9 +416,11 @@ async def test_media_update_and_delete_needs_force(wp: WPApi) -> None:
     assert upd.status == 200 and upd.body["alt_text"] == "new" and upd.body["post"] is None
     soft = await wp.delete(f"/wp/v2/media/{media['id']}")
     assert soft.status == 501
-    assert soft.body == {"code": "rest_trash_not_supported",
-                         "message": "The post does not support trashing. Set 'force=true' to delete.",
-                         "data": {"status": 501}}
+    assert soft.body == {
+        "code": "rest_trash_not_supported",
+        "message": "The post does not support trashing. Set 'force=true' to delete.",
+        "data": {"status": 501},
+    }
     forced = await wp.delete(f"/wp/v2/media/{media['id']}", params={"force": "true"})
     assert forced.status == 200 and forced.body["deleted"] is True
     assert (await wp.fetch(media["source_url"]))[0] == 404
@@ -360,10 +439,12 @@ async def test_tag_exists_returns_the_existing_id(wp: WPApi) -> None:
     assert first.body["slug"] == quote(name).lower()
     dup = await wp.post("/wp/v2/tags", json={"name": name})
     assert dup.status == 400
-    assert dup.body == {"code": "term_exists",
-                        "message": "A term with the name provided already exists in this taxonomy.",
-                        "data": {"status": 400, "term_id": first.body["id"]},
-                        "additional_data": [first.body["id"], first.body["id"]]}
+    assert dup.body == {
+        "code": "term_exists",
+        "message": "A term with the name provided already exists in this taxonomy.",
+        "data": {"status": 400, "term_id": first.body["id"]},
+        "additional_data": [first.body["id"], first.body["id"]],
+    }
     upper = await wp.post("/wp/v2/tags", json={"name": name.upper()})  # names compare case-insensitively
     assert upper.status == 400 and upper.body["data"]["term_id"] == first.body["id"]
     by_slug = await wp.get("/wp/v2/tags", params={"slug": name})  # the Korean name, encoded once
@@ -407,7 +488,11 @@ async def test_term_count_and_delete_needs_force(wp: WPApi) -> None:
     assert forced.status == 200 and forced.body["deleted"] is True
     gone = await wp.get(f"/wp/v2/tags/{tag['id']}")
     assert gone.status == 404
-    assert gone.body == {"code": "rest_term_invalid", "message": "Term does not exist.", "data": {"status": 404}}
+    assert gone.body == {
+        "code": "rest_term_invalid",
+        "message": "Term does not exist.",
+        "data": {"status": 404},
+    }
     anon = await wp.post("/wp/v2/tags", auth=False, json={"name": "x"})
     assert (anon.status, anon.code) == (401, "rest_cannot_create")
 

@@ -37,6 +37,7 @@ from multidict import MultiDict, MultiDictProxy
 from tests.fakes.wp_media import MediaRoutes
 from tests.fakes.wp_posts import PostRoutes
 from tests.fakes.wp_rest import Call, Params, WPError
+from tests.fakes.wp_state import WPState
 from tests.fakes.wp_terms import TermRoutes
 
 __all__ = ["FailRule", "FakeWordPress"]
@@ -46,30 +47,38 @@ __all__ = ["FailRule", "FakeWordPress"]
 class FailRule:
     """Make matching requests fail: `times` of them, after letting `after` of them pass."""
 
-    method: str            # "POST", "GET", "*"
-    path: str              # regex searched in the request path (e.g. r"/wp/v2/media$")
-    status: int = 500      # 429, 500, 503, 400 ...; 0 = drop the connection; -1 = hang
-    times: int = 1         # how many matching requests fail, then it passes through
+    method: str  # "POST", "GET", "*"
+    path: str  # regex searched in the request path (e.g. r"/wp/v2/media$")
+    status: int = 500  # 429, 500, 503, 400 ...; 0 = drop the connection; -1 = hang
+    times: int = 1  # how many matching requests fail, then it passes through
     retry_after: str | None = None
-    code: str = "fake_failure"      # the WP error "code" in the JSON body
-    after: int = 0         # let this many matching requests pass before failing
+    code: str = "fake_failure"  # the WP error "code" in the JSON body
+    after: int = 0  # let this many matching requests pass before failing
     effect_then_fail: bool = False  # perform the real effect THEN answer with the failure
-    seen: int = field(default=0, init=False)    # matching requests so far
-    fired: int = field(default=0, init=False)   # failures injected so far
+    seen: int = field(default=0, init=False)  # matching requests so far
+    fired: int = field(default=0, init=False)  # failures injected so far
 
     def matches(self, method: str, paths: list[str]) -> bool:
         return (self.method == "*" or self.method.upper() == method) and any(
-            re.search(self.path, p) for p in paths)
+            re.search(self.path, p) for p in paths
+        )
 
 
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 
-class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes):
+class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
     """In-memory WordPress REST API; see the module docstring."""
 
-    def __init__(self, *, user: str = "admin", app_password: str = "abcd efgh ijkl mnop qrst uvwx",
-                 timezone: str = "Asia/Seoul", latency_s: float = 0.0, base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        user: str = "admin",
+        app_password: str = "abcd efgh ijkl mnop qrst uvwx",
+        timezone: str = "Asia/Seoul",
+        latency_s: float = 0.0,
+        base_url: str | None = None,
+    ) -> None:
         self.user = user
         self.email = f"{user}@example.com"
         self.app_password = app_password
@@ -83,19 +92,30 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes):
         self.hang_s = 600.0
         # The clock (aware UTC); tests may replace it for deterministic dates and upload folders.
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-        self.refuse_upload_types: set[str] = {"image/svg+xml", "application/x-msdownload",
-                                              "application/x-php", "text/html"}
+        self.refuse_upload_types: set[str] = {
+            "image/svg+xml",
+            "application/x-msdownload",
+            "application/x-php",
+            "text/html",
+        }
         self.posts: dict[int, dict[str, Any]] = {}
         self.media: dict[int, dict[str, Any]] = {}
         self.terms: dict[int, dict[str, Any]] = {
-            1: {"id": 1, "taxonomy": "category", "name": "Uncategorized", "slug": "uncategorized",
-                "parent": 0, "description": "", "count": 0},
+            1: {
+                "id": 1,
+                "taxonomy": "category",
+                "name": "Uncategorized",
+                "slug": "uncategorized",
+                "parent": 0,
+                "description": "",
+                "count": 0,
+            },
         }
         self.files: dict[str, bytes] = {}
         self.rules: list[FailRule] = []
         self.requests: list[tuple[str, str]] = []
-        self._next_id = 1          # posts and attachments share one id sequence, like wp_posts
-        self._next_term_id = 2     # 1 is "Uncategorized"
+        self._next_id = 1  # posts and attachments share one id sequence, like wp_posts
+        self._next_term_id = 2  # 1 is "Uncategorized"
         self._shutdown: asyncio.Event | None = None
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = self._route_table()
 
@@ -121,23 +141,6 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes):
     def reset_counters(self) -> None:
         """Forget recorded requests (state is kept)."""
         self.requests.clear()
-
-    def now_utc(self) -> datetime:
-        """The fake's current time as a naive UTC datetime (WordPress stores naive dates)."""
-        return self.clock().astimezone(UTC).replace(tzinfo=None)
-
-    def now_local(self) -> datetime:
-        return self.clock().astimezone(self.tz).replace(tzinfo=None)
-
-    def new_id(self) -> int:
-        value = self._next_id
-        self._next_id += 1
-        return value
-
-    def new_term_id(self) -> int:
-        value = self._next_term_id
-        self._next_term_id += 1
-        return value
 
     # ---------------------------------------------------------------- request entry
 
@@ -186,15 +189,16 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes):
         if "rest_route" in request.query:
             return "/" + request.query["rest_route"].strip("/") if request.query["rest_route"] != "/" else ""
         if request.path == "/wp-json" or request.path.startswith("/wp-json/"):
-            return request.path[len("/wp-json"):].rstrip("/")
+            return request.path[len("/wp-json") :].rstrip("/")
         return None
 
     async def _serve(self, request: web.Request, route: str | None) -> web.StreamResponse:
         if route is None:
             if request.method in ("GET", "HEAD") and request.path.startswith("/wp-content/uploads/"):
-                return self._serve_upload(request.path[len("/wp-content/uploads/"):])
-            return web.Response(status=404, text="<html><body>Not Found</body></html>",
-                                content_type="text/html")
+                return self._serve_upload(request.path[len("/wp-content/uploads/") :])
+            return web.Response(
+                status=404, text="<html><body>Not Found</body></html>", content_type="text/html"
+            )
         try:
             call = await self._make_call(request, route)
             method = call.method
@@ -257,12 +261,12 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes):
         query = MultiDictProxy(MultiDict((k, v) for k, v in request.query.items() if k != "rest_route"))
         ctype = request.content_type
         json_body: dict[str, Any] | None = None
-        form: dict[str, Any] | None = None
+        form: MultiDict[str] | None = None
         files: dict[str, tuple[str, str, bytes]] = {}
         body = b""
         multipart = ctype.startswith("multipart/")
         if multipart:
-            form = {}
+            form = MultiDict()
             reader = await request.multipart()
             while (part := await reader.next()) is not None:
                 disposition = part.headers.get("Content-Disposition", "")  # type: ignore[union-attr]
@@ -272,21 +276,34 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes):
                 if filename is not None:
                     files[name] = (filename, part.headers.get("Content-Type", ""), bytes(data))  # type: ignore[union-attr]
                 else:
-                    form[name] = bytes(data).decode("utf-8", "replace")
+                    form.add(name, bytes(data).decode("utf-8", "replace"))
         elif method != "GET":
             body = await request.read()
             if ctype == "application/json" and body.strip():
                 try:
                     parsed = json.loads(body)
                 except ValueError:
-                    raise WPError(400, "rest_invalid_json", "Invalid JSON body passed.",
-                                  data={"json_error_code": 4, "json_error_message": "Syntax error"}) from None
+                    raise WPError(
+                        400,
+                        "rest_invalid_json",
+                        "Invalid JSON body passed.",
+                        data={"json_error_code": 4, "json_error_message": "Syntax error"},
+                    ) from None
                 json_body = parsed if isinstance(parsed, dict) else {}
             elif ctype == "application/x-www-form-urlencoded":
-                form = dict((await request.post()).items())  # type: ignore[arg-type]
-        return Call(method=method, route=route, params=Params(query, form, json_body), base=base,
-                    user_role=self._role_of(request), headers=request.headers, body=body, files=files,
-                    multipart=multipart, query_pairs=list(query.items()))
+                form = MultiDict((k, v) for k, v in (await request.post()).items() if isinstance(v, str))
+        return Call(
+            method=method,
+            route=route,
+            params=Params(query, form, json_body),
+            base=base,
+            user_role=self._role_of(request),
+            headers=request.headers,
+            body=body,
+            files=files,
+            multipart=multipart,
+            query_pairs=list(query.items()),
+        )
 
     def _role_of(self, request: web.Request) -> str:
         """Basic auth with the application password (spaces optional), by login or e-mail.
@@ -308,25 +325,31 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes):
             return "anonymous"
         return self.role
 
-    @staticmethod
-    def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-        return web.Response(text=json.dumps(data, ensure_ascii=False), status=status, headers=headers,
-                            content_type="application/json", charset="UTF-8")
-
     # ---------------------------------------------------------------- index and users
 
     async def _index(self, call: Call) -> web.StreamResponse:
-        offset = self.now_local() - self.now_utc()
-        hours = offset.total_seconds() / 3600
-        return self._json({
-            "name": "Test Blog", "description": "", "url": call.base, "home": call.base,
-            "gmt_offset": int(hours) if hours.is_integer() else hours,
-            "timezone_string": "" if self.timezone == "UTC" else self.timezone,
-            "namespaces": ["oembed/1.0", "wp/v2", "wp-site-health/v1", "wp-block-editor/v1"],
-            "authentication": {"application-passwords": {"endpoints": {
-                "authorization": f"{call.base}/wp-admin/authorize-application.php"}}},
-            "routes": {}, "site_logo": 0, "site_icon": 0, "site_icon_url": "",
-        })
+        offset = self.clock().astimezone(self.tz).utcoffset()
+        hours = offset.total_seconds() / 3600 if offset is not None else 0.0
+        return self._json(
+            {
+                "name": "Test Blog",
+                "description": "",
+                "url": call.base,
+                "home": call.base,
+                "gmt_offset": int(hours) if hours.is_integer() else hours,
+                "timezone_string": "" if self.timezone == "UTC" else self.timezone,
+                "namespaces": ["oembed/1.0", "wp/v2", "wp-site-health/v1", "wp-block-editor/v1"],
+                "authentication": {
+                    "application-passwords": {
+                        "endpoints": {"authorization": f"{call.base}/wp-admin/authorize-application.php"}
+                    }
+                },
+                "routes": {},
+                "site_logo": 0,
+                "site_icon": 0,
+                "site_icon_url": "",
+            }
+        )
 
     async def _users_me(self, call: Call) -> web.StreamResponse:
         if call.anonymous:
@@ -334,15 +357,32 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes):
         ctx = call.context()
         subscriber = call.user_role == "subscriber"
         me: dict[str, Any] = {
-            "id": 2 if subscriber else 1, "name": self.user, "url": "" if subscriber else call.base,
-            "description": "", "link": f"{call.base}/author/{self.user}/", "slug": self.user,
-            "avatar_urls": {}, "meta": [],
+            "id": 2 if subscriber else 1,
+            "name": self.user,
+            "url": "" if subscriber else call.base,
+            "description": "",
+            "link": f"{call.base}/author/{self.user}/",
+            "slug": self.user,
+            "avatar_urls": {
+                str(size): f"http://2.gravatar.com/avatar/0?s={size}&d=mm&r=g" for size in (24, 48, 96)
+            },
+            "meta": [],
         }
         if ctx == "edit":
-            me.update({"username": self.user, "email": self.email, "roles": [call.user_role],
-                       "first_name": "", "last_name": "", "nickname": self.user, "locale": "en_US",
-                       "registered_date": "2026-01-01T00:00:00+00:00", "capabilities": {},
-                       "extra_capabilities": {call.user_role: True}})
+            me.update(
+                {
+                    "username": self.user,
+                    "email": self.email,
+                    "roles": [call.user_role],
+                    "first_name": "",
+                    "last_name": "",
+                    "nickname": self.user,
+                    "locale": "en_US",
+                    "registered_date": "2026-01-01T00:00:00+00:00",
+                    "capabilities": {},
+                    "extra_capabilities": {call.user_role: True},
+                }
+            )
         return self._json(me)
 
 

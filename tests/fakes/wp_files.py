@@ -15,14 +15,35 @@ __all__ = ["ALLOWED_EXTS", "FileCheck", "check_upload", "image_size", "sniff_mim
 
 # A subset of get_allowed_mime_types() for an administrator (no unfiltered_upload).
 ALLOWED_EXTS: dict[str, str] = {
-    "jpg": "image/jpeg", "jpeg": "image/jpeg", "jpe": "image/jpeg", "gif": "image/gif",
-    "png": "image/png", "bmp": "image/bmp", "tiff": "image/tiff", "tif": "image/tiff",
-    "webp": "image/webp", "ico": "image/x-icon", "heic": "image/heic",
-    "mp4": "video/mp4", "m4v": "video/mp4", "mov": "video/quicktime", "webm": "video/webm",
-    "mp3": "audio/mpeg", "m4a": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg",
-    "txt": "text/plain", "asc": "text/plain", "csv": "text/csv", "tsv": "text/tab-separated-values",
-    "vtt": "text/vtt", "srt": "text/plain", "pdf": "application/pdf", "zip": "application/zip",
-    "gz": "application/x-gzip", "doc": "application/msword",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "jpe": "image/jpeg",
+    "gif": "image/gif",
+    "png": "image/png",
+    "bmp": "image/bmp",
+    "tiff": "image/tiff",
+    "tif": "image/tiff",
+    "webp": "image/webp",
+    "ico": "image/x-icon",
+    "heic": "image/heic",
+    "mp4": "video/mp4",
+    "m4v": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+    "mp3": "audio/mpeg",
+    "m4a": "audio/mpeg",
+    "wav": "audio/wav",
+    "ogg": "audio/ogg",
+    "txt": "text/plain",
+    "asc": "text/plain",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "vtt": "text/vtt",
+    "srt": "text/plain",
+    "pdf": "application/pdf",
+    "zip": "application/zip",
+    "gz": "application/x-gzip",
+    "doc": "application/msword",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xls": "application/vnd.ms-excel",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -31,8 +52,14 @@ ALLOWED_EXTS: dict[str, str] = {
     "odt": "application/vnd.oasis.opendocument.text",
 }
 # getimagesize_mimes_to_exts
-_MIME_TO_EXT = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/bmp": "bmp",
-                "image/tiff": "tif", "image/webp": "webp"}
+_MIME_TO_EXT = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/bmp": "bmp",
+    "image/tiff": "tif",
+    "image/webp": "webp",
+}
 
 
 def sniff_mime(data: bytes) -> str | None:

@@ -11,12 +11,13 @@ other status needs an editor; trashing appends `__trashed` to the slug.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
 
 from tests.fakes.wp_rest import Call, WPError, filter_fields, invalid_param, paginate
+from tests.fakes.wp_state import WPState
 from tests.fakes.wp_text import (
     WP_DATE_FMT,
     excerpt_from_content,
@@ -27,30 +28,52 @@ from tests.fakes.wp_text import (
     parse_slug_list,
     render_autop,
     sanitize_title,
+    texturize,
 )
-
-if TYPE_CHECKING:
-    from tests.fakes.wordpress import FakeWordPress
 
 __all__ = ["PostRoutes"]
 
 CREATE_STATUSES = ("publish", "future", "draft", "pending", "private")
-QUERY_STATUSES = ("publish", "future", "draft", "pending", "private", "trash", "auto-draft", "inherit",
-                  "request-pending", "request-confirmed", "request-failed", "request-completed", "any")
+QUERY_STATUSES = (
+    "publish",
+    "future",
+    "draft",
+    "pending",
+    "private",
+    "trash",
+    "auto-draft",
+    "inherit",
+    "request-pending",
+    "request-confirmed",
+    "request-failed",
+    "request-completed",
+    "any",
+)
 _BAD_FLAT_SLUGS = {"feed", "rdf", "rss", "rss2", "atom", "embed"}
-_ORDERBY = ("author", "date", "id", "include", "modified", "parent", "relevance", "slug", "include_slugs", "title")
+_ORDERBY = (
+    "author",
+    "date",
+    "id",
+    "include",
+    "modified",
+    "parent",
+    "relevance",
+    "slug",
+    "include_slugs",
+    "title",
+)
 
 
 def _enum_message(name: str, values: tuple[str, ...]) -> str:
     return f"{name} is not one of {', '.join(values[:-1])}, and {values[-1]}."
 
 
-class PostRoutes:
+class PostRoutes(WPState):
     """Posts: create, read, list, update, trash/delete."""
 
     # ------------------------------------------------------------------ helpers
 
-    def unique_post_slug(self: FakeWordPress, slug: str, post_id: int) -> str:
+    def unique_post_slug(self, slug: str, post_id: int) -> str:
         """`wp_unique_post_slug()` for a flat post type with /%postname%/ permalinks."""
         current = self.posts.get(post_id, {}).get("slug")
         taken = {p["slug"] for pid, p in self.posts.items() if pid != post_id}
@@ -66,54 +89,74 @@ class PostRoutes:
             suffix += 1
         return f"{slug}-{suffix}"
 
-    def post_link(self: FakeWordPress, post: dict[str, Any], base: str) -> str:
-        if post["status"] in ("publish", "future", "private") and post["slug"]:
-            return f"{base}/{post['slug']}/"
-        return f"{base}/?p={post['id']}"
-
-    def post_json(self: FakeWordPress, post: dict[str, Any], ctx: str, base: str) -> dict[str, Any]:
+    def post_json(self, post: dict[str, Any], ctx: str, base: str) -> dict[str, Any]:
         pid = post["id"]
         edit = ctx == "edit"
         excerpt_src = post["excerpt"] or excerpt_from_content(post["content"])
         data: dict[str, Any] = {
-            "id": pid, "date": post["date"], "date_gmt": post["date_gmt"],
-            "guid": {"rendered": f"{base}/?p={pid}"}, "modified": post["modified"],
+            "id": pid,
+            "date": post["date"],
+            "date_gmt": post["date_gmt"],
+            "guid": {"rendered": post.get("guid", f"{base}/?p={pid}").replace("{base}", base)},
+            "modified": post["modified"],
             "modified_gmt": post["modified_gmt"],
         }
         if edit:
-            data["guid"]["raw"] = f"{base}/?p={pid}"
+            data["guid"]["raw"] = data["guid"]["rendered"]
             data["password"] = ""
-        data.update({
-            "slug": post["slug"], "status": post["status"], "type": "post", "link": self.post_link(post, base),
-            "title": {"rendered": post["title"]},
-            "content": {"rendered": render_autop(post["content"]), "protected": False},
-            "excerpt": {"rendered": render_autop(excerpt_src), "protected": False},
-            "author": 1, "featured_media": post["featured_media"], "comment_status": "open",
-            "ping_status": "open", "sticky": False, "template": "", "format": "standard", "meta": [],
-            "categories": list(post["categories"]), "tags": list(post["tags"]),
-        })
+        data.update(
+            {
+                "slug": post["slug"],
+                "status": post["status"],
+                "type": "post",
+                "link": self.post_link(post, base),
+                "title": {
+                    "rendered": ("Private: " if post["status"] == "private" else "")
+                    + texturize(post["title"])
+                },
+                "content": {"rendered": render_autop(post["content"]), "protected": False},
+                "excerpt": {"rendered": render_autop(excerpt_src), "protected": False},
+                "author": 1,
+                "featured_media": post["featured_media"],
+                "comment_status": "open",
+                "ping_status": "open",
+                "sticky": False,
+                "template": "",
+                "format": "standard",
+                "meta": [],
+                "categories": list(post["categories"]),
+                "tags": list(post["tags"]),
+            }
+        )
         if edit:
             data["title"] = {"raw": post["title"], **data["title"]}
-            data["content"] = {"raw": post["content"], **data["content"],
-                               "block_version": 1 if "<!-- wp:" in post["content"] else 0}
+            data["content"] = {
+                "raw": post["content"],
+                **data["content"],
+                "block_version": 1 if "<!-- wp:" in post["content"] else 0,
+            }
             data["excerpt"] = {"raw": post["excerpt"], **data["excerpt"]}
-            data["permalink_template"] = f"{base}/%postname%/"
+            data["permalink_template"] = (
+                f"{base}/?p={pid}" if post["status"] == "trash" else f"{base}/%postname%/"
+            )
             data["generated_slug"] = self.generated_slug(post)
-        data["_links"] = {"self": [{"href": f"{base}/wp-json/wp/v2/posts/{pid}"}],
-                          "collection": [{"href": f"{base}/wp-json/wp/v2/posts"}]}
+        data["_links"] = {
+            "self": [{"href": f"{base}/wp-json/wp/v2/posts/{pid}"}],
+            "collection": [{"href": f"{base}/wp-json/wp/v2/posts"}],
+        }
         return data
 
-    def generated_slug(self: FakeWordPress, post: dict[str, Any]) -> str:
+    def generated_slug(self, post: dict[str, Any]) -> str:
         """`get_sample_permalink()`'s name: from the title; unique unless draft/pending."""
         name = sanitize_title(post["title"]) or str(post["id"])
         if post["status"] not in ("draft", "pending", "auto-draft"):
             name = self.unique_post_slug(name, post["id"])
         return unquote(name)
 
-    def readable(self: FakeWordPress, post: dict[str, Any], call: Call) -> bool:
+    def readable(self, post: dict[str, Any], call: Call) -> bool:
         return post["status"] == "publish" or call.can_edit
 
-    def _dates_from(self: FakeWordPress, call: Call) -> tuple[datetime, datetime] | None:
+    def _dates_from(self, call: Call) -> tuple[datetime, datetime] | None:
         params = call.params
         for name, is_utc in (("date", False), ("date_gmt", True)):
             value = params.get_str(name)
@@ -124,11 +167,11 @@ class PostRoutes:
                 return parsed
         return None
 
-    def _term_ids(self: FakeWordPress, call: Call, name: str) -> list[int] | None:
+    def _term_ids(self, call: Call, name: str) -> list[int] | None:
         # Unknown term ids are accepted silently, like WordPress 6.1 (201, ids kept).
         return call.params.get_int_list(name)
 
-    def _apply_fields(self: FakeWordPress, post: dict[str, Any], call: Call, *, creating: bool) -> None:
+    def _apply_fields(self, post: dict[str, Any], call: Call, *, creating: bool) -> None:
         params = call.params
         for key in ("title", "content", "excerpt"):
             value = params.get_str(key)
@@ -138,6 +181,8 @@ class PostRoutes:
         if status is not None:
             if status not in CREATE_STATUSES:
                 raise invalid_param("status", _enum_message("status", CREATE_STATUSES), "rest_not_in_enum")
+            if post["status"] == "trash" and post["slug"].endswith("__trashed"):
+                post["slug"] = post["slug"][: -len("__trashed")]  # leaving the trash restores the slug
             post["status"] = status
         dates = self._dates_from(call)
         if dates is not None:
@@ -168,29 +213,33 @@ class PostRoutes:
         elif not post["slug"] and post["status"] not in ("draft", "pending"):
             post["slug"] = self.unique_post_slug(sanitize_title(post["title"]) or str(post["id"]), post["id"])
 
-    def _get_post(self: FakeWordPress, post_id: str) -> dict[str, Any]:
+    def _get_post(self, post_id: str) -> dict[str, Any]:
         post = self.posts.get(int(post_id))
         if post is None:
             raise WPError(404, "rest_post_invalid_id", "Invalid post ID.")
         return post
 
-    def recount_terms(self: FakeWordPress) -> None:
-        """`count` = number of published posts carrying the term (what WordPress maintains)."""
-        for term in self.terms.values():
-            key = "categories" if term["taxonomy"] == "category" else "tags"
-            term["count"] = sum(1 for p in self.posts.values()
-                                if p["status"] == "publish" and term["id"] in p[key])
-
     # ------------------------------------------------------------------ routes
 
-    async def post_create(self: FakeWordPress, call: Call) -> web.StreamResponse:
+    async def post_create(self, call: Call) -> web.StreamResponse:
         if not call.can_edit:
             raise call.deny("rest_cannot_create", "Sorry, you are not allowed to create posts as this user.")
         local, utc = self.now_local(), self.now_utc()
         post: dict[str, Any] = {
-            "id": 0, "type": "post", "status": "draft", "slug": "", "title": "", "content": "",
-            "excerpt": "", "date": fmt_date(local), "date_gmt": fmt_date(utc), "date_floating": True,
-            "modified": fmt_date(local), "modified_gmt": fmt_date(utc), "categories": [], "tags": [],
+            "id": 0,
+            "type": "post",
+            "status": "draft",
+            "slug": "",
+            "title": "",
+            "content": "",
+            "excerpt": "",
+            "date": fmt_date(local),
+            "date_gmt": fmt_date(utc),
+            "date_floating": True,
+            "modified": fmt_date(local),
+            "modified_gmt": fmt_date(utc),
+            "categories": [],
+            "tags": [],
             "featured_media": 0,
         }
         if call.params.has("date") or call.params.has("date_gmt"):
@@ -198,18 +247,25 @@ class PostRoutes:
         post["id"] = self.new_id()
         try:
             self._apply_fields(post, call, creating=True)
+            if not (post["title"] or post["content"] or post["excerpt"]):
+                raise WPError(400, "empty_content", "Content, title, and excerpt are empty.")
         except WPError:
             self._next_id -= 1
             raise
+        # The guid is the permalink at creation time ("{base}" is filled in per response).
+        post["guid"] = self.post_link(post, "{base}")
         if not post["date_floating"]:
             # A new post's modified date is its date (wp_insert_post), not "now".
             post["modified"], post["modified_gmt"] = post["date"], post["date_gmt"]
         self.posts[post["id"]] = post
         self.recount_terms()
-        return self._json(self.post_json(post, "edit", call.base), 201,
-                          {"Location": f"{call.base}/wp-json/wp/v2/posts/{post['id']}"})
+        return self._json(
+            self.post_json(post, "edit", call.base),
+            201,
+            {"Location": f"{call.base}/wp-json/wp/v2/posts/{post['id']}"},
+        )
 
-    async def post_update(self: FakeWordPress, call: Call, post_id: str) -> web.StreamResponse:
+    async def post_update(self, call: Call, post_id: str) -> web.StreamResponse:
         post = self._get_post(post_id)
         if not call.can_edit:
             raise call.deny("rest_cannot_edit", "Sorry, you are not allowed to edit this post.")
@@ -220,7 +276,7 @@ class PostRoutes:
         self.recount_terms()
         return self._json(self.post_json(updated, "edit", call.base))
 
-    async def post_get(self: FakeWordPress, call: Call, post_id: str) -> web.StreamResponse:
+    async def post_get(self, call: Call, post_id: str) -> web.StreamResponse:
         post = self._get_post(post_id)
         ctx = call.context()
         if ctx == "edit" and not call.can_edit:
@@ -230,7 +286,7 @@ class PostRoutes:
         data = self.post_json(post, ctx, call.base)
         return self._json(filter_fields(data, call.params.get("_fields")))
 
-    async def post_delete(self: FakeWordPress, call: Call, post_id: str) -> web.StreamResponse:
+    async def post_delete(self, call: Call, post_id: str) -> web.StreamResponse:
         post = self._get_post(post_id)
         if not call.can_edit:
             raise call.deny("rest_cannot_delete", "Sorry, you are not allowed to delete this post.")
@@ -250,19 +306,25 @@ class PostRoutes:
         self.recount_terms()
         return self._json(self.post_json(post, "edit", call.base))
 
-    async def posts_list(self: FakeWordPress, call: Call) -> web.StreamResponse:
+    async def posts_list(self, call: Call) -> web.StreamResponse:
         params = call.params
         ctx = call.context()
         if ctx == "edit" and not call.can_edit:
-            raise call.deny("rest_forbidden_context", "Sorry, you are not allowed to edit posts in this post type.")
+            raise call.deny(
+                "rest_forbidden_context", "Sorry, you are not allowed to edit posts in this post type."
+            )
         statuses = params.get_list("status") or ["publish"]
         for i, status in enumerate(statuses):
             if status not in QUERY_STATUSES:
                 message = _enum_message(f"status[{i}]", QUERY_STATUSES)
                 raise invalid_param("status", message, "rest_not_in_enum")
         if any(s != "publish" for s in statuses) and not call.can_edit:
-            raise invalid_param("status", "Status is forbidden.", "rest_forbidden_status",
-                                {"status": 401 if call.anonymous else 403})
+            raise invalid_param(
+                "status",
+                "Status is forbidden.",
+                "rest_forbidden_status",
+                {"status": 401 if call.anonymous else 403},
+            )
         orderby = params.get_str("orderby", "date") or "date"
         if orderby not in _ORDERBY:
             raise invalid_param("orderby", _enum_message("orderby", _ORDERBY), "rest_not_in_enum")
@@ -271,7 +333,9 @@ class PostRoutes:
             raise invalid_param("order", "order is not one of asc, and desc.", "rest_not_in_enum")
         search = params.get_str("search")
         if orderby == "relevance" and not search:
-            raise WPError(400, "rest_no_search_term_defined", "You need to define a search term to order by relevance.")
+            raise WPError(
+                400, "rest_no_search_term_defined", "You need to define a search term to order by relevance."
+            )
         params.get_int("per_page", 10, minimum=1, maximum=100)  # validate before filtering
         params.get_int("page", 1, minimum=1)
 
@@ -305,7 +369,9 @@ class PostRoutes:
         return self._json(body, 200, headers)
 
     @staticmethod
-    def _sort_posts(items: list[dict[str, Any]], orderby: str, order: str, include: list[int]) -> list[dict[str, Any]]:
+    def _sort_posts(
+        items: list[dict[str, Any]], orderby: str, order: str, include: list[int]
+    ) -> list[dict[str, Any]]:
         if orderby == "include" and include:
             return sorted(items, key=lambda p: include.index(p["id"]))
         keys = {

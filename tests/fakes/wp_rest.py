@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from multidict import MultiDictProxy
+from multidict import MultiDict, MultiDictProxy
 
 __all__ = ["Call", "Params", "WPError", "filter_fields", "invalid_param", "paginate"]
 
@@ -21,8 +21,16 @@ __all__ = ["Call", "Params", "WPError", "filter_fields", "invalid_param", "pagin
 class WPError(Exception):
     """A WordPress REST error; the dispatcher turns it into the JSON error response."""
 
-    def __init__(self, status: int, code: str, message: str, *, data: dict[str, Any] | None = None,
-                 data_null: bool = False, additional_data: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        data: dict[str, Any] | None = None,
+        data_null: bool = False,
+        additional_data: list[Any] | None = None,
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
@@ -32,8 +40,11 @@ class WPError(Exception):
         self.additional_data = additional_data
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": self.message,
-                                "data": None if self.data_null else {"status": self.status, **self.data}}
+        body: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "data": None if self.data_null else {"status": self.status, **self.data},
+        }
         if self.additional_data is not None:
             body["additional_data"] = self.additional_data
         return body
@@ -41,10 +52,15 @@ class WPError(Exception):
 
 def invalid_param(name: str, message: str, detail_code: str, detail_data: Any = None) -> WPError:
     """400 rest_invalid_param for one parameter, in WordPress's exact shape."""
-    return WPError(400, "rest_invalid_param", f"Invalid parameter(s): {name}", data={
-        "params": {name: message},
-        "details": {name: {"code": detail_code, "message": message, "data": detail_data}},
-    })
+    return WPError(
+        400,
+        "rest_invalid_param",
+        f"Invalid parameter(s): {name}",
+        data={
+            "params": {name: message},
+            "details": {name: {"code": detail_code, "message": message, "data": detail_data}},
+        },
+    )
 
 
 def _bad_type(name: str, kind: str, index: int | None = None) -> WPError:
@@ -55,15 +71,24 @@ def _bad_type(name: str, kind: str, index: int | None = None) -> WPError:
 class Params:
     """Request parameters with WordPress precedence: JSON body, then form body, then query."""
 
-    def __init__(self, query: MultiDictProxy[str], form: dict[str, Any] | None = None,
-                 json_body: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        query: MultiDictProxy[str],
+        form: MultiDict[str] | None = None,
+        json_body: dict[str, Any] | None = None,
+    ) -> None:
         self.query = query
-        self.form = form or {}
+        self.form: MultiDict[str] = form if form is not None else MultiDict()
         self.json = json_body or {}
 
     def has(self, name: str) -> bool:
-        return (name in self.json or name in self.form or name in self.query
-                or f"{name}[]" in self.query or f"{name}[]" in self.form)
+        return (
+            name in self.json
+            or name in self.form
+            or name in self.query
+            or f"{name}[]" in self.query
+            or f"{name}[]" in self.form
+        )
 
     def get(self, name: str, default: Any = None) -> Any:
         if name in self.json:
@@ -72,6 +97,8 @@ class Params:
             return self.form[name]
         if name in self.query:
             return self.query[name]
+        if f"{name}[]" in self.form:
+            return self.form.getall(f"{name}[]")
         if f"{name}[]" in self.query:
             return self.query.getall(f"{name}[]")
         return default
@@ -88,8 +115,9 @@ class Params:
             raise _bad_type(name, "string")
         return value
 
-    def get_int(self, name: str, default: int | None = None, *, minimum: int | None = None,
-            maximum: int | None = None) -> int | None:
+    def get_int(
+        self, name: str, default: int | None = None, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
         value = self.get(name)
         if value is None or value == "":
             return default
@@ -98,10 +126,15 @@ class Params:
         except ValueError:
             raise _bad_type(name, "integer") from None
         if minimum is not None and maximum is not None and not minimum <= number <= maximum:
-            raise invalid_param(name, f"{name} must be between {minimum} (inclusive) and {maximum} (inclusive)",
-                                "rest_out_of_bounds")
+            raise invalid_param(
+                name,
+                f"{name} must be between {minimum} (inclusive) and {maximum} (inclusive)",
+                "rest_out_of_bounds",
+            )
         if minimum is not None and maximum is None and number < minimum:
-            raise invalid_param(name, f"{name} must be greater than or equal to {minimum}", "rest_out_of_bounds")
+            raise invalid_param(
+                name, f"{name} must be greater than or equal to {minimum}", "rest_out_of_bounds"
+            )
         return number
 
     def get_bool(self, name: str, default: bool = False) -> bool:
@@ -161,10 +194,10 @@ class Call:
     """One REST call as the handlers see it."""
 
     method: str
-    route: str                       # e.g. "/wp/v2/posts/5" (the part after /wp-json)
+    route: str  # e.g. "/wp/v2/posts/5" (the part after /wp-json)
     params: Params
-    base: str                        # "http://127.0.0.1:PORT"
-    user_role: str                   # "anonymous", "administrator" or "subscriber"
+    base: str  # "http://127.0.0.1:PORT"
+    user_role: str  # "anonymous", "administrator" or "subscriber"
     headers: Any = None
     body: bytes = b""
     files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)  # field -> (name, type, data)
@@ -197,7 +230,9 @@ def paginate(call: Call, items: list[Any], *, page_error: str | None) -> tuple[l
     total = len(items)
     pages = math.ceil(total / per_page) if total else 0
     if page_error and page > pages and total > 0:
-        raise WPError(400, page_error, "The page number requested is larger than the number of pages available.")
+        raise WPError(
+            400, page_error, "The page number requested is larger than the number of pages available."
+        )
     headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
     links = []
     if page > 1 and pages > 0:

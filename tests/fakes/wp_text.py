@@ -32,14 +32,31 @@ __all__ = [
     "sanitize_text_field",
     "sanitize_title",
     "strip_tags",
+    "texturize",
+    "texturize_html",
 ]
 
 WP_DATE_FMT = "%Y-%m-%dT%H:%M:%S"
 
 # remove_accents(): only Latin letters lose their marks; Hangul and other scripts are left alone
 # (NFKD would split Hangul syllables into jamo).
-_LATIN_SPECIAL = {"ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ł": "L",
-                  "ł": "l", "Œ": "OE", "œ": "oe", "Þ": "TH", "þ": "th", "Ð": "D", "ð": "d"}
+_LATIN_SPECIAL = {
+    "ß": "ss",
+    "Æ": "AE",
+    "æ": "ae",
+    "Ø": "O",
+    "ø": "o",
+    "Đ": "D",
+    "đ": "d",
+    "Ł": "L",
+    "ł": "l",
+    "Œ": "OE",
+    "œ": "oe",
+    "Þ": "TH",
+    "þ": "th",
+    "Ð": "D",
+    "ð": "d",
+}
 
 
 def remove_accents(text: str) -> str:
@@ -64,12 +81,48 @@ def strip_tags(text: str) -> str:
 
 
 # Characters sanitize_title_with_dashes() strips entirely in the 'save' context (percent-encoded).
-_SAVE_STRIP = ["%c2%ad", "%c2%a1", "%c2%bf", "%c2%ab", "%c2%bb", "%e2%80%b9", "%e2%80%ba", "%e2%80%98",
-               "%e2%80%99", "%e2%80%9c", "%e2%80%9d", "%e2%80%9a", "%e2%80%9b", "%e2%80%9e", "%e2%80%9f",
-               "%e2%80%a2", "%c2%a9", "%c2%ae", "%c2%b0", "%e2%80%a6", "%e2%84%a2", "%c2%b4", "%cb%8a",
-               "%cc%81", "%cd%81", "%cc%80", "%cc%84", "%cc%8c", "%e2%80%8b", "%e2%80%8c", "%e2%80%8d",
-               "%e2%80%8e", "%e2%80%8f", "%e2%80%aa", "%e2%80%ab", "%e2%80%ac", "%e2%80%ad", "%e2%80%ae",
-               "%ef%bb%bf", "%ef%bf%bc"]
+_SAVE_STRIP = [
+    "%c2%ad",
+    "%c2%a1",
+    "%c2%bf",
+    "%c2%ab",
+    "%c2%bb",
+    "%e2%80%b9",
+    "%e2%80%ba",
+    "%e2%80%98",
+    "%e2%80%99",
+    "%e2%80%9c",
+    "%e2%80%9d",
+    "%e2%80%9a",
+    "%e2%80%9b",
+    "%e2%80%9e",
+    "%e2%80%9f",
+    "%e2%80%a2",
+    "%c2%a9",
+    "%c2%ae",
+    "%c2%b0",
+    "%e2%80%a6",
+    "%e2%84%a2",
+    "%c2%b4",
+    "%cb%8a",
+    "%cc%81",
+    "%cd%81",
+    "%cc%80",
+    "%cc%84",
+    "%cc%8c",
+    "%e2%80%8b",
+    "%e2%80%8c",
+    "%e2%80%8d",
+    "%e2%80%8e",
+    "%e2%80%8f",
+    "%e2%80%aa",
+    "%e2%80%ab",
+    "%e2%80%ac",
+    "%e2%80%ad",
+    "%e2%80%ae",
+    "%ef%bb%bf",
+    "%ef%bf%bc",
+]
 
 
 def sanitize_title(title: str) -> str:
@@ -110,7 +163,8 @@ def parse_slug_list(value: str | list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-_FILE_SPECIAL = set("?[]/\\=<>:;,'\"&$#*()|~`!{}%+’«»”“\x00")
+# The $special_chars of sanitize_file_name(), curly quotes and guillemets included.
+_FILE_SPECIAL = set("?[]/\\=<>:;,'\"&$#*()|~`!{}%+\u2019\u00ab\u00bb\u201d\u201c\x00")
 
 
 def sanitize_file_name(name: str, allowed_exts: set[str] | None = None) -> str:
@@ -175,9 +229,37 @@ def sanitize_text_field(text: str) -> str:
     return text.strip()
 
 
-_STOPWORDS = {"about", "an", "are", "as", "at", "be", "by", "com", "for", "from", "how", "in", "is", "it",
-              "of", "on", "or", "that", "the", "this", "to", "was", "what", "when", "where", "who",
-              "will", "with", "www"}
+_STOPWORDS = {
+    "about",
+    "an",
+    "are",
+    "as",
+    "at",
+    "be",
+    "by",
+    "com",
+    "for",
+    "from",
+    "how",
+    "in",
+    "is",
+    "it",
+    "of",
+    "on",
+    "or",
+    "that",
+    "the",
+    "this",
+    "to",
+    "was",
+    "what",
+    "when",
+    "where",
+    "who",
+    "will",
+    "with",
+    "www",
+}
 
 
 def parse_search(search: str) -> list[tuple[str, bool]]:
@@ -252,7 +334,8 @@ def parse_rest_date(value: str, tz: ZoneInfo, *, is_utc: bool) -> tuple[datetime
     if not m:
         return None
     try:
-        naive = datetime(*(int(g) for g in m.groups()[:6]))
+        year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+        naive = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
     offset = m.group(7)
@@ -276,7 +359,8 @@ _BLOCK_START = re.compile(r"^\s*<(?:p|div|h[1-6]|ul|ol|li|table|blockquote|pre|f
 
 
 def render_autop(text: str) -> str:
-    """A rough `wpautop()`: blank-line separated chunks become <p> paragraphs, newline-terminated.
+    """A rough `wpautop()`: blank-line separated chunks become <p> paragraphs, single newlines
+    inside a paragraph become `<br />`, block-level chunks are left alone.
 
     Only the shape matters to callers (they must read `raw` in the edit context for exact text).
     """
@@ -288,8 +372,29 @@ def render_autop(text: str) -> str:
         if _BLOCK_START.match(chunk) and not chunk.startswith("<!--"):
             out.append(chunk)
         else:
-            out.append(f"<p>{chunk}</p>")
-    return "\n".join(out) + "\n"
+            out.append("<p>" + chunk.replace("\n", "<br />\n") + "</p>")
+    return texturize_html("\n".join(out) + "\n")
+
+
+def texturize_html(markup: str) -> str:
+    """`texturize` the text between tags and comments, leaving the markup itself alone."""
+    parts = re.split(r"(<!--.*?-->|<[^>]*>)", markup, flags=re.S)
+    return "".join(p if i % 2 else texturize(p) for i, p in enumerate(parts))
+
+
+def texturize(text: str) -> str:
+    """A small `wptexturize()` for titles: curly quotes, dashes and ellipses as entities.
+
+    'It's a "quoted" title -- ok...' → 'It&#8217;s a &#8220;quoted&#8221; title &#8212; ok&#8230;'
+    """
+    text = text.replace("...", "&#8230;")
+    text = re.sub(r"(?<=\s)--(?=\s)", "&#8212;", text)
+    text = re.sub(r"(?<=\s)-(?=\s)", "&#8211;", text)
+    text = text.replace("--", "&#8211;")
+    text = re.sub(r'(^|(?<=[\s(\[{]))"', "&#8220;", text)
+    text = text.replace('"', "&#8221;")
+    text = re.sub(r"(^|(?<=[\s(\[{]))'", "&#8216;", text)
+    return text.replace("'", "&#8217;")
 
 
 def excerpt_from_content(content: str, words: int = 55) -> str:
@@ -301,4 +406,3 @@ def excerpt_from_content(content: str, words: int = 55) -> str:
     if len(parts) > words:
         return " ".join(parts[:words]) + " [&hellip;]"
     return " ".join(parts)
-
