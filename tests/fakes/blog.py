@@ -197,6 +197,17 @@ class _Ctx:
 class FakeBlog:
     """A Tistory blog with `posts`, configurable per test; `app()` gives the aiohttp application.
 
+    Knobs: `host` (its *.tistory.com name, used in tistoryUrl and *_view_url metas), `custom_domain`
+    (public address for canonical/sitemap/RSS/absolute links), `skin` "A"|"B"|"C" (post wrappers and
+    list markup of tistory.md §6.4; A lists `li.item_category a.link_category`, B `div.post-item a`
+    with absolute URLs, C `div.list_content a.link_post` with `?category=`), `mobile_api` (False: 404),
+    `mobile_api_style` "page" (nextPage/isLast) | "cursor" (startId/nextId) | "html" (200 non-JSON),
+    `sitemap_cap` (newest N posts), `sitemap_extra_non_posts` (category/tag/guestbook URLs),
+    `sitemap_index_size` (>0: /sitemap.xml is an index of /sitemap-N.xml parts), `sitemap_mobile_urls`
+    (every third post URL as /m/…), `list_page_size`, `repeat_last_page` (out-of-range ?page= repeats
+    the last page; False: an empty list), `cover_home` (/ shows a cover, the list is at /category),
+    `rss_items`, `page_template`. `posts` can be changed between runs (`add`, `remove`, attributes).
+
     `requests` lists every path+query received, in order. `fail` maps a path (with or without its
     query, e.g. "/sitemap.xml" or "/?page=3") to statuses answered before the real response; 429 and
     503 carry `Retry-After: <retry_after>`.
@@ -318,10 +329,11 @@ class FakeBlog:
         return self._post_response(request, post)
 
     def _post_response(self, request: web.Request, post: FakePost) -> web.Response:
-        return web.Response(text=self.render_post(post, self._ctx(request)), content_type="text/html")
+        return web.Response(text=self.render_post(post, f"{request.scheme}://{request.host}"), content_type="text/html")
 
-    def render_post(self, post: FakePost, ctx: _Ctx) -> str:
-        """The full HTML of a post page as Tistory would serve it to a guest."""
+    def render_post(self, post: FakePost, origin: str) -> str:
+        """The full HTML of a post page as Tistory would serve it to a guest who asked `origin`."""
+        ctx = _Ctx(origin, f"https://{self.custom_domain}" if self.custom_domain else origin)
         canonical = ctx.public + self.path_of(post)
         published = _dt(post.published)
         modified = post.modified or post.published

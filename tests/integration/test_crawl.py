@@ -433,6 +433,27 @@ async def test_custom_domain_sitemap_and_links(make_crawler: MakeCrawler) -> Non
     assert all(r.url.startswith(origin + "/") for r in refs)
 
 
+def test_dedupe_rules_between_ids_and_slugs() -> None:
+    """Ids dedupe ids; a slug seen with its id (or alone) dedupes later slug-only URLs of that post."""
+    crawler = Crawler(SourceClient(None), "https://b.tistory.com/5?x=1")  # type: ignore[arg-type]
+    admitted = [
+        crawler._admit(Found(1, None), "mobile_api"),
+        crawler._admit(Found(1, "first"), "sitemap"),       # the id is known: nothing new, slug remembered
+        crawler._admit(Found(None, "first"), "list"),        # so its slug URL is a duplicate
+        crawler._admit(Found(None, "second"), "sitemap"),    # a slug-only post
+        crawler._admit(Found(2, "second"), "rss"),           # the same post, now with its id
+        crawler._admit(Found(3, "third", protected=True), "list"),
+    ]
+    assert [ref.url if ref else None for ref in admitted] == [
+        "https://b.tistory.com/1", None, None, "https://b.tistory.com/entry/second", None,
+        "https://b.tistory.com/3",
+    ]
+    last = admitted[-1]
+    assert last is not None and last.protected and last.slug == "third" and last.source == "list"
+    assert crawler.stats.total == 3 and crawler.stats.highest_id == 3
+    assert crawler.stats.new_by_source == {"mobile_api": 1, "sitemap": 1, "list": 1}
+
+
 # ------------------------------------------------------------------------------ pure parsers
 def test_parse_entry_list_shapes() -> None:
     hosts = {"b.tistory.com"}
