@@ -5,8 +5,12 @@ deduplicated by numeric id (slug-only URLs by decoded slug):
 
 1. the mobile JSON list `/m/api/entry/0/POST` (then `/NOTICE`), skin-independent;
 2. `/sitemap.xml` (nested sitemap indexes too), capped at ~1,000 URLs by Tistory;
-3. HTML list pages `/?page=N` (and `/category?page=N` when the home page lists nothing), where
-   every link that names a post counts, whatever the skin;
+3. HTML list pages `/?page=N` (then `/category?page=N` when the home page gave at most one page:
+   a cover home or a tiny blog), where every link that names a post counts, whatever the skin.
+   Paging stops at the first page that adds no post the list crawl has not seen yet (an
+   out-of-range page repeats the last one; sidebars repeat on every page) or at `max_list_pages`.
+   List pages are read even when the mobile API looked complete: they are the only public
+   listing that is never capped;
 4. `/rss`, the newest ≤50 posts, mainly for the highest id;
 5. optionally, numeric probing of the ids 1..highest that no listing showed.
 
@@ -46,6 +50,7 @@ __all__ = [
     "PROTECTED_SUMMARY",
     "Crawler",
     "DiscoveryStats",
+    "EntryPage",
     "Found",
     "extract_post_links",
     "parse_entry_list",
