@@ -104,13 +104,16 @@ def _raw(field_value: Any) -> str:
 
 
 async def make_world(aiohttp_server: Any, tmp_path: Path, posts: list[FakePost] | None = None,
-                     **blog_kw: Any) -> World:
+                     *, wp_middleware: Any = None, **blog_kw: Any) -> World:
     cdn = FakeCDN()
     cdn_server = await aiohttp_server(cdn.app())
     blog = FakeBlog(posts or [], **blog_kw)
     blog_server = await aiohttp_server(blog.app())
     wp = FakeWordPress(app_password=APP_PASSWORD)
-    wp_server = await aiohttp_server(wp.app())
+    wp_app = wp.app()
+    if wp_middleware is not None:
+        wp_app.middlewares.append(wp_middleware)
+    wp_server = await aiohttp_server(wp_app)
     return World(
         blog=blog, cdn=cdn, wp=wp, blog_url=str(blog_server.make_url("")).rstrip("/"),
         cdn_url=str(cdn_server.make_url("")).rstrip("/"), wp_url=str(wp_server.make_url("")).rstrip("/"),
