@@ -1090,6 +1090,10 @@ def _delimited(markdown: str, html_tag: str) -> Any:
     return convert
 
 
+# Every character markdownify's escape() (escape_misc, asterisks, underscores) may act on.
+_MAY_NEED_ESCAPE = re.compile(r"[][\\&<`>~=+|*_#.)-]")
+
+
 def _destination(href: str) -> str:
     if re.search(r"[\s()<>\\]", href):
         return "<" + href.replace("\\", "\\\\").replace("<", "%3C").replace(">", "%3E") + ">"
@@ -1104,6 +1108,12 @@ class _Converter(MarkdownConverter):
                          bullets="-", table_infer_header=True, sub_symbol="<sub>", sup_symbol="<sup>",
                          newline_style="spaces", strip_document="strip", wrap=True, wrap_width=None)
         self._snippets = snippets
+
+    def escape(self, text: str, parent_tags: set[str]) -> str:
+        # Most text needs no escaping at all; markdownify would still run six passes over it.
+        if not text or not _MAY_NEED_ESCAPE.search(text):
+            return text
+        return super().escape(text, parent_tags)
 
     def convert_x_r(self, el: Any, text: str, parent_tags: set[str]) -> str:
         snippet = self._snippets[int(el.get("i"))]
@@ -1137,6 +1147,10 @@ def _markdown() -> MarkdownIt:
     # Indentation never means code here (fences only), and we never emit reference definitions
     # or setext headings: switching them off removes whole classes of round-trip surprises.
     md.disable(["code", "lheading", "reference"])
+    # Our Markdown never holds fences (code is a raw <pre> block), images (raw <img>), autolinks or
+    # entities (markdownify escapes `[`, `<`, `&`): fewer rules, less work, and "wow![a](b)" can
+    # never turn into an image.
+    md.disable(["fence", "image", "autolink", "entity"])
     return md
 
 

@@ -16,6 +16,7 @@ import pstats
 import statistics
 import sys
 import time
+import timeit
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,9 @@ def main() -> None:
     args = parser.parse_args()
 
     pages = {key: (_load(name), url) for key, (name, url) in PAGES.items()}
+    # How fast is this machine right now? (shared VMs vary a lot; ~45 µs on an idle modern core)
+    reference = min(timeit.repeat("sum(i * i for i in x)", "x = list(range(1000))", number=200, repeat=5))
+    print(f"reference loop: {reference / 200 * 1e6:.1f} µs (sum of 1000 squares)")
     medians: dict[str, float] = {}
     minimums: dict[str, float] = {}
     for key, (html, url) in pages.items():

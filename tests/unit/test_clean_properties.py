@@ -73,13 +73,20 @@ documents = st.lists(soup, max_size=6).map("".join)
 
 ACTIVE_TAG = re.compile(r"<\s*(script|style|iframe|object|embed|svg|math|form|input|button|textarea|meta|link|base)\b",
                         re.IGNORECASE)
-EVENT_ATTR = re.compile(r"<[^>]*\son\w+\s*=", re.IGNORECASE)
+TAG = re.compile(r"<[a-zA-Z][^>]*>")  # serialised attribute values have < and > escaped
+QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+EVENT_ATTR = re.compile(r"\son\w+\s*=", re.IGNORECASE)
+
+
+def has_event_attribute(html: str) -> bool:
+    """An on*= attribute in any tag, ignoring text that merely looks like one inside quoted values."""
+    return any(EVENT_ATTR.search(QUOTED.sub('""', tag)) for tag in TAG.findall(html))
 BAD_URL = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
 
 
 def check_output(html: str) -> None:
     assert not ACTIVE_TAG.search(html)
-    assert not EVENT_ATTR.search(html)
+    assert not has_event_attribute(html)
     tree = LexborHTMLParser(html)
     for node in tree.css("*"):
         for name, value in node.attributes.items():
@@ -112,14 +119,13 @@ def test_clean_body_never_raises_on_arbitrary_text(document: str) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(documents, st.sampled_from(URLS[:8]))
-def test_replace_urls_cannot_inject_active_content(document: str, evil: str) -> None:
+@given(documents)
+def test_replace_urls_cannot_inject_active_content(document: str) -> None:
     post = clean_body(document, page_url="https://blog.tistory.com/1")
     mapping = {ref.src: 'https://wp.example/x.png" onerror="alert(1)' for ref in post.images}
     mapping.update({link: 'https://wp.example/"><script>alert(1)</script>' for link in post.links})
     rewritten = replace_urls(post.html, mapping)
-    assert not ACTIVE_TAG.search(rewritten)
-    assert not EVENT_ATTR.search(rewritten)
+    check_output(rewritten)
 
 
 def test_the_safety_check_itself_rejects_active_content() -> None:
