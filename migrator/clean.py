@@ -135,9 +135,16 @@ def _text_of(node: LexborNode) -> str:
     return _SPACE.sub(" ", node.text(deep=True) or "").strip()
 
 
+_INVISIBLE = " \t\n\r\f\v\u00a0\u200b\ufeff"
+
+
+def _has_text(node: LexborNode) -> bool:
+    return bool((node.text(deep=True) or "").strip(_INVISIBLE))
+
+
 def _is_blank(node: LexborNode) -> bool:
     """An `&nbsp;`/`<br>` spacer: no visible text and no media."""
-    return not _text_of(node) and node.css_first(_MEDIA_SELECTOR) is None
+    return not _has_text(node) and node.css_first(_MEDIA_SELECTOR) is None
 
 
 _BLOCK_TAGS = frozenset({
@@ -331,7 +338,7 @@ class _Walker:
 
     # -- paragraphs, headings, inline markup -----------------------------------------------
     def paragraph(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
-        if not _text_of(node):
+        if not _has_text(node):
             if node.css_first(_MEDIA_SELECTOR) is None:
                 return  # an &nbsp; / <br> spacer paragraph
             if node.css_first("img") is not None and node.css_first("table,iframe,video") is None:
