@@ -73,17 +73,32 @@ def page_post_id(html_text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_HEAD_SELECTOR = 'meta, link[rel="canonical"], script[type="application/ld+json"], div.contents_style'
+
+
 class _Head:
-    """First-occurrence lookups of `<meta>`s in document order (= the page's own head first)."""
+    """The page's own metadata: `<meta>`s, canonical link and JSON-LD in document order, up to the
+    first `div.contents_style` (an HTML-mode body carries a second document's head after it)."""
 
     def __init__(self, tree: LexborHTMLParser) -> None:
         self.props: dict[str, str] = {}
-        for meta in tree.css("meta"):
-            attrs = meta.attributes
-            key = attrs.get("property") or attrs.get("name")
-            content = attrs.get("content")
-            if key and content is not None:
-                self.props.setdefault(key.strip().lower(), content)
+        self.canonical: str | None = None
+        self.json_ld: list[str] = []
+        for node in tree.css(_HEAD_SELECTOR):  # Lexbor returns matches in document order
+            tag = node.tag
+            if tag == "div":
+                break
+            attrs = node.attributes
+            if tag == "meta":
+                key = attrs.get("property") or attrs.get("name")
+                content = attrs.get("content")
+                if key and content is not None:
+                    self.props.setdefault(key.strip().lower(), content)
+            elif tag == "link":
+                if self.canonical is None:
+                    self.canonical = attrs.get("href")
+            else:
+                self.json_ld.append(node.text(deep=True) or "")
 
     def get(self, *keys: str) -> str | None:
         for key in keys:
@@ -93,11 +108,11 @@ class _Head:
         return None
 
 
-def _json_ld(tree: LexborHTMLParser) -> dict[str, Any]:
+def _json_ld(head: _Head) -> dict[str, Any]:
     """The first JSON-LD object that looks like the post (BlogPosting/Article), else {}."""
-    for script in tree.css('script[type="application/ld+json"]'):
+    for text in head.json_ld:
         try:
-            data = json.loads(script.text(deep=True) or "")
+            data = json.loads(text)
         except (json.JSONDecodeError, ValueError):
             continue
         items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
@@ -186,7 +201,7 @@ def _post_id(entry_info: dict[str, Any], head: _Head) -> int | None:
     return None
 
 
-def _blog_hosts(html_text: str, head: _Head, tree: LexborHTMLParser, page_url: str) -> tuple[str, ...]:
+def _blog_hosts(html_text: str, head: _Head, page_url: str) -> tuple[str, ...]:
     candidates: list[str | None] = [_host(page_url)]
     _, config = _js_object(html_text, _T_CONFIG)
     if isinstance(config, dict) and isinstance(config.get("DEFAULT_URL"), str):
@@ -197,9 +212,7 @@ def _blog_hosts(html_text: str, head: _Head, tree: LexborHTMLParser, page_url: s
             prop = re.search(_JS_STRING_PROP.format(name=name), blog.group(1))
             if prop:
                 candidates.append(_host(prop.group(1)))
-    canonical = tree.css_first('link[rel="canonical"]')
-    if canonical is not None:
-        candidates.append(_host(canonical.attributes.get("href")))
+    candidates.append(_host(head.canonical))
     candidates.extend(_host(head.get(key)) for key in _HOST_METAS)
     hosts: list[str] = []
     for host in candidates:
@@ -267,7 +280,7 @@ def parse_post(html_text: str, page_url: str) -> SourcePost:
             raise SkipPost("protected post (password required)", url=page_url)
         raise ParseError("no div.contents_style body container", url=page_url)
 
-    ld = _json_ld(tree)
+    ld = _json_ld(head)
     title = head.get("og:title") or (html.unescape(str(ld["headline"])).strip() if ld.get("headline") else None)
     if not title:
         first_title = head.get("title")  # Tistory's own meta[name=title] comes before the skin's
@@ -294,9 +307,7 @@ def parse_post(html_text: str, page_url: str) -> SourcePost:
     excerpt_raw = head.get("description", "og:description") or (str(ld["description"]) if ld.get("description") else "")
     excerpt = html.unescape(excerpt_raw).strip()
 
-    canonical_link = tree.css_first('link[rel="canonical"]')
-    slug = (_slug_from(page_url) or _slug_from(head.get("og:url"))
-            or _slug_from(canonical_link.attributes.get("href") if canonical_link is not None else None))
+    slug = _slug_from(page_url) or _slug_from(head.get("og:url")) or _slug_from(head.canonical)
 
     og_image = head.get("og:image")
     if not og_image and isinstance(ld.get("image"), dict):
@@ -326,5 +337,5 @@ def parse_post(html_text: str, page_url: str) -> SourcePost:
         slug=slug,
         body_html=body.inner_html or "",
         featured_image_url=featured,
-        blog_hosts=_blog_hosts(html_text, head, tree, page_url),
+        blog_hosts=_blog_hosts(html_text, head, page_url),
     )

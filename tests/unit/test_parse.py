@@ -245,3 +245,18 @@ def test_page_post_id_prefers_the_first_entry_info() -> None:
     assert page_post_id(page(B220)) == 220
     two = '<script>window.T.entryInfo = {"entryId":1}</script><script>window.T.entryInfo = {"entryId":2}</script>'
     assert page_post_id(two) == 1
+
+
+def test_metadata_after_the_body_container_is_ignored() -> None:
+    # An HTML-mode body is a whole second document: its head must never supply metadata.
+    html = page(B220)
+    outer_og = '<meta property="og:title" content="봄길"/>'
+    assert html.count(outer_og) == 1
+    html = html.replace(outer_og, "")
+    inner_head_at = html.index("<head>", html.index("contents_style"))
+    html = (html[:inner_head_at] + '<head><meta property="og:title" content="INNER"/>'
+            '<meta property="article:modified_time" content="2030-01-01T00:00:00+09:00"/>'
+            + html[inner_head_at + len("<head>"):])
+    post = parse_post(html, "https://dtslib1k.tistory.com/220")
+    assert post.title == "봄길"  # JSON-LD headline of the first head, not the inner og:title
+    assert post.modified == datetime(2025, 12, 12, 14, 13, 34, tzinfo=KST)
