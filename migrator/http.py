@@ -192,6 +192,7 @@ class HttpClient:
         default_headers: Mapping[str, str] | None = None,
         limiters: HostLimiters | None = None,
         permanent_codes: Collection[str] = (),
+        auth_statuses: Collection[int] = (401, 403),
     ) -> None:
         self.session = session
         self.service = service
@@ -203,6 +204,10 @@ class HttpClient:
         self.stats = HttpStats()
         self.limiters = limiters if limiters is not None else HostLimiters(rate_limit)
         self.permanent_codes = frozenset(permanent_codes)
+        # Statuses that mean "our credentials are refused" (fatal for the run). WordPress answers 403
+        # also for one object we may not touch (e.g. uploading to a post that was deleted), which
+        # must fail that post only, so its client passes (401,).
+        self.auth_statuses = frozenset(auth_statuses)
 
     def __repr__(self) -> str:
         return f"HttpClient(service={self.service!r}, requests={self.stats.requests})"
@@ -280,7 +285,7 @@ class HttpClient:
                         )
                 else:
                     detail = _error_detail(resp)
-                    if resp.status in (401, 403):
+                    if resp.status in self.auth_statuses:
                         raise AuthError(
                             f"{self.service} refused the request {detail}".rstrip(), url=url, status=resp.status
                         )

@@ -119,7 +119,7 @@ async def open_clients(settings: Any, network: Network | None = None) -> AsyncIt
         wp_http = HttpClient(
             wp_session, service="wordpress", rate_limit=settings.rate_limit, limiters=limiters,
             base_delay_s=settings.retry_base_delay_s, max_delay_s=settings.retry_max_delay_s,
-            permanent_codes=PERMANENT_WP_CODES,
+            permanent_codes=PERMANENT_WP_CODES, auth_statuses=(401,),
         )
         wp = WordPressClient(wp_http, settings.wp_base_url, settings.wp_user, settings.wp_app_password)
         yield Clients(SourceClient(tistory_http), wp, tistory_http, wp_http)

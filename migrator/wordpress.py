@@ -121,6 +121,13 @@ class WordPressClient:
                     url=self.api + "/users/me", status=401,
                 ) from None
             raise
+        except PermanentError as exc:
+            if exc.status == 403:
+                raise AuthError(
+                    "WordPress refused the REST API to this user (HTTP 403); a security plugin may be blocking "
+                    "REST requests", url=self.api + "/users/me", status=403,
+                ) from None
+            raise
         if resp.status == 404:
             raise AuthError(
                 "WP_BASE_URL does not look like a WordPress site with the REST API (no /wp-json/wp/v2/users/me)",
