@@ -28,9 +28,13 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-from markdown_it import MarkdownIt
 from bs4 import NavigableString, Tag
-from markdownify import MarkdownConverter, abstract_inline_conversion, chomp
+from markdown_it import MarkdownIt
+from markdownify import (  # type: ignore[attr-defined]  # helpers missing from the type stubs
+    MarkdownConverter,
+    abstract_inline_conversion,
+    chomp,
+)
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from migrator.images import best_srcset_url, image_source_key, is_placeholder_image, original_image_url
@@ -56,6 +60,8 @@ _CLASS_IN_SELECTOR = re.compile(r"\.([A-Za-z_][\w-]*)\s*(?:,|$)")
 _COMMENT_MOUNT = re.compile(r"^entry\d+comment$", re.IGNORECASE)
 
 # --- element classes ------------------------------------------------------------------------
+_Attrs = dict[str, str | None]  # LexborNode.attributes
+
 _BLOCK_CONTAINERS = frozenset({
     "div", "section", "article", "main", "header", "footer", "aside", "nav", "center", "address",
     "fieldset", "hgroup", "body", "html", "figure", "dl", "form", "legend", "figcaption", "search",
@@ -73,7 +79,6 @@ _COMPLEX_CELL_SELECTOR = (
     "img,figure,ul,ol,pre,br,table,blockquote,hr,iframe,video,audio,h1,h2,h3,h4,h5,h6,dl,details,"
     "div[data-ke-type],div.colorscripter-code,.moreless_content"
 )
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _MEDIA_SELECTOR = "img,iframe,video,audio,figure,table,hr,pre"
 _SPACE = re.compile(r"[\s\u00a0\u200b\ufeff]+")
 
@@ -127,11 +132,13 @@ def _attr(value: str) -> str:
     return htmllib.escape(value, quote=True)
 
 
-def _classes(attrs: dict[str, str | None]) -> set[str]:
+def _classes(attrs: _Attrs) -> set[str]:
     return set((attrs.get("class") or "").split())
 
 
-def _text_of(node: LexborNode) -> str:
+def _text_of(node: LexborNode | None) -> str:
+    if node is None:
+        return ""
     return _SPACE.sub(" ", node.text(deep=True) or "").strip()
 
 
@@ -168,7 +175,7 @@ def _has_block_inside(node: LexborNode) -> bool:
     return any(child.css_first(_BLOCK_SELECTOR) is not None for child in node.iter(include_text=False))
 
 
-def _is_chrome(attrs: dict[str, str | None]) -> bool:
+def _is_chrome(attrs: _Attrs) -> bool:
     if not attrs:
         return False
     if "data-tistory-react-app" in attrs:  # Namecard, NaverAd, Comment, Reaction, SupportButton
@@ -268,7 +275,7 @@ class _Walker:
         else:
             self.dispatch(node, tag, attrs, inline, link)
 
-    def _keeps_lines(self, attrs: dict[str, str | None]) -> bool:
+    def _keeps_lines(self, attrs: _Attrs) -> bool:
         """`white-space: pre-line/pre-wrap/pre` from an inline style or a class styled so in the body
         (HTML-mode posts style poems this way); the CSS itself does not survive, the breaks do."""
         style = attrs.get("style")
@@ -276,7 +283,7 @@ class _Walker:
             return True
         return bool(self.pre_line_classes) and bool(self.pre_line_classes & _classes(attrs))
 
-    def dispatch(self, node: LexborNode, tag: str, attrs: dict[str, str | None], inline: bool,
+    def dispatch(self, node: LexborNode, tag: str, attrs: _Attrs, inline: bool,
                  link: str | None) -> None:
         handler = _HANDLERS.get(tag)
         if handler is not None:
@@ -289,7 +296,7 @@ class _Walker:
         else:  # span, font, small, label, unknown elements: keep their content only
             self.children(node, inline, link)
 
-    def container(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def container(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         tag = node.tag
         classes = _classes(attrs)
         ke_type = (attrs.get("data-ke-type") or "").lower()
@@ -308,19 +315,15 @@ class _Walker:
         if ke_type == "file" or "fileblock" in classes:
             self.file_block(node, attrs, inline)
             return
-        if tag == "legend" or tag == "figcaption":
-            self.out.append("<p>")
-            self.children(node, True, link)
-            self.out.append("</p>")
-            return
         if inline:
             self.children(node, inline, link)
             return
-        self.out.append("<div>")
-        self.children(node, False, link)
-        self.out.append("</div>")
+        wrapper = "p" if tag in ("legend", "figcaption") else "div"  # stray captions read as text
+        self.out.append(f"<{wrapper}>")
+        self.children(node, wrapper == "p", link)
+        self.out.append(f"</{wrapper}>")
 
-    def special_figure(self, node: LexborNode, attrs: dict[str, str | None], classes: set[str],
+    def special_figure(self, node: LexborNode, attrs: _Attrs, classes: set[str],
                        ke_type: str, inline: bool, link: str | None) -> bool:
         if ke_type == "opengraph":
             self.link_card(node, attrs, inline)
@@ -337,7 +340,7 @@ class _Walker:
         return False
 
     # -- paragraphs, headings, inline markup -----------------------------------------------
-    def paragraph(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def paragraph(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         if not _has_text(node):
             if node.css_first(_MEDIA_SELECTOR) is None:
                 return  # an &nbsp; / <br> spacer paragraph
@@ -378,7 +381,7 @@ class _Walker:
             else:
                 self.node(child, True, link, tag)
 
-    def heading(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def heading(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         if _is_blank(node):
             return
         if inline or _has_block_inside(node):
@@ -405,14 +408,14 @@ class _Walker:
         else:
             self.out.append(lead + trail)
 
-    def br(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def br(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         self.out.append("<br>")
 
-    def hr(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def hr(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         if not inline:
             self.out.append("<hr>")
 
-    def blockquote(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def blockquote(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         if _is_blank(node):
             return
         if inline:
@@ -423,11 +426,11 @@ class _Walker:
         self.out.append("</blockquote>")
 
     # -- lists --------------------------------------------------------------------------------
-    def list_(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def list_(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         tag = node.tag
         start = attrs.get("start") or ""
-        open_tag = f'<ol start="{int(start)}">' if tag == "ol" and start.isdigit() and int(start) != 1 else f"<{tag}>"
-        self.out.append(open_tag)
+        numbered_from = int(start) if tag == "ol" and start.isdigit() else 1
+        self.out.append(f'<ol start="{numbered_from}">' if numbered_from != 1 else f"<{tag}>")
         item_open = False
         for child in node.iter(include_text=True):
             ctag = child.tag
@@ -439,7 +442,7 @@ class _Walker:
                 item_open = True
             elif ctag == "-text" and not (child.text_content or "").strip():
                 continue
-            elif ctag in _DROP_TAGS or ctag is None or ctag.startswith("-") and ctag != "-text":
+            elif ctag in _DROP_TAGS or ctag is None or (ctag.startswith("-") and ctag != "-text"):
                 continue
             else:
                 # The old editor nests <ul> directly in <ul>: it belongs to the previous item.
@@ -451,19 +454,24 @@ class _Walker:
             self.out.append("</li>")
         self.out.append(f"</{tag}>")
 
-    def orphan_li(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def orphan_li(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         self.paragraph(node, attrs, inline, link)
 
-    def definition(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def definition(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
+        """<dt> becomes a bold paragraph, <dd> a plain one (Markdown has no definition lists)."""
         if _is_blank(node):
             return
+        if inline:
+            self.children(node, True, link)
+            self.out.append(" ")
+            return
         bold = node.tag == "dt"
-        self.out.append("<p><b>" if bold and not inline else "<p>" if not inline else "")
+        self.out.append("<p><b>" if bold else "<p>")
         self.children(node, True, link)
-        self.out.append("</b></p>" if bold and not inline else "</p>" if not inline else " ")
+        self.out.append("</b></p>" if bold else "</p>")
 
     # -- links -------------------------------------------------------------------------------
-    def anchor(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def anchor(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         raw = (attrs.get("href") or "").strip()
         if raw.startswith("#") and len(raw) > 1:
             href: str | None = raw  # in-page anchor: stays relative
@@ -496,7 +504,8 @@ class _Walker:
         query = parts.query.lower()
         if "attach=1" in query.split("&") or query == "download" or "download.blog" in parts.path:
             return True
-        return parts.path.startswith("/attachment/") and (host in self.blog_hosts or host.endswith(".tistory.com"))
+        blog_host = host in self.blog_hosts or host.endswith(".tistory.com")
+        return parts.path.startswith("/attachment/") and blog_host
 
     def attachment(self, href: str, filename: str, *, inline: bool) -> None:
         if href not in self.attachments:
@@ -507,11 +516,11 @@ class _Walker:
         else:
             self.snippet(f"<p>{anchor}</p>", block=True)
 
-    def file_block(self, node: LexborNode, attrs: dict[str, str | None], inline: bool) -> None:
+    def file_block(self, node: LexborNode, attrs: _Attrs, inline: bool) -> None:
         link_node = node.css_first("a[href]")
         href = _resolve(link_node.attributes.get("href") if link_node is not None else None, self.base,
                         _LINK_SCHEMES)
-        name_node = node.css_first(".filename .name") or node.css_first(".name") or node.css_first(".filename")
+        name_node = node.css_first(".filename .name") or node.css_first(".name, .filename")
         filename = (_text_of(name_node) if name_node is not None else "") or attrs.get("data-filename") or ""
         if href is None:
             if filename:
@@ -607,7 +616,7 @@ class _Walker:
         caption_html = f"<figcaption>{_esc(caption)}</figcaption>" if caption else ""
         self.snippet(f"<figure>{''.join(tags)}{caption_html}</figure>", block=True)
 
-    def img(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def img(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         tag = self.image_tag(node, "", link)
         if tag is None:
             return
@@ -617,14 +626,13 @@ class _Walker:
             self.snippet(f"<figure>{tag}</figure>", block=True)
 
     # -- editor blocks -----------------------------------------------------------------------
-    def link_card(self, node: LexborNode, attrs: dict[str, str | None], inline: bool) -> None:
+    def link_card(self, node: LexborNode, attrs: _Attrs, inline: bool) -> None:
         anchor = node.css_first("a[href]")
-        url = _resolve(attrs.get("data-og-url") or attrs.get("data-og-source-url")
-                       or (anchor.attributes.get("href") if anchor is not None else None), self.base, _LINK_SCHEMES)
-        title_node = node.css_first(".og-title")
-        desc_node = node.css_first(".og-desc")
-        title = (attrs.get("data-og-title") or (_text_of(title_node) if title_node is not None else "")).strip()
-        desc = (attrs.get("data-og-description") or (_text_of(desc_node) if desc_node is not None else "")).strip()
+        href = anchor.attributes.get("href") if anchor is not None else None
+        url = _resolve(attrs.get("data-og-url") or attrs.get("data-og-source-url") or href, self.base,
+                       _LINK_SCHEMES)
+        title = (attrs.get("data-og-title") or _text_of(node.css_first(".og-title"))).strip()
+        desc = (attrs.get("data-og-description") or _text_of(node.css_first(".og-desc"))).strip()
         if not url and not title:
             return
         label = f"<b>{_esc(title or url or '')}</b>"
@@ -633,7 +641,7 @@ class _Walker:
             body += f"<br>{_esc(desc)}"
         self.out.append(f"<blockquote><p>{body}</p></blockquote>" if not inline else body)
 
-    def video(self, node: LexborNode, attrs: dict[str, str | None], inline: bool) -> None:
+    def video(self, node: LexborNode, attrs: _Attrs, inline: bool) -> None:
         iframe = node.css_first("iframe")
         iframe_src = iframe.attributes.get("src") if iframe is not None else None
         host = (attrs.get("data-video-host") or "").lower()
@@ -657,7 +665,7 @@ class _Walker:
         else:
             self.snippet(f"<p>{_esc(watch_url)}</p>", block=True)
 
-    def iframe(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def iframe(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         if (attrs.get("data-ke-type") or "").lower() == "map":
             self.map(attrs, inline)
             return
@@ -672,7 +680,7 @@ class _Walker:
         anchor = f'<a href="{_attr(url)}">{_esc(attrs.get("title") or url)}</a>'
         self.out.append(anchor if inline else f"<p>{anchor}</p>")
 
-    def map(self, attrs: dict[str, str | None], inline: bool) -> None:
+    def map(self, attrs: _Attrs, inline: bool) -> None:
         data = attrs.get("data-maps-data") or attrs.get("mapdata") or ""
         fields = {}
         for part in data.split("&"):
@@ -693,7 +701,7 @@ class _Walker:
         anchor = f'<a href="{_attr(url)}">{_esc(label)}</a>'
         self.out.append(anchor if inline else f"<p>{anchor}</p>")
 
-    def media(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def media(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         """<video>/<audio>: no player survives; keep a link to the file."""
         source = node.css_first("source[src]")
         url = _resolve(attrs.get("src") or (source.attributes.get("src") if source is not None else None),
@@ -702,9 +710,9 @@ class _Walker:
             anchor = f'<a href="{_attr(url)}">{_esc(_filename_from_url(url) or url)}</a>'
             self.out.append(anchor if inline else f"<p>{anchor}</p>")
 
-    def moreless(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def moreless(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         toggle = node.css_first(".btn-toggle-moreless")
-        summary = (attrs.get("data-text-more") or (_text_of(toggle) if toggle is not None else "") or "더보기")
+        summary = attrs.get("data-text-more") or _text_of(toggle) or "더보기"
         content = node.css_first(".moreless-content")
         self.details(summary, content if content is not None else node, inline, link)
 
@@ -717,7 +725,7 @@ class _Walker:
             summary = _text_of(fold)
         self.details(summary or "더보기", node, inline, link)
 
-    def native_details(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def native_details(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         summary_node = node.css_first("summary")
         summary = _text_of(summary_node) if summary_node is not None else ""
         self.details(summary or "Details", node, inline, link)
@@ -734,7 +742,7 @@ class _Walker:
         self.snippet("</details>", block=True)
 
     # -- code --------------------------------------------------------------------------------
-    def pre(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def pre(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         self.code_block(_code_text(node), _code_language(node, attrs), inline)
 
     def colorscripter(self, node: LexborNode, inline: bool) -> None:
@@ -752,11 +760,12 @@ class _Walker:
         # trailing spaces, blank lines, a missing final newline) comes back exactly; newlines
         # are `&#10;` so the block has no blank line and can sit in list items and tables.
         class_attr = f' class="language-{_attr(language)}"' if language else ""
-        html = f"<pre><code{class_attr}>{_esc(text).replace(chr(13), '&#13;').replace(chr(10), '&#10;')}</code></pre>"
+        one_line = _esc(text).replace("\r", "&#13;").replace("\n", "&#10;")
+        html = f"<pre><code{class_attr}>{one_line}</code></pre>"
         self.snippet(html, block=True, tight=True)
 
     # -- tables ------------------------------------------------------------------------------
-    def table(self, node: LexborNode, attrs: dict[str, str | None], inline: bool, link: str | None) -> None:
+    def table(self, node: LexborNode, attrs: _Attrs, inline: bool, link: str | None) -> None:
         rows = _table_rows(node)
         if not rows or all(_is_blank(row) for row in rows):
             return
@@ -839,7 +848,7 @@ def _ancestor(node: LexborNode, tag: str, stop: LexborNode | None = None) -> Lex
     return None
 
 
-def _is_tracking_pixel(attrs: dict[str, str | None]) -> bool:
+def _is_tracking_pixel(attrs: _Attrs) -> bool:
     width, height = (attrs.get("width") or "").strip(), (attrs.get("height") or "").strip()
     return width in ("0", "1", "1px") and height in ("0", "1", "1px")
 
@@ -887,13 +896,16 @@ def _vimeo_url(url: str | None) -> str | None:
     return f"https://vimeo.com/{match.group(1)}" if match else None
 
 
-def _code_language(pre: LexborNode, attrs: dict[str, str | None]) -> str:
+def _prefixed_last(css_class: str) -> bool:
+    return not css_class.startswith("language-")
+
+
+def _code_language(pre: LexborNode, attrs: _Attrs) -> str:
     code = pre.css_first("code")
     code_attrs = code.attributes if code is not None else {}
-    candidates = [attrs.get("data-ke-language"), code_attrs.get("data-ke-language")]
     # The pre class is markdown mode's guess: only when the editor did not record a language.
-    candidates += sorted(_classes(attrs), key=lambda c: not c.startswith("language-"))
-    candidates += sorted(_classes(code_attrs), key=lambda c: not c.startswith("language-"))
+    guesses = [*sorted(_classes(attrs), key=_prefixed_last), *sorted(_classes(code_attrs), key=_prefixed_last)]
+    candidates = [attrs.get("data-ke-language"), code_attrs.get("data-ke-language"), *guesses]
     for candidate in candidates:
         if not candidate:
             continue
@@ -992,7 +1004,7 @@ def _names(name: Any) -> frozenset[str] | None:
 class _Element(Tag):
     """A bs4 Tag linked by hand (no parser, no builder)."""
 
-    def __init__(self, name: str, attrs: dict[str, str], parent: _Element | None) -> None:
+    def __init__(self, name: str, attrs: dict[str, Any], parent: _Element | None) -> None:
         # Tag.__init__ is skipped on purpose: it expects a parser/builder context.
         self.name = name
         self.attrs = attrs
@@ -1075,6 +1087,9 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or unicodedata.category(char).startswith("L")
 
 
+_FORMATTING_NAMES = frozenset({"b", "i", "del", "code", "u", "sup", "sub", "mark", _PLACEHOLDER_TAG})
+
+
 def _delimited(markdown: str, html_tag: str) -> Any:
     """Markdown emphasis when CommonMark's flanking rules will close it, else raw HTML tags.
 
@@ -1089,8 +1104,7 @@ def _delimited(markdown: str, html_tag: str) -> Any:
         if not text:
             return ""
         neighbours = (el.previous_sibling, el.next_sibling)
-        touching = any(getattr(n, "name", None) in ("b", "i", "del", "code", "u", "sup", "sub", "mark", _PLACEHOLDER_TAG)
-                       for n in neighbours)
+        touching = any(getattr(n, "name", None) in _FORMATTING_NAMES for n in neighbours)
         if _is_word_char(text[0]) and _is_word_char(text[-1]) and not touching:
             return f"{prefix}{markdown}{text}{markdown}{suffix}"
         return f"{prefix}<{html_tag}>{text}</{html_tag}>{suffix}"
@@ -1111,16 +1125,19 @@ class _Converter(MarkdownConverter):
     """markdownify with our snippets, safe emphasis and link destinations."""
 
     def __init__(self, snippets: Sequence[_Snippet]) -> None:
-        super().__init__(heading_style="atx", escape_misc=True, escape_asterisks=True, escape_underscores=True,
-                         bullets="-", table_infer_header=True, sub_symbol="<sub>", sup_symbol="<sup>",
-                         newline_style="spaces", strip_document="strip", wrap=True, wrap_width=None)
+        super().__init__(
+            heading_style="atx", escape_misc=True, escape_asterisks=True, escape_underscores=True,
+            bullets="-", table_infer_header=True, sub_symbol="<sub>", sup_symbol="<sup>",
+            newline_style="spaces", strip_document="strip",
+            wrap=True, wrap_width=None,  # collapse source newlines: WordPress' wpautop would make them <br>
+        )
         self._snippets = snippets
 
     def escape(self, text: str, parent_tags: set[str]) -> str:
         # Most text needs no escaping at all; markdownify would still run six passes over it.
         if not text or not _MAY_NEED_ESCAPE.search(text):
             return text
-        return super().escape(text, parent_tags)
+        return super().escape(text, parent_tags)  # type: ignore[misc]  # missing from the stubs
 
     def convert_x_r(self, el: Any, text: str, parent_tags: set[str]) -> str:
         snippet = self._snippets[int(el.get("i"))]
@@ -1168,12 +1185,12 @@ _UNSAFE_TAGS = ("script", "style", "iframe", "object", "embed", "applet", "meta"
 _URL_ATTRS = ("href", "src", "action", "formaction", "poster", "background", "cite", "srcset", "xlink:href")
 
 
-def _finalize(rendered: str, images: dict[str, ImageRef],
-              attachments: dict[str, AttachmentRef]) -> tuple[str, tuple[ImageRef, ...], tuple[AttachmentRef, ...], tuple[str, ...]]:
+def _finalize(rendered: str, images: dict[str, ImageRef], attachments: dict[str, AttachmentRef]) -> CleanPost:
+    """Parse the rendered HTML once more: strip anything active, collect links and used refs."""
     tree = LexborHTMLParser(f"<body>{rendered}</body>")
     body = tree.body
     if body is None:
-        return "", (), (), ()
+        return CleanPost(html="")
     for node in body.css(",".join(_UNSAFE_TAGS)):
         node.decompose()
     links: list[str] = []
@@ -1204,7 +1221,7 @@ def _finalize(rendered: str, images: dict[str, ImageRef],
     html = (body.inner_html or "").strip()
     kept_images = tuple(ref for ref in images.values() if ref.src in srcs)
     kept_attachments = tuple(ref for ref in attachments.values() if ref.href in hrefs)
-    return html, kept_images, kept_attachments, tuple(links)
+    return CleanPost(html=html, images=kept_images, attachments=kept_attachments, links=tuple(links))
 
 
 def clean_body(body_html: str, *, page_url: str, blog_hosts: Collection[str] = ()) -> CleanPost:
@@ -1222,8 +1239,7 @@ def clean_body(body_html: str, *, page_url: str, blog_hosts: Collection[str] = (
     simplified = "".join(walker.out)
     markdown = _Converter(walker.snippets).convert_soup(_build_tree(simplified))
     rendered = _markdown().render(markdown)
-    html, images, attachments, links = _finalize(rendered, walker.images, walker.attachments)
-    return CleanPost(html=html, images=images, attachments=attachments, links=links)
+    return _finalize(rendered, walker.images, walker.attachments)
 
 
 # --- URL replacement for the engine ------------------------------------------------------------

@@ -137,7 +137,7 @@ def image_source_key(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     path = parts.path or "/"
-    if host in _KAKAO_CDN_HOSTS and (path.startswith("/dn/") or path.startswith("/dna/")):
+    if host in _KAKAO_CDN_HOSTS and path.startswith(("/dn/", "/dna/")):
         return host + path
     if _CFILE_HOST.match(host) and path.startswith("/cfile/"):
         return host + path

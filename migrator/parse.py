@@ -115,7 +115,10 @@ def _json_ld(head: _Head) -> dict[str, Any]:
             data = json.loads(text)
         except (json.JSONDecodeError, ValueError):
             continue
-        items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        if isinstance(data, dict):
+            items = data.get("@graph", [data])
+        else:
+            items = data if isinstance(data, list) else []
         for item in items:
             if isinstance(item, dict) and ("headline" in item or "datePublished" in item):
                 return item
@@ -163,8 +166,8 @@ def _is_protected(tree: LexborHTMLParser, html_text: str) -> bool:
         return True
     for field in tree.css('input[type="password"]'):
         context = " ".join(
-            f"{n.attributes.get('id') or ''} {n.attributes.get('class') or ''} {n.attributes.get('name') or ''}"
-            for n in [field, *_ancestors(field)]
+            f"{attrs.get('id') or ''} {attrs.get('class') or ''} {attrs.get('name') or ''}"
+            for attrs in (n.attributes for n in [field, *_ancestors(field)])
         ).lower()
         if "comment" not in context and "guestbook" not in context and "reply" not in context:
             return True
@@ -281,14 +284,16 @@ def parse_post(html_text: str, page_url: str) -> SourcePost:
         raise ParseError("no div.contents_style body container", url=page_url)
 
     ld = _json_ld(head)
-    title = head.get("og:title") or (html.unescape(str(ld["headline"])).strip() if ld.get("headline") else None)
+    headline = html.unescape(str(ld["headline"])).strip() if ld.get("headline") else None
+    title = head.get("og:title") or headline
     if not title:
         first_title = head.get("title")  # Tistory's own meta[name=title] comes before the skin's
         title = first_title if first_title and " :: " not in first_title else None
     if not title:
         raise ParseError("no title (og:title / JSON-LD headline)", url=page_url)
 
-    published = _parse_datetime(head.get("article:published_time")) or _parse_datetime(ld.get("datePublished"))
+    published = (_parse_datetime(head.get("article:published_time"))
+                 or _parse_datetime(ld.get("datePublished")))
     if published is None:
         raise ParseError("no publication date (article:published_time / datePublished)", url=page_url)
     modified = _parse_datetime(head.get("article:modified_time")) or _parse_datetime(ld.get("dateModified"))
@@ -304,7 +309,8 @@ def parse_post(html_text: str, page_url: str) -> SourcePost:
         blog = config.get("BLOG") if isinstance(config, dict) else None
         author = (blog.get("nickName") or None) if isinstance(blog, dict) else None
 
-    excerpt_raw = head.get("description", "og:description") or (str(ld["description"]) if ld.get("description") else "")
+    ld_description = str(ld["description"]) if ld.get("description") else ""
+    excerpt_raw = head.get("description", "og:description") or ld_description
     excerpt = html.unescape(excerpt_raw).strip()
 
     slug = _slug_from(page_url) or _slug_from(head.get("og:url")) or _slug_from(head.canonical)

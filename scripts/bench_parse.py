@@ -3,9 +3,10 @@
 Usage: python scripts/bench_parse.py [--repeat N] [--profile]
 
 CPU time (time.process_time), not wall time. Each page is run once to warm caches, then N
-times. Per page it prints the median and the minimum run; the minimum is the cost of the code
-itself, the median also carries interference from other load on the machine (on a shared VM,
-CPU steal and cache contention inflate process time too). Both medians over pages are printed.
+rounds over all pages (interleaved). Per page it prints the median and the minimum run; the
+minimum is the cost of the code itself, the median also carries interference from other load
+(on a shared VM, CPU steal and cache contention inflate process time too). A fixed reference loop
+is timed between rounds so the figures can be read against the machine's current speed.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ PAGES = {
              "https://dtslib1k.tistory.com/215"),
     "B220": ("skin-B_post220_guest-view_html-mode-body-contains-full-document_dtslib1k.html",
              "https://dtslib1k.tistory.com/220"),
-    "C30": ("skin-C_post30_guest-view_legacy-editor_custom-domain_cfile-images_no-useless-margin_morenice.html",
+    "C30": ("skin-C_post30_guest-view_legacy-editor_custom-domain_cfile-images_no-useless-margin_"
+            "morenice.html",
             "https://www.morenice.kr/30"),
 }
 
@@ -56,6 +58,15 @@ def _one(html: str, url: str) -> None:
     clean_body(post.body_html, page_url=post.canonical_url, blog_hosts=post.blog_hosts)
 
 
+IDLE_REFERENCE_US = 46.0  # the reference loop on an idle core of this VM type, measured once
+
+
+def _reference_us() -> float:
+    """A fixed pure-Python workload, to tell how fast the (shared) machine is right now."""
+    best = min(timeit.repeat("sum(i * i for i in x)", "x = list(range(1000))", number=100, repeat=3))
+    return best / 100 * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
@@ -63,25 +74,28 @@ def main() -> None:
     args = parser.parse_args()
 
     pages = {key: (_load(name), url) for key, (name, url) in PAGES.items()}
-    # How fast is this machine right now? (shared VMs vary a lot; ~45 µs on an idle modern core)
-    reference = min(timeit.repeat("sum(i * i for i in x)", "x = list(range(1000))", number=200, repeat=5))
-    print(f"reference loop: {reference / 200 * 1e6:.1f} µs (sum of 1000 squares)")
-    medians: dict[str, float] = {}
-    minimums: dict[str, float] = {}
-    for key, (html, url) in pages.items():
+    for html, url in pages.values():
         _one(html, url)  # warm-up: imports, regex and selector caches
-        runs = []
-        for _ in range(args.repeat):
+    runs: dict[str, list[float]] = {key: [] for key in pages}
+    references = [_reference_us()]
+    # Pages are interleaved so that a burst of load on the machine hits all of them alike.
+    for _ in range(args.repeat):
+        for key, (html, url) in pages.items():
             start = time.process_time()
             _one(html, url)
-            runs.append((time.process_time() - start) * 1000)
-        medians[key] = statistics.median(runs)
-        minimums[key] = min(runs)
-        print(f"{key:5} {len(html) / 1024:6.1f} KiB  median {medians[key]:6.2f} ms  "
-              f"min {min(runs):6.2f} ms  max {max(runs):6.2f} ms")
-    print(f"median over pages of per-page medians: {statistics.median(medians.values()):.2f} ms CPU per post")
-    print(f"median over pages of per-page minimums: {statistics.median(minimums.values()):.2f} ms CPU per post"
-          f" (budget 10 ms)")
+            runs[key].append((time.process_time() - start) * 1000)
+        references.append(_reference_us())
+    for key, values in runs.items():
+        print(f"{key:5} {len(pages[key][0]) / 1024:6.1f} KiB  median {statistics.median(values):6.2f} ms  "
+              f"min {min(values):6.2f} ms  max {max(values):6.2f} ms")
+    median_of_medians = statistics.median(statistics.median(v) for v in runs.values())
+    median_of_minimums = statistics.median(min(v) for v in runs.values())
+    reference = min(references)
+    print(f"median over pages of per-page medians:  {median_of_medians:6.2f} ms CPU per post")
+    print(f"median over pages of per-page minimums: {median_of_minimums:6.2f} ms CPU per post (budget 10 ms)")
+    print(f"reference loop: best {reference:.1f} µs, median {statistics.median(references):.1f} µs "
+          f"(idle core: ~{IDLE_REFERENCE_US:.0f} µs); minimums scaled to an idle core: "
+          f"{median_of_minimums * IDLE_REFERENCE_US / reference:.2f} ms")
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
