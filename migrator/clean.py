@@ -904,7 +904,7 @@ def _code_language(pre: LexborNode, attrs: _Attrs) -> str:
     code = pre.css_first("code")
     code_attrs = code.attributes if code is not None else {}
     # The pre class is markdown mode's guess: only when the editor did not record a language.
-    guesses = [*sorted(_classes(attrs), key=_prefixed_last), *sorted(_classes(code_attrs), key=_prefixed_last)]
+    guesses = sorted(_classes(attrs), key=_prefixed_last) + sorted(_classes(code_attrs), key=_prefixed_last)
     candidates = [attrs.get("data-ke-language"), code_attrs.get("data-ke-language"), *guesses]
     for candidate in candidates:
         if not candidate:
