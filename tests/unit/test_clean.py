@@ -14,19 +14,34 @@ from migrator.parse import parse_post
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PAGES = {
-    "A637": ("skin-A_post637_owner-view_imageblock-opengraph-code-fileblock_ramen4598.html",
-             "https://ramen4598.tistory.com/637"),
-    "A634": ("skin-A_post634_owner-view_imagegrid-youtube-video-tables_ramen4598.html",
-             "https://ramen4598.tistory.com/634"),
-    "A384": ("skin-A_post384_owner-view_tables-code-opengraph_ramen4598.html", "https://ramen4598.tistory.com/384"),
-    "B215": ("skin-B_post215_guest-view_single-imageblock-dna-signed-url_dtslib1k.html",
-             "https://dtslib1k.tistory.com/215"),
-    "B220": ("skin-B_post220_guest-view_html-mode-body-contains-full-document_dtslib1k.html",
-             "https://dtslib1k.tistory.com/220"),
-    "C30": ("skin-C_post30_guest-view_legacy-editor_custom-domain_cfile-images_no-useless-margin_morenice.html",
-            "https://www.morenice.kr/30"),
+    "A637": (
+        "skin-A_post637_owner-view_imageblock-opengraph-code-fileblock_ramen4598.html",
+        "https://ramen4598.tistory.com/637",
+    ),
+    "A634": (
+        "skin-A_post634_owner-view_imagegrid-youtube-video-tables_ramen4598.html",
+        "https://ramen4598.tistory.com/634",
+    ),
+    "A384": (
+        "skin-A_post384_owner-view_tables-code-opengraph_ramen4598.html",
+        "https://ramen4598.tistory.com/384",
+    ),
+    "B215": (
+        "skin-B_post215_guest-view_single-imageblock-dna-signed-url_dtslib1k.html",
+        "https://dtslib1k.tistory.com/215",
+    ),
+    "B220": (
+        "skin-B_post220_guest-view_html-mode-body-contains-full-document_dtslib1k.html",
+        "https://dtslib1k.tistory.com/220",
+    ),
+    "C30": (
+        "skin-C_post30_guest-view_legacy-editor_custom-domain_cfile-images_no-useless-margin_morenice.html",
+        "https://www.morenice.kr/30",
+    ),
 }
-BN_BLOCKS = "editor-blocks-catalog_body-fragment_headings-quote-table-hr-moreless-map-opengraph-list-image_bluenyang.html"
+BN_BLOCKS = (
+    "editor-blocks-catalog_body-fragment_headings-quote-table-hr-moreless-map-opengraph-list-image_bluenyang.html"
+)
 PAGE_URL = "https://blog.tistory.com/12"
 
 
@@ -64,8 +79,14 @@ def assert_safe(html: str) -> None:
 # --- golden pages ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("key", "images", "code", "tables", "links", "attachments"),
-    [("A637", 10, 3, 0, 3, 1), ("A634", 21, 0, 4, 5, 0), ("A384", 2, 10, 1, 3, 0), ("B215", 1, 0, 0, 0, 0),
-     ("B220", 0, 0, 0, 0, 0), ("C30", 5, 0, 0, 0, 0)],
+    [
+        ("A637", 10, 3, 0, 3, 1),
+        ("A634", 21, 0, 4, 5, 0),
+        ("A384", 2, 10, 1, 3, 0),
+        ("B215", 1, 0, 0, 0, 0),
+        ("B220", 0, 0, 0, 0, 0),
+        ("C30", 5, 0, 0, 0, 0),
+    ],
 )
 def test_golden_counts(key: str, images: int, code: int, tables: int, links: int, attachments: int) -> None:
     post = cleaned(key)
@@ -101,7 +122,9 @@ def test_a637_images_figures_captions_file_block_and_link_cards() -> None:
     assert "&expires=1767193199&" in first.src
     captioned = [ref for ref in post.images if ref.caption]
     assert [(ref.alt, ref.caption, ref.filename) for ref in captioned] == [
-        ("난가?", "난가?", "8.png"), ("박명수 무한도전 대역죄인 짤", "박명수 무한도전 대역죄인 짤", "9.png")]
+        ("난가?", "난가?", "8.png"),
+        ("박명수 무한도전 대역죄인 짤", "박명수 무한도전 대역죄인 짤", "9.png"),
+    ]
     figures = tree(post.html).css("figure")
     assert len(figures) == 10
     caption_nodes = tree(post.html).css("figure > figcaption")
@@ -119,8 +142,11 @@ def test_a637_images_figures_captions_file_block_and_link_cards() -> None:
     assert cards[0].css_first("a").attributes["href"] == "https://github.com/github/spec-kit"
     assert "Toolkit to help you get started" in cards[0].text()
     assert "hyZNBZsWCQ" not in post.html  # og image of the card
-    assert post.links == ("https://github.com/github/spec-kit", "https://github.com/ramen4598/Notion2Wordpress",
-                          attachment.href)
+    assert post.links == (
+        "https://github.com/github/spec-kit",
+        "https://github.com/ramen4598/Notion2Wordpress",
+        attachment.href,
+    )
 
 
 def test_a637_structure_headings_hr_lists() -> None:
@@ -138,16 +164,25 @@ def test_a634_grid_keeps_every_image_and_youtube_becomes_oembed_urls() -> None:
     assert len(grids) == 4
     assert all(len(fig.css("img")) == 2 for fig in grids)
     grid_caption = [fig for fig in grids if fig.css_first("figcaption") is not None]
-    assert grid_caption[0].css_first("figcaption").text() == "Keep only the last version of the file 옵션 활성화"
+    assert (
+        grid_caption[0].css_first("figcaption").text() == "Keep only the last version of the file 옵션 활성화"
+    )
     assert [ref.filename for ref in post.images if ref.filename] == ["a1.png", "a2.png"]
     # YouTube: the bare watch URL alone in its paragraph (WordPress oEmbed), no iframe
     assert re.findall(r"<p>(https://www\.youtube\.com/watch\?v=[\w-]+)</p>", post.html) == [
-        "https://www.youtube.com/watch?v=ddZ-f_nuQ8k", "https://www.youtube.com/watch?v=iNiLr5mu864"]
+        "https://www.youtube.com/watch?v=ddZ-f_nuQ8k",
+        "https://www.youtube.com/watch?v=iNiLr5mu864",
+    ]
     assert "<iframe" not in post.html
     # simple styled tables become GFM tables: header row + body rows, text intact
     first_table = out.css("table")[0]
-    assert [th.text() for th in first_table.css("thead th")] == ["서비스", "저장 요금 (월/1TB 기준)", "다운로드 요금 (1GB 기준)",
-                                                                 "최소 보관/삭제 정책", "특징"]
+    assert [th.text() for th in first_table.css("thead th")] == [
+        "서비스",
+        "저장 요금 (월/1TB 기준)",
+        "다운로드 요금 (1GB 기준)",
+        "최소 보관/삭제 정책",
+        "특징",
+    ]
     assert len(first_table.css("tbody tr")) == 4
 
 
@@ -185,23 +220,41 @@ def test_b215_single_signed_image_without_filename() -> None:
 def test_b220_html_mode_body_has_no_style_script_or_document_wrappers() -> None:
     post = cleaned("B220")
     assert_safe(post.html)
-    for leftover in ("<html", "<head", "<body", "<meta", "<title", "<link", "<svg", "<button", "spring-card",
-                     "another_category", "window.T"):
+    for leftover in (
+        "<html",
+        "<head",
+        "<body",
+        "<meta",
+        "<title",
+        "<link",
+        "<svg",
+        "<button",
+        "spring-card",
+        "another_category",
+        "window.T",
+    ):
         assert leftover not in post.html
     out = tree(post.html)
     assert out.css_first("h1").text() == "봄길"
     # the poem's lines were shown by `white-space: pre-line`: the breaks survive as <br>
-    poem = [p for p in out.css("p") if p.text().startswith("길이 끝난 곳에서도")][0]
+    poem = next(p for p in out.css("p") if p.text().startswith("길이 끝난 곳에서도"))
     assert len(poem.css("br")) >= 10
     assert "Camino de Primavera — Jeong Ho-seung" in post.html
 
 
 def test_c30_legacy_editor_cfile_images_and_filenames() -> None:
     post = cleaned("C30")
-    assert [ref.filename for ref in post.images] == ["실행화면.png", "실행화면-설명.png", "help.png", "쉬프트 F.png",
-                                                     "delay설정.png"]
-    assert all(re.fullmatch(r"https://t1\.daumcdn\.net/cfile/tistory/[0-9A-F]+\?original", ref.src)
-               for ref in post.images)
+    assert [ref.filename for ref in post.images] == [
+        "실행화면.png",
+        "실행화면-설명.png",
+        "help.png",
+        "쉬프트 F.png",
+        "delay설정.png",
+    ]
+    assert all(
+        re.fullmatch(r"https://t1\.daumcdn\.net/cfile/tistory/[0-9A-F]+\?original", ref.src)
+        for ref in post.images
+    )
     out = tree(post.html)
     # old editor: <ul> nested directly inside <ul> is attached to the previous item
     nested = out.css("ul > li > ul")
@@ -221,8 +274,13 @@ def blocks() -> CleanPost:
 def test_catalogue_headings(blocks: CleanPost) -> None:
     out = tree(blocks.html)
     assert [(h.tag, h.text()) for h in out.css("h1,h2,h3,h4,h5,h6")] == [
-        ("h1", "기본모드에 없음(h1, #x1)"), ("h2", "제목1(h2, #x2)"), ("h3", "제목2(h3, #x3)"),
-        ("h4", "제목3(h4, #x4)"), ("h5", "기본모드에 없음(h5, #x5)"), ("h6", "기본모드에 없음(h6, #x6)")]
+        ("h1", "기본모드에 없음(h1, #x1)"),
+        ("h2", "제목1(h2, #x2)"),
+        ("h3", "제목2(h3, #x3)"),
+        ("h4", "제목3(h4, #x4)"),
+        ("h5", "기본모드에 없음(h5, #x5)"),
+        ("h6", "기본모드에 없음(h6, #x6)"),
+    ]
 
 
 def test_catalogue_inline_formatting(blocks: CleanPost) -> None:
@@ -306,8 +364,10 @@ def test_catalogue_chrome_after_the_body_is_dropped(blocks: CleanPost) -> None:
 # --- pitfalls and specific blocks ---------------------------------------------------------
 def test_pre_after_ul_round_trip() -> None:
     # tistory.md pitfall 10: a code block right after a list must stay a code block after the list
-    html = ('<ul><li>first</li><li>second</li></ul><pre class="bash"><code>npm install\n  --save x</code></pre>'
-            '<ol><li>a</li></ol><pre><code>&lt;div&gt;</code></pre><p>after</p>')
+    html = (
+        '<ul><li>first</li><li>second</li></ul><pre class="bash"><code>npm install\n  --save x</code></pre>'
+        "<ol><li>a</li></ol><pre><code>&lt;div&gt;</code></pre><p>after</p>"
+    )
     out = clean(html).html
     parsed = tree(out)
     assert [li.text() for li in parsed.css("ul > li")] == ["first", "second"]
@@ -327,8 +387,11 @@ def test_code_in_list_item_keeps_list_tight_and_text_exact() -> None:
 @pytest.mark.parametrize(
     ("fragment", "language"),
     [
-        ('<pre id="code_1" class="bash" data-ke-language="python" data-ke-type="codeblock"><code>x</code></pre>',
-         "language-python"),  # data-ke-language wins over the class guess
+        (
+            '<pre id="code_1" class="bash" data-ke-language="python" data-ke-type="codeblock">'
+            "<code>x</code></pre>",
+            "language-python",
+        ),  # data-ke-language wins over the class guess
         ('<pre class="sql"><code>x</code></pre>', "language-sql"),
         ('<pre><code class="language-rust">x</code></pre>', "language-rust"),
         ('<pre class=""><code class="hljs language-undefined">x</code></pre>', None),
@@ -344,47 +407,62 @@ def test_code_language_rules(fragment: str, language: str | None) -> None:
 
 
 def test_code_text_is_exact() -> None:
-    text = 'if a < b && c > "d":\n\tprint(\'x\')   \n\n\n    return  # trailing spaces kept  \n'
-    fragment = "<pre><code>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</code></pre>"
+    text = "if a < b && c > \"d\":\n\tprint('x')   \n\n\n    return  # trailing spaces kept  \n"
+    fragment = (
+        "<pre><code>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</code></pre>"
+    )
     assert code_blocks(clean(fragment).html) == [(None, text)]
 
 
 def test_code_with_highlight_spans_and_line_breaks() -> None:
-    fragment = ('<pre><code class="hljs"><span class="hljs-keyword">int</span> <span class="hljs-title">main</span>()'
-                '<br>{<br>  <span class="hljs-keyword">return</span> 0;<br>}</code></pre>')
+    fragment = (
+        '<pre><code class="hljs"><span class="hljs-keyword">int</span> <span class="hljs-title">main</span>()'
+        '<br>{<br>  <span class="hljs-keyword">return</span> 0;<br>}</code></pre>'
+    )
     assert code_blocks(clean(fragment).html) == [(None, "int main()\n{\n  return 0;\n}")]
 
 
 def test_colorscripter_code_comes_from_the_second_cell() -> None:
-    fragment = ('<div class="colorscripter-code"><table class="colorscripter-code-table"><tr>'
-                '<td><div>1</div><div>2</div></td>'
-                '<td><div>int a = 1;</div><div>&nbsp;&nbsp;return a &lt; 2;</div></td></tr></table></div>')
+    fragment = (
+        '<div class="colorscripter-code"><table class="colorscripter-code-table"><tr>'
+        "<td><div>1</div><div>2</div></td>"
+        "<td><div>int a = 1;</div><div>&nbsp;&nbsp;return a &lt; 2;</div></td></tr></table></div>"
+    )
     out = clean(fragment).html
     assert code_blocks(out) == [(None, "int a = 1;\n  return a < 2;")]
     assert "<table" not in out
 
 
 def test_nbsp_spacer_paragraphs_dropped() -> None:
-    out = clean('<p data-ke-size="size16">&nbsp;</p><p>text</p><p><br></p><p> &nbsp; <span>&nbsp;</span></p>'
-                '<h3 data-ke-size="size23">&nbsp;</h3><p>more</p>').html
+    out = clean(
+        '<p data-ke-size="size16">&nbsp;</p><p>text</p><p><br></p><p> &nbsp; <span>&nbsp;</span></p>'
+        '<h3 data-ke-size="size23">&nbsp;</h3><p>more</p>'
+    ).html
     assert out == "<p>text</p>\n<p>more</p>"
 
 
 def test_image_inside_a_link() -> None:
-    post = clean('<p><a href="https://example.com/x"><img src="https://blog.kakaocdn.net/dn/a/b/img.png" alt="pic"></a></p>'
-                 '<p>see <a href="/5"><img src="//blog.kakaocdn.net/dn/c/d/img.png"> here</a></p>')
+    post = clean(
+        '<p><a href="https://example.com/x">'
+        '<img src="https://blog.kakaocdn.net/dn/a/b/img.png" alt="pic"></a></p>'
+        '<p>see <a href="/5"><img src="//blog.kakaocdn.net/dn/c/d/img.png"> here</a></p>'
+    )
     anchors = tree(post.html).css("a")
     assert [a.attributes["href"] for a in anchors] == ["https://example.com/x", "https://blog.tistory.com/5"]
     assert [a.css_first("img").attributes["src"] for a in anchors] == [
-        "https://blog.kakaocdn.net/dn/a/b/img.png", "https://blog.kakaocdn.net/dn/c/d/img.png"]
+        "https://blog.kakaocdn.net/dn/a/b/img.png",
+        "https://blog.kakaocdn.net/dn/c/d/img.png",
+    ]
     assert [ref.alt for ref in post.images] == ["pic", ""]
     assert post.links == ("https://example.com/x", "https://blog.tistory.com/5")
 
 
 def test_link_to_the_image_itself_uses_the_image_src() -> None:
-    post = clean('<p><a href="http://t1.daumcdn.net/cfile/tistory/99A3?original">'
-                 '<img src="https://img1.daumcdn.net/thumb/R800x0/?fname=https%3A%2F%2Ft1.daumcdn.net%2Fcfile%2Ftistory%2F99A3">'
-                 "</a></p>")
+    post = clean(
+        '<p><a href="http://t1.daumcdn.net/cfile/tistory/99A3?original">'
+        '<img src="https://img1.daumcdn.net/thumb/R800x0/?fname=https%3A%2F%2Ft1.daumcdn.net%2Fcfile%2Ftistory%2F99A3">'
+        "</a></p>"
+    )
     (ref,) = post.images
     assert ref.src == "https://t1.daumcdn.net/cfile/tistory/99A3?original"
     anchor = tree(post.html).css_first("a")
@@ -392,8 +470,10 @@ def test_link_to_the_image_itself_uses_the_image_src() -> None:
 
 
 def test_table_with_list_in_cell_stays_html() -> None:
-    post = clean('<table><tbody><tr><td><ul><li>a</li><li>b</li></ul></td><td>x<br>y</td></tr>'
-                 '<tr><td colspan="2">wide</td></tr></tbody></table>')
+    post = clean(
+        "<table><tbody><tr><td><ul><li>a</li><li>b</li></ul></td><td>x<br>y</td></tr>"
+        '<tr><td colspan="2">wide</td></tr></tbody></table>'
+    )
     table = tree(post.html).css_first("table")
     assert [li.text() for li in table.css("td ul li")] == ["a", "b"]
     assert table.css_first("td br") is not None
@@ -402,7 +482,9 @@ def test_table_with_list_in_cell_stays_html() -> None:
 
 
 def test_simple_table_becomes_gfm_and_escapes_pipes() -> None:
-    out = clean("<table><tr><td>a | b</td><td><b>bold</b></td></tr><tr><td>1</td><td>2</td></tr></table>").html
+    out = clean(
+        "<table><tr><td>a | b</td><td><b>bold</b></td></tr><tr><td>1</td><td>2</td></tr></table>"
+    ).html
     table = tree(out).css_first("table")
     assert [th.text() for th in table.css("thead th")] == ["a | b", "bold"]
     assert table.css_first("thead strong") is not None
@@ -410,9 +492,11 @@ def test_simple_table_becomes_gfm_and_escapes_pipes() -> None:
 
 
 def test_old_editor_fold_becomes_details() -> None:
-    out = clean('<p id="more1_0" class="moreless_fold"><span onclick="toggleMoreLess(this)">펼치기</span></p>'
-                '<div id="content1_0" class="moreless_content" style="display: none;"><p>숨은 글</p>'
-                '<pre><code>code\n\nhere</code></pre></div><p>after</p>').html
+    out = clean(
+        '<p id="more1_0" class="moreless_fold"><span onclick="toggleMoreLess(this)">펼치기</span></p>'
+        '<div id="content1_0" class="moreless_content" style="display: none;"><p>숨은 글</p>'
+        "<pre><code>code\n\nhere</code></pre></div><p>after</p>"
+    ).html
     details = tree(out).css_first("details")
     assert details.css_first("summary").text() == "펼치기"
     assert details.css_first("p").text() == "숨은 글"
@@ -422,33 +506,44 @@ def test_old_editor_fold_becomes_details() -> None:
 
 
 def test_kakao_tv_and_other_iframes_become_links() -> None:
-    post = clean('<figure data-ke-type="video" data-video-host="kakaotv" data-video-url="https://tv.kakao.com/channel/3568028/'
-                 'cliplink/408988123" data-video-title="영상"><iframe src="https://play-tv.kakao.com/embed/player/cliplink/'
-                 '408988123"></iframe></figure>'
-                 '<iframe src="https://play-tv.kakao.com/embed/player/cliplink/55"></iframe>'
-                 '<iframe src="https://player.vimeo.com/video/76979871"></iframe>'
-                 '<iframe src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=42"></iframe>')
-    assert post.links == ("https://tv.kakao.com/channel/3568028/cliplink/408988123", "https://tv.kakao.com/v/55",
-                          "https://vimeo.com/76979871")
+    post = clean(
+        '<figure data-ke-type="video" data-video-host="kakaotv" data-video-url="https://tv.kakao.com/channel/3568028/'
+        'cliplink/408988123" data-video-title="영상"><iframe src="https://play-tv.kakao.com/embed/player/cliplink/'
+        '408988123"></iframe></figure>'
+        '<iframe src="https://play-tv.kakao.com/embed/player/cliplink/55"></iframe>'
+        '<iframe src="https://player.vimeo.com/video/76979871"></iframe>'
+        '<iframe src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=42"></iframe>'
+    )
+    assert post.links == (
+        "https://tv.kakao.com/channel/3568028/cliplink/408988123",
+        "https://tv.kakao.com/v/55",
+        "https://vimeo.com/76979871",
+    )
     assert "<p>https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=42s</p>" in post.html
     assert "<iframe" not in post.html
 
 
 def test_chrome_is_dropped() -> None:
-    out = clean('<div class="revenue_unit_wrap"><ins class="adsbygoogle"></ins></div><div data-tistory-react-app="NaverAd">'
-                'ad</div><div class="container_postbtn">공감</div><div class="another_category"><h4>other</h4></div>'
-                '<div id="entry21Comment"><div data-tistory-react-app="Comment"></div></div><div class="area_related">r'
-                '</div><figure data-ke-type="revenue">rev</figure><div data-tistory-react-app="Namecard">nc</div>'
-                '<p>keep</p><div class="postbtn_ccl"><a href="https://creativecommons.org/">CC</a></div>').html
+    out = clean(
+        '<div class="revenue_unit_wrap"><ins class="adsbygoogle"></ins></div>'
+        '<div data-tistory-react-app="NaverAd">'
+        'ad</div><div class="container_postbtn">공감</div><div class="another_category"><h4>other</h4></div>'
+        '<div id="entry21Comment"><div data-tistory-react-app="Comment"></div></div>'
+        '<div class="area_related">r'
+        '</div><figure data-ke-type="revenue">rev</figure><div data-tistory-react-app="Namecard">nc</div>'
+        '<p>keep</p><div class="postbtn_ccl"><a href="https://creativecommons.org/">CC</a></div>'
+    ).html
     assert out == "<p>keep</p>"
 
 
 def test_dangerous_markup_never_survives() -> None:
-    post = clean('<p onclick="alert(1)">a<script>alert(1)</script><a href="javascript:alert(1)">x</a>'
-                 '<a href=" jav&#x09;ascript:alert(2)">y</a><a href="vbscript:msgbox">z</a>'
-                 '<img src="data:image/png;base64,AAAA"><img src="https://x.com/a.png" onerror="alert(1)"></p>'
-                 '<style>p{}</style><iframe src="https://evil.example/"></iframe><object data="x.swf"></object>'
-                 '<p>&lt;script&gt;alert(1)&lt;/script&gt;</p><svg onload="alert(1)"><script>x</script></svg>')
+    post = clean(
+        '<p onclick="alert(1)">a<script>alert(1)</script><a href="javascript:alert(1)">x</a>'
+        '<a href=" jav&#x09;ascript:alert(2)">y</a><a href="vbscript:msgbox">z</a>'
+        '<img src="data:image/png;base64,AAAA"><img src="https://x.com/a.png" onerror="alert(1)"></p>'
+        '<style>p{}</style><iframe src="https://evil.example/"></iframe><object data="x.swf"></object>'
+        '<p>&lt;script&gt;alert(1)&lt;/script&gt;</p><svg onload="alert(1)"><script>x</script></svg>'
+    )
     assert_safe(post.html)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in post.html  # text stays text
     assert [ref.src for ref in post.images] == ["https://x.com/a.png"]
@@ -465,41 +560,65 @@ def test_markdown_lookalike_text_stays_literal() -> None:
 
 
 def test_relative_urls_become_absolute() -> None:
-    post = clean('<p><a href="/123">a</a> <a href="/entry/%EC%8A%A4">b</a> <a href="#top">c</a> '
-                 '<a href="?page=2">d</a></p><img src="/attachment/cfile1.uf@abc.png">')
-    assert post.links == ("https://blog.tistory.com/123", "https://blog.tistory.com/entry/%EC%8A%A4",
-                          "https://blog.tistory.com/12?page=2")
+    post = clean(
+        '<p><a href="/123">a</a> <a href="/entry/%EC%8A%A4">b</a> <a href="#top">c</a> '
+        '<a href="?page=2">d</a></p><img src="/attachment/cfile1.uf@abc.png">'
+    )
+    assert post.links == (
+        "https://blog.tistory.com/123",
+        "https://blog.tistory.com/entry/%EC%8A%A4",
+        "https://blog.tistory.com/12?page=2",
+    )
     assert 'href="#top"' in post.html  # in-page anchors stay relative
     assert post.images[0].src == "https://blog.tistory.com/attachment/cfile1.uf@abc.png"
 
 
 def test_each_image_once_and_placeholders_excluded() -> None:
-    post = clean('<p><img src="https://t1.daumcdn.net/cfile/tistory/AAA"></p>'
-                 '<p><img src="https://img1.daumcdn.net/thumb/R800x0/?fname=https%3A%2F%2Ft1.daumcdn.net%2Fcfile%2Ftistory%2FAAA"></p>'
-                 '<img src="//t1.daumcdn.net/tistory_admin/static/images/no-image-v1.png">'
-                 '<img src="https://tistory1.daumcdn.net/tistory/1/skin/images/bg.png">'
-                 '<img src="https://x.example/pixel.gif" width="1" height="1">'
-                 '<img src="//t1.daumcdn.net/tistory_admin/static/images/no-image-v1.png" '
-                 'data-src="https://blog.kakaocdn.net/dn/lazy/img.jpg">')
-    assert [ref.src for ref in post.images] == ["https://t1.daumcdn.net/cfile/tistory/AAA?original",
-                                                "https://blog.kakaocdn.net/dn/lazy/img.jpg"]
+    post = clean(
+        '<p><img src="https://t1.daumcdn.net/cfile/tistory/AAA"></p>'
+        '<p><img src="https://img1.daumcdn.net/thumb/R800x0/?fname=https%3A%2F%2Ft1.daumcdn.net%2Fcfile%2Ftistory%2FAAA"></p>'
+        '<img src="//t1.daumcdn.net/tistory_admin/static/images/no-image-v1.png">'
+        '<img src="https://tistory1.daumcdn.net/tistory/1/skin/images/bg.png">'
+        '<img src="https://x.example/pixel.gif" width="1" height="1">'
+        '<img src="//t1.daumcdn.net/tistory_admin/static/images/no-image-v1.png" '
+        'data-src="https://blog.kakaocdn.net/dn/lazy/img.jpg">'
+    )
+    assert [ref.src for ref in post.images] == [
+        "https://t1.daumcdn.net/cfile/tistory/AAA?original",
+        "https://blog.kakaocdn.net/dn/lazy/img.jpg",
+    ]
     srcs = [img.attributes["src"] for img in tree(post.html).css("img")]
-    assert srcs == ["https://t1.daumcdn.net/cfile/tistory/AAA?original"] * 2 + ["https://blog.kakaocdn.net/dn/lazy/img.jpg"]
+    assert srcs == ["https://t1.daumcdn.net/cfile/tistory/AAA?original"] * 2 + [
+        "https://blog.kakaocdn.net/dn/lazy/img.jpg"
+    ]
 
 
 def test_attachment_links_in_text() -> None:
-    post = clean('<p>자료: <a href="https://t1.daumcdn.net/cfile/tistory/1234?download">발표자료.pptx</a></p>'
-                 '<figure class="fileblock"><a href="/attachment/cfile7.uf@1234.zip"><div class="desc">'
-                 '<div class="filename"><span class="name">소스.zip</span></div></div></a></figure>',
-                 blog_hosts=("blog.tistory.com",))
+    post = clean(
+        '<p>자료: <a href="https://t1.daumcdn.net/cfile/tistory/1234?download">발표자료.pptx</a></p>'
+        '<figure class="fileblock"><a href="/attachment/cfile7.uf@1234.zip"><div class="desc">'
+        '<div class="filename"><span class="name">소스.zip</span></div></div></a></figure>',
+        blog_hosts=("blog.tistory.com",),
+    )
     assert [(a.filename, a.href) for a in post.attachments] == [
         ("발표자료.pptx", "https://t1.daumcdn.net/cfile/tistory/1234?download"),
-        ("소스.zip", "https://blog.tistory.com/attachment/cfile7.uf@1234.zip")]
+        ("소스.zip", "https://blog.tistory.com/attachment/cfile7.uf@1234.zip"),
+    ]
     assert [a.text() for a in tree(post.html).css("a")] == ["발표자료.pptx", "소스.zip"]
 
 
 def test_never_raises_on_empty_or_broken_input() -> None:
-    for fragment in ("", "   ", "<", "</p></div>", "<table><td>x", "<ul><li><ul>", "<pre>", "\x00", "<p>" * 500):
+    for fragment in (
+        "",
+        "   ",
+        "<",
+        "</p></div>",
+        "<table><td>x",
+        "<ul><li><ul>",
+        "<pre>",
+        "\x00",
+        "<p>" * 500,
+    ):
         assert isinstance(clean(fragment), CleanPost)
 
 
@@ -509,9 +628,11 @@ def test_replace_urls_handles_escaped_ampersands() -> None:
     image = post.images[0]
     attachment = post.attachments[0]
     assert "&amp;" in post.html and image.src not in post.html  # why plain str.replace would miss
-    mapping = {image.src: "https://wp.example/wp-content/uploads/2026/01/1.png",
-               attachment.href: "https://wp.example/wp-content/uploads/2026/01/f.jpg?a=1&b=2",
-               "https://github.com/github/spec-kit": "https://github.com/github/spec-kit#moved"}
+    mapping = {
+        image.src: "https://wp.example/wp-content/uploads/2026/01/1.png",
+        attachment.href: "https://wp.example/wp-content/uploads/2026/01/f.jpg?a=1&b=2",
+        "https://github.com/github/spec-kit": "https://github.com/github/spec-kit#moved",
+    }
     rewritten = replace_urls(post.html, mapping)
     out = tree(rewritten)
     assert out.css("img")[0].attributes["src"] == mapping[image.src]
@@ -526,5 +647,6 @@ def test_replace_urls_handles_escaped_ampersands() -> None:
 def test_replace_urls_leaves_text_and_unknown_urls_alone() -> None:
     html = '<p>https://a.example/x <a href="https://a.example/x">https://a.example/x</a> <a href="https://b.example/">b</a></p>'
     assert replace_urls(html, {"https://a.example/x": "https://new/"}) == (
-        '<p>https://a.example/x <a href="https://new/">https://a.example/x</a> <a href="https://b.example/">b</a></p>')
+        '<p>https://a.example/x <a href="https://new/">https://a.example/x</a> <a href="https://b.example/">b</a></p>'
+    )
     assert replace_urls(html, {}) == html

@@ -11,33 +11,166 @@ from selectolax.lexbor import LexborHTMLParser
 from migrator.clean import clean_body, replace_urls
 
 TAGS = [
-    "p", "div", "span", "b", "strong", "i", "em", "u", "s", "del", "code", "pre", "a", "img", "br", "hr", "h1", "h2",
-    "h3", "ul", "ol", "li", "table", "tr", "td", "th", "tbody", "thead", "blockquote", "figure", "figcaption",
-    "details", "summary", "iframe", "script", "style", "svg", "math", "object", "embed", "form", "input", "button",
-    "textarea", "select", "video", "audio", "source", "noscript", "template", "meta", "link", "title", "html", "head",
-    "body", "sup", "sub", "font", "center", "section", "aside", "xmp", "listing", "dl", "dt", "dd", "caption",
-    "colgroup", "col", "mark", "kbd", "ins", "x-r", "math",
+    "p",
+    "div",
+    "span",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "s",
+    "del",
+    "code",
+    "pre",
+    "a",
+    "img",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "tbody",
+    "thead",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "details",
+    "summary",
+    "iframe",
+    "script",
+    "style",
+    "svg",
+    "math",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "button",
+    "textarea",
+    "select",
+    "video",
+    "audio",
+    "source",
+    "noscript",
+    "template",
+    "meta",
+    "link",
+    "title",
+    "html",
+    "head",
+    "body",
+    "sup",
+    "sub",
+    "font",
+    "center",
+    "section",
+    "aside",
+    "xmp",
+    "listing",
+    "dl",
+    "dt",
+    "dd",
+    "caption",
+    "colgroup",
+    "col",
+    "mark",
+    "kbd",
+    "ins",
+    "x-r",
+    "math",
 ]
 ATTR_NAMES = [
-    "href", "src", "srcset", "data-url", "data-src", "class", "style", "id", "alt", "title", "onclick", "onerror",
-    "onload", "OnMouseOver", "data-ke-type", "data-ke-language", "data-video-host", "data-video-url", "data-og-url",
-    "data-og-title", "data-maps-data", "data-filename", "filename", "colspan", "rowspan", "start", "width", "height",
-    "data-tistory-react-app", "data-text-more", "formaction", "action", "xlink:href", "i",
+    "href",
+    "src",
+    "srcset",
+    "data-url",
+    "data-src",
+    "class",
+    "style",
+    "id",
+    "alt",
+    "title",
+    "onclick",
+    "onerror",
+    "onload",
+    "OnMouseOver",
+    "data-ke-type",
+    "data-ke-language",
+    "data-video-host",
+    "data-video-url",
+    "data-og-url",
+    "data-og-title",
+    "data-maps-data",
+    "data-filename",
+    "filename",
+    "colspan",
+    "rowspan",
+    "start",
+    "width",
+    "height",
+    "data-tistory-react-app",
+    "data-text-more",
+    "formaction",
+    "action",
+    "xlink:href",
+    "i",
 ]
 URLS = [
-    "javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "java&#x09;script:alert(1)",
-    "vbscript:msgbox(1)", "data:text/html;base64,PHNjcmlwdD4=", "data:image/png;base64,AAAA", "/relative/1",
-    "//t1.daumcdn.net/cfile/tistory/ABC", "https://blog.kakaocdn.net/dna/a/b/c/img.png?x=1&y=2", "#frag",
-    "https://www.youtube.com/embed/dQw4w9WgXcQ", "https://example.com/a b(c)<d>\"e'", "mailto:a@b.c", "",
-    "https://img1.daumcdn.net/thumb/R800x0/?fname=javascript%3Aalert(1)", "file:///etc/passwd", "%",
+    "javascript:alert(1)",
+    " JaVaScRiPt:alert(1)",
+    "java\tscript:alert(1)",
+    "java&#x09;script:alert(1)",
+    "vbscript:msgbox(1)",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "data:image/png;base64,AAAA",
+    "/relative/1",
+    "//t1.daumcdn.net/cfile/tistory/ABC",
+    "https://blog.kakaocdn.net/dna/a/b/c/img.png?x=1&y=2",
+    "#frag",
+    "https://www.youtube.com/embed/dQw4w9WgXcQ",
+    "https://example.com/a b(c)<d>\"e'",
+    "mailto:a@b.c",
+    "",
+    "https://img1.daumcdn.net/thumb/R800x0/?fname=javascript%3Aalert(1)",
+    "file:///etc/passwd",
+    "%",
 ]
-CLASS_VALUES = ["imageblock", "imagegridblock", "moreless_content", "moreless_fold", "colorscripter-code",
-                "fileblock", "revenue_unit_wrap", "og-title", "hljs language-undefined", "x"]
+CLASS_VALUES = [
+    "imageblock",
+    "imagegridblock",
+    "moreless_content",
+    "moreless_fold",
+    "colorscripter-code",
+    "fileblock",
+    "revenue_unit_wrap",
+    "og-title",
+    "hljs language-undefined",
+    "x",
+]
 KE_TYPES = ["moreLess", "opengraph", "video", "map", "file", "emoticon", "revenue", "codeblock", "x"]
 
 text = st.lists(
-    st.sampled_from(list("ab 가나\n\t<>&\"'*_#`|[]()~!-=+.\\:;/\u00a0")
-                    + ["&nbsp;", "&lt;", "&amp;", "&#x3C;script&#x3E;", "-->", "<!--", "javascript:", " onclick="]),
+    st.sampled_from(
+        [
+            *list("ab 가나\n\t<>&\"'*_#`|[]()~!-=+.\\:;/\xa0"),
+            "&nbsp;",
+            "&lt;",
+            "&amp;",
+            "&#x3C;script&#x3E;",
+            "-->",
+            "<!--",
+            "javascript:",
+            " onclick=",
+        ]
+    ),
     max_size=12,
 ).map("".join)
 attr_value = st.one_of(st.sampled_from(URLS), st.sampled_from(CLASS_VALUES), st.sampled_from(KE_TYPES), text)
@@ -64,15 +197,21 @@ def element(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         inner = "".join(draw(st.lists(children, max_size=4)))
         close = draw(st.sampled_from([f"</{tag}>", f"</{tag}>", ""]))  # sometimes unclosed
         return f"<{tag}{draw(attributes())}>{inner}{close}"
+
     return build()
 
 
-soup = st.recursive(st.one_of(text, st.sampled_from(["<br>", "<hr>", "</p>", "</div>", "<p>", "&nbsp;"])),
-                    element, max_leaves=18)
+soup = st.recursive(
+    st.one_of(text, st.sampled_from(["<br>", "<hr>", "</p>", "</div>", "<p>", "&nbsp;"])),
+    element,
+    max_leaves=18,
+)
 documents = st.lists(soup, max_size=6).map("".join)
 
-ACTIVE_TAG = re.compile(r"<\s*(script|style|iframe|object|embed|svg|math|form|input|button|textarea|meta|link|base)\b",
-                        re.IGNORECASE)
+ACTIVE_TAG = re.compile(
+    r"<\s*(script|style|iframe|object|embed|svg|math|form|input|button|textarea|meta|link|base)\b",
+    re.IGNORECASE,
+)
 TAG = re.compile(r"<[a-zA-Z][^>]*>")  # serialised attribute values have < and > escaped
 QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 EVENT_ATTR = re.compile(r"\son\w+\s*=", re.IGNORECASE)
@@ -81,6 +220,8 @@ EVENT_ATTR = re.compile(r"\son\w+\s*=", re.IGNORECASE)
 def has_event_attribute(html: str) -> bool:
     """An on*= attribute in any tag, ignoring text that merely looks like one inside quoted values."""
     return any(EVENT_ATTR.search(QUOTED.sub('""', tag)) for tag in TAG.findall(html))
+
+
 BAD_URL = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
 
 
@@ -91,7 +232,14 @@ def check_output(html: str) -> None:
     for node in tree.css("*"):
         for name, value in node.attributes.items():
             assert not name.lower().startswith("on")
-            if value is not None and name.lower() in ("href", "src", "srcset", "action", "formaction", "poster"):
+            if value is not None and name.lower() in (
+                "href",
+                "src",
+                "srcset",
+                "action",
+                "formaction",
+                "poster",
+            ):
                 assert not BAD_URL.match(re.sub(r"[\x00-\x20]", "", value))
 
 
@@ -130,8 +278,14 @@ def test_replace_urls_cannot_inject_active_content(document: str) -> None:
 
 def test_the_safety_check_itself_rejects_active_content() -> None:
     # Guards against a vacuous property: each of these must trip check_output.
-    for bad in ('<p onclick="x">a</p>', "<script>x</script>", '<a href=" javascript:alert(1)">x</a>',
-                '<img src="data:image/png;base64,AA">', "<STYLE>p{}</STYLE>", '<iframe src="https://e/"></iframe>'):
+    for bad in (
+        '<p onclick="x">a</p>',
+        "<script>x</script>",
+        '<a href=" javascript:alert(1)">x</a>',
+        '<img src="data:image/png;base64,AA">',
+        "<STYLE>p{}</STYLE>",
+        '<iframe src="https://e/"></iframe>',
+    ):
         try:
             check_output(bad)
         except AssertionError:

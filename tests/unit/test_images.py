@@ -16,14 +16,18 @@ from migrator.images import (
     upload_filename,
 )
 
-DNA = ("https://blog.kakaocdn.net/dna/5oSv2/dJMcahCLuga/AAAAAAAAAAAAAAAAAAAAADVx-E_u-iGjSewf8aSXcSob2GRGJVQ01Wp8WJxMLdlR"
-       "/img.png?credential=yqXZFxpELC7KVnFOS48ylbz2pIh7yKj8&expires=1767193199&allow_ip=&allow_referer="
-       "&signature=zgyu2rj%2F9swm98FYobzyHqq08p8%3D")
+DNA = (
+    "https://blog.kakaocdn.net/dna/5oSv2/dJMcahCLuga/AAAAAAAAAAAAAAAAAAAAADVx-E_u-iGjSewf8aSXcSob2GRGJVQ01Wp8WJxMLdlR"
+    "/img.png?credential=yqXZFxpELC7KVnFOS48ylbz2pIh7yKj8&expires=1767193199&allow_ip=&allow_referer="
+    "&signature=zgyu2rj%2F9swm98FYobzyHqq08p8%3D"
+)
 # The same file as A637's srcset wraps it: fname is encoded once more, so %2F became %252F.
-DNA_THUMB = ("https://img1.daumcdn.net/thumb/R1280x0/?scode=mtistory2&fname=https%3A%2F%2Fblog.kakaocdn.net%2Fdna"
-             "%2F5oSv2%2FdJMcahCLuga%2FAAAAAAAAAAAAAAAAAAAAADVx-E_u-iGjSewf8aSXcSob2GRGJVQ01Wp8WJxMLdlR%2Fimg.png"
-             "%3Fcredential%3DyqXZFxpELC7KVnFOS48ylbz2pIh7yKj8%26expires%3D1767193199%26allow_ip%3D%26allow_referer"
-             "%3D%26signature%3Dzgyu2rj%252F9swm98FYobzyHqq08p8%253D")
+DNA_THUMB = (
+    "https://img1.daumcdn.net/thumb/R1280x0/?scode=mtistory2&fname=https%3A%2F%2Fblog.kakaocdn.net%2Fdna"
+    "%2F5oSv2%2FdJMcahCLuga%2FAAAAAAAAAAAAAAAAAAAAADVx-E_u-iGjSewf8aSXcSob2GRGJVQ01Wp8WJxMLdlR%2Fimg.png"
+    "%3Fcredential%3DyqXZFxpELC7KVnFOS48ylbz2pIh7yKj8%26expires%3D1767193199%26allow_ip%3D%26allow_referer"
+    "%3D%26signature%3Dzgyu2rj%252F9swm98FYobzyHqq08p8%253D"
+)
 
 
 @pytest.mark.parametrize(
@@ -32,35 +36,66 @@ DNA_THUMB = ("https://img1.daumcdn.net/thumb/R1280x0/?scode=mtistory2&fname=http
         # current uploads: signed dna, already the original
         (DNA, DNA),
         # older unsigned dn and the old Kakao host: unchanged
-        ("https://blog.kakaocdn.net/dn/bqK3xM/btrA1/abc/img.jpg", "https://blog.kakaocdn.net/dn/bqK3xM/btrA1/abc/img.jpg"),
-        ("https://k.kakaocdn.net/dn/bqK3xM/btrA1/abc/img.png", "https://k.kakaocdn.net/dn/bqK3xM/btrA1/abc/img.png"),
+        (
+            "https://blog.kakaocdn.net/dn/bqK3xM/btrA1/abc/img.jpg",
+            "https://blog.kakaocdn.net/dn/bqK3xM/btrA1/abc/img.jpg",
+        ),
+        (
+            "https://k.kakaocdn.net/dn/bqK3xM/btrA1/abc/img.png",
+            "https://k.kakaocdn.net/dn/bqK3xM/btrA1/abc/img.png",
+        ),
         # legacy cfile: ?original, scheme kept, protocol-relative gets https
-        ("https://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806",
-         "https://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?original"),
-        ("http://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806",
-         "http://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?original"),
-        ("//t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?original",
-         "https://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?original"),
-        ("https://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?download",
-         "https://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?original"),
+        (
+            "https://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806",
+            "https://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?original",
+        ),
+        (
+            "http://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806",
+            "http://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?original",
+        ),
+        (
+            "//t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?original",
+            "https://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?original",
+        ),
+        (
+            "https://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?download",
+            "https://t1.daumcdn.net/cfile/tistory/99A3CF4B5C2AFDF806?original",
+        ),
         # resize proxy: fname decoded, recursively for the double-encoded dna query
         (DNA_THUMB, DNA),
-        ("https://img1.daumcdn.net/thumb/R800x0/?scode=mtistory2&fname=https%3A%2F%2Ft1.daumcdn.net%2Fcfile"
-         "%2Ftistory%2F1731AC524E07FB5220", "https://t1.daumcdn.net/cfile/tistory/1731AC524E07FB5220?original"),
-        ("https://i1.daumcdn.net/thumb/C450x300/?fname=https%3A%2F%2Fblog.kakaocdn.net%2Fdn%2Fa%2Fb%2Fimg.jpg",
-         "https://blog.kakaocdn.net/dn/a/b/img.jpg"),
-        ("//img1.daumcdn.net/thumb/R720x0.q80/?fname=http%3A%2F%2Fcfile9.uf.tistory.com%2Fimage%2F2345",
-         "http://cfile9.uf.tistory.com/image/2345"),
+        (
+            "https://img1.daumcdn.net/thumb/R800x0/?scode=mtistory2&fname=https%3A%2F%2Ft1.daumcdn.net%2Fcfile"
+            "%2Ftistory%2F1731AC524E07FB5220",
+            "https://t1.daumcdn.net/cfile/tistory/1731AC524E07FB5220?original",
+        ),
+        (
+            "https://i1.daumcdn.net/thumb/C450x300/?fname=https%3A%2F%2Fblog.kakaocdn.net%2Fdn%2Fa%2Fb%2Fimg.jpg",
+            "https://blog.kakaocdn.net/dn/a/b/img.jpg",
+        ),
+        (
+            "//img1.daumcdn.net/thumb/R720x0.q80/?fname=http%3A%2F%2Fcfile9.uf.tistory.com%2Fimage%2F2345",
+            "http://cfile9.uf.tistory.com/image/2345",
+        ),
         # fname encoded twice as a whole
-        ("https://img1.daumcdn.net/thumb/R1280x0/?fname=https%253A%252F%252Fblog.kakaocdn.net%252Fdn%252Fx%252Fimg.png",
-         "https://blog.kakaocdn.net/dn/x/img.png"),
+        (
+            "https://img1.daumcdn.net/thumb/R1280x0/?fname=https%253A%252F%252Fblog.kakaocdn.net%252Fdn%252Fx%252Fimg.png",
+            "https://blog.kakaocdn.net/dn/x/img.png",
+        ),
         # pre-2011 hosts, attach images, video thumbnails: unchanged
         ("http://cfile9.uf.tistory.com/image/1234ABCD", "http://cfile9.uf.tistory.com/image/1234ABCD"),
-        ("http://cfs7.tistory.com/original/5/tistory/2008/01/01/x.jpg",
-         "http://cfs7.tistory.com/original/5/tistory/2008/01/01/x.jpg"),
-        ("https://tistory1.daumcdn.net/tistory/5257724/attach/abc123", "https://tistory1.daumcdn.net/tistory/5257724/attach/abc123"),
+        (
+            "http://cfs7.tistory.com/original/5/tistory/2008/01/01/x.jpg",
+            "http://cfs7.tistory.com/original/5/tistory/2008/01/01/x.jpg",
+        ),
+        (
+            "https://tistory1.daumcdn.net/tistory/5257724/attach/abc123",
+            "https://tistory1.daumcdn.net/tistory/5257724/attach/abc123",
+        ),
         ("https://scrap.kakaocdn.net/dn/abc/img.jpg", "https://scrap.kakaocdn.net/dn/abc/img.jpg"),
-        ("https://thumb.kakaocdn.net/dna/kamp/source/abc/thumb.jpg", "https://thumb.kakaocdn.net/dna/kamp/source/abc/thumb.jpg"),
+        (
+            "https://thumb.kakaocdn.net/dna/kamp/source/abc/thumb.jpg",
+            "https://thumb.kakaocdn.net/dna/kamp/source/abc/thumb.jpg",
+        ),
         ("https://example.com/a.png", "https://example.com/a.png"),
     ],
 )
@@ -88,21 +123,33 @@ def test_best_srcset_url(srcset: str, expected: str | None) -> None:
 
 
 def test_source_key_ignores_monthly_signature() -> None:
-    november = DNA.replace("expires=1767193199", "expires=1764514799").replace("zgyu2rj%2F9swm", "AAAA%2Fzzzz")
+    november = DNA.replace("expires=1767193199", "expires=1764514799").replace(
+        "zgyu2rj%2F9swm", "AAAA%2Fzzzz"
+    )
     assert november != DNA
     assert image_source_key(november) == image_source_key(DNA)
-    assert image_source_key(DNA) == ("blog.kakaocdn.net/dna/5oSv2/dJMcahCLuga/"
-                                     "AAAAAAAAAAAAAAAAAAAAADVx-E_u-iGjSewf8aSXcSob2GRGJVQ01Wp8WJxMLdlR/img.png")
+    assert image_source_key(DNA) == (
+        "blog.kakaocdn.net/dna/5oSv2/dJMcahCLuga/"
+        "AAAAAAAAAAAAAAAAAAAAADVx-E_u-iGjSewf8aSXcSob2GRGJVQ01Wp8WJxMLdlR/img.png"
+    )
 
 
 @pytest.mark.parametrize(
     ("a", "b", "same"),
     [
         (DNA_THUMB, DNA, True),  # the srcset wrapper and the file are one image
-        ("https://t1.daumcdn.net/cfile/tistory/99A3", "https://t1.daumcdn.net/cfile/tistory/99A3?original", True),
+        (
+            "https://t1.daumcdn.net/cfile/tistory/99A3",
+            "https://t1.daumcdn.net/cfile/tistory/99A3?original",
+            True,
+        ),
         ("http://T1.DAUMCDN.NET/cfile/tistory/99A3", "https://t1.daumcdn.net/cfile/tistory/99A3", True),
         ("https://blog.kakaocdn.net/dn/a/b/c/img.jpg", "https://blog.kakaocdn.net/dn/a/b/d/img.jpg", False),
-        ("https://example.com/p.png?v=1", "https://example.com/p.png?v=2", False),  # other hosts keep the query
+        (
+            "https://example.com/p.png?v=1",
+            "https://example.com/p.png?v=2",
+            False,
+        ),  # other hosts keep the query
         ("https://EXAMPLE.com/p.png", "http://example.com/p.png", True),
         ("https://example.com/P.png", "https://example.com/p.png", False),  # paths are case-sensitive
     ],
@@ -116,8 +163,11 @@ def test_image_source_key_identity(a: str, b: str, same: bool) -> None:
     [
         ("//t1.daumcdn.net/tistory_admin/static/images/no-image-v1.png", True),
         ("https://t1.daumcdn.net/tistory_admin/static/images/openGraph/opengraph.png", True),
-        ("https://img1.daumcdn.net/thumb/R800x0/?scode=mtistory2&fname=https%3A%2F%2Ft1.daumcdn.net%2Ftistory_admin"
-         "%2Fstatic%2Fimages%2FopenGraph%2Fopengraph.png", True),
+        (
+            "https://img1.daumcdn.net/thumb/R800x0/?scode=mtistory2&fname=https%3A%2F%2Ft1.daumcdn.net%2Ftistory_admin"
+            "%2Fstatic%2Fimages%2FopenGraph%2Fopengraph.png",
+            True,
+        ),
         ("https://tistory1.daumcdn.net/tistory/5257724/skin/images/cover.jpg", True),
         ("https://tistory1.daumcdn.net/tistory_admin/userblog/userblog-abc/static/images/x.gif", True),
         ("https://www.google-analytics.com/collect?v=1", True),
@@ -174,8 +224,12 @@ def test_sniff_media_type(data: bytes, content_type: str | None, expected: tuple
     [
         (b"%PDF-1.7\n...", "application/octet-stream", "report.zip", ("application/pdf", "pdf")),
         (b"PK\x03\x04rest", None, "archive.bin", ("application/zip", "zip")),
-        (b"PK\x03\x04rest", None, "보고서.docx",
-         ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")),
+        (
+            b"PK\x03\x04rest",
+            None,
+            "보고서.docx",
+            ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+        ),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", None, "문서.hwp", ("application/x-hwp", "hwp")),
         (PNG, "application/octet-stream", "x.txt", ("image/png", "png")),
         (b"plain text", "text/plain; charset=utf-8", None, ("text/plain", "txt")),
@@ -184,8 +238,9 @@ def test_sniff_media_type(data: bytes, content_type: str | None, expected: tuple
         (b"\x00\x01\x02", None, None, ("application/octet-stream", "bin")),
     ],
 )
-def test_attachment_media_type(data: bytes, content_type: str | None, filename: str | None,
-                               expected: tuple[str, str]) -> None:
+def test_attachment_media_type(
+    data: bytes, content_type: str | None, filename: str | None, expected: tuple[str, str]
+) -> None:
     assert attachment_media_type(data, content_type, filename) == expected
 
 
@@ -193,13 +248,16 @@ def test_attachment_media_type(data: bytes, content_type: str | None, filename: 
     ("preferred", "ext", "expected"),
     [
         ("실행화면.png", "jpg", "실행화면.jpg"),  # Korean kept, TRUE extension wins over the name's
-        ("1174949_js_react js_logo_react_react native_icon.png", "png",
-         "1174949_js_react js_logo_react_react native_icon.png"),
+        (
+            "1174949_js_react js_logo_react_react native_icon.png",
+            "png",
+            "1174949_js_react js_logo_react_react native_icon.png",
+        ),
         ("쉬프트 F.png", "png", "쉬프트 F.png"),
         ("\u1112\u1161\u11ab\u1100\u1173\u11af.png", "png", "한글.png"),  # NFD (macOS) -> NFC
         ("../../etc/passwd", "png", "passwd.png"),
         ("C:\\Users\\me\\사진 #1?.png", "png", "사진 1.png"),
-        ('a"b\'c%20d.gif', "gif", "abc20d.gif"),
+        ("a\"b'c%20d.gif", "gif", "abc20d.gif"),
         ("tab\tand\nnewline.png", "png", "tabandnewline.png"),
         ("x" * 300 + ".png", "png", "x" * 80 + ".png"),
         # generic names and digits only -> fallback
@@ -223,4 +281,6 @@ def test_upload_filename(preferred: str | None, ext: str, expected: str) -> None
 
 def test_upload_filename_fallback_stem_is_cleaned_and_ext_normalised() -> None:
     assert upload_filename(None, fallback_stem="tistory-30", index=1, ext=".JPG") == "tistory-30-1.jpg"
-    assert upload_filename("img.png", fallback_stem="용사의/선택지", index=2, ext="png") == "용사의선택지-2.png"
+    assert (
+        upload_filename("img.png", fallback_stem="용사의/선택지", index=2, ext="png") == "용사의선택지-2.png"
+    )

@@ -28,48 +28,110 @@ def page(name: str) -> str:
 
 GOLDEN = [
     pytest.param(
-        A637, "https://ramen4598.tistory.com/637",
-        dict(post_id=637, canonical_url="https://ramen4598.tistory.com/637", title="[AI] Spec-kit 사용 후기",
-             published=datetime(2025, 11, 13, 17, 9, 1, tzinfo=KST), modified=datetime(2025, 12, 30, 21, 27, 58, tzinfo=KST),
-             category_path=("Tools", "개발 환경"), tags=("spec-kit", "vibe coding"), author="tired_i",
-             blog_hosts=("ramen4598.tistory.com",), slug=None),
-        id="A637"),
+        A637,
+        "https://ramen4598.tistory.com/637",
+        dict(
+            post_id=637,
+            canonical_url="https://ramen4598.tistory.com/637",
+            title="[AI] Spec-kit 사용 후기",
+            published=datetime(2025, 11, 13, 17, 9, 1, tzinfo=KST),
+            modified=datetime(2025, 12, 30, 21, 27, 58, tzinfo=KST),
+            category_path=("Tools", "개발 환경"),
+            tags=("spec-kit", "vibe coding"),
+            author="tired_i",
+            blog_hosts=("ramen4598.tistory.com",),
+            slug=None,
+        ),
+        id="A637",
+    ),
     pytest.param(
-        A634, "https://ramen4598.tistory.com/634",
-        dict(post_id=634, canonical_url="https://ramen4598.tistory.com/634", title="[홈서버] Offsite Backup",
-             published=datetime(2025, 10, 17, 17, 38, 48, tzinfo=KST), modified=datetime(2025, 12, 25, 22, 2, 28, tzinfo=KST),
-             category_path=("Tools", "Home Server"), tags=("backblaze b2", "PBS", "PVE Backup", "S3 Offisite backup"),
-             author="tired_i", blog_hosts=("ramen4598.tistory.com",), slug=None),
-        id="A634"),
+        A634,
+        "https://ramen4598.tistory.com/634",
+        dict(
+            post_id=634,
+            canonical_url="https://ramen4598.tistory.com/634",
+            title="[홈서버] Offsite Backup",
+            published=datetime(2025, 10, 17, 17, 38, 48, tzinfo=KST),
+            modified=datetime(2025, 12, 25, 22, 2, 28, tzinfo=KST),
+            category_path=("Tools", "Home Server"),
+            tags=("backblaze b2", "PBS", "PVE Backup", "S3 Offisite backup"),
+            author="tired_i",
+            blog_hosts=("ramen4598.tistory.com",),
+            slug=None,
+        ),
+        id="A634",
+    ),
     pytest.param(
-        A384, "https://ramen4598.tistory.com/384",
-        dict(post_id=384, canonical_url="https://ramen4598.tistory.com/384", title="[알고리즘] 3986번: 좋은 단어",
-             published=datetime(2023, 9, 3, 15, 6, 3, tzinfo=KST), modified=datetime(2025, 9, 5, 11, 34, 32, tzinfo=KST),
-             category_path=("소프트웨어 이론", "Algorithm with C++"), tags=("c++", "분할 정복", "스택", "알고리즘"),
-             author="tired_i", blog_hosts=("ramen4598.tistory.com",), slug=None),
-        id="A384"),
+        A384,
+        "https://ramen4598.tistory.com/384",
+        dict(
+            post_id=384,
+            canonical_url="https://ramen4598.tistory.com/384",
+            title="[알고리즘] 3986번: 좋은 단어",
+            published=datetime(2023, 9, 3, 15, 6, 3, tzinfo=KST),
+            modified=datetime(2025, 9, 5, 11, 34, 32, tzinfo=KST),
+            category_path=("소프트웨어 이론", "Algorithm with C++"),
+            tags=("c++", "분할 정복", "스택", "알고리즘"),
+            author="tired_i",
+            blog_hosts=("ramen4598.tistory.com",),
+            slug=None,
+        ),
+        id="A384",
+    ),
     pytest.param(
-        B215, "https://dtslib1k.tistory.com/215",
-        dict(post_id=215, canonical_url="https://dtslib1k.tistory.com/215", title="롱스",
-             published=datetime(2025, 11, 15, 10, 3, 53, tzinfo=KST), modified=datetime(2025, 11, 15, 10, 3, 53, tzinfo=KST),
-             category_path=(), tags=(), author="중년작가지망생", blog_hosts=("dtslib1k.tistory.com",), slug=None,
-             excerpt=""),
-        id="B215"),
+        B215,
+        "https://dtslib1k.tistory.com/215",
+        dict(
+            post_id=215,
+            canonical_url="https://dtslib1k.tistory.com/215",
+            title="롱스",
+            published=datetime(2025, 11, 15, 10, 3, 53, tzinfo=KST),
+            modified=datetime(2025, 11, 15, 10, 3, 53, tzinfo=KST),
+            category_path=(),
+            tags=(),
+            author="중년작가지망생",
+            blog_hosts=("dtslib1k.tistory.com",),
+            slug=None,
+            excerpt="",
+        ),
+        id="B215",
+    ),
     pytest.param(
-        B220, "https://dtslib1k.tistory.com/220",
-        dict(post_id=220, canonical_url="https://dtslib1k.tistory.com/220", title="봄길",
-             published=datetime(2025, 12, 12, 14, 13, 34, tzinfo=KST), modified=datetime(2025, 12, 12, 14, 13, 34, tzinfo=KST),
-             category_path=("설정 (System Lab)", "작가로드맵"), tags=(), author="중년작가지망생",
-             blog_hosts=("dtslib1k.tistory.com",), slug=None, featured_image_url=None),
-        id="B220"),
+        B220,
+        "https://dtslib1k.tistory.com/220",
+        dict(
+            post_id=220,
+            canonical_url="https://dtslib1k.tistory.com/220",
+            title="봄길",
+            published=datetime(2025, 12, 12, 14, 13, 34, tzinfo=KST),
+            modified=datetime(2025, 12, 12, 14, 13, 34, tzinfo=KST),
+            category_path=("설정 (System Lab)", "작가로드맵"),
+            tags=(),
+            author="중년작가지망생",
+            blog_hosts=("dtslib1k.tistory.com",),
+            slug=None,
+            featured_image_url=None,
+        ),
+        id="B220",
+    ),
     pytest.param(
-        C30, "https://www.morenice.kr/30",
-        dict(post_id=30, canonical_url="https://www.morenice.kr/30", title="top 명령어를 통한 시스템 분석",
-             published=datetime(2011, 6, 27, 13, 4, 10, tzinfo=KST), modified=datetime(2018, 6, 14, 1, 4, 28, tzinfo=KST),
-             category_path=("IT", "DevOps"), tags=("linux", "program", "Top", "시스템분석"), author="morenice",
-             blog_hosts=("www.morenice.kr", "morenice.tistory.com"), slug=None,
-             featured_image_url="https://t1.daumcdn.net/cfile/tistory/1731AC524E07FB5220?original"),
-        id="C30"),
+        C30,
+        "https://www.morenice.kr/30",
+        dict(
+            post_id=30,
+            canonical_url="https://www.morenice.kr/30",
+            title="top 명령어를 통한 시스템 분석",
+            published=datetime(2011, 6, 27, 13, 4, 10, tzinfo=KST),
+            modified=datetime(2018, 6, 14, 1, 4, 28, tzinfo=KST),
+            category_path=("IT", "DevOps"),
+            tags=("linux", "program", "Top", "시스템분석"),
+            author="morenice",
+            blog_hosts=("www.morenice.kr", "morenice.tistory.com"),
+            slug=None,
+            featured_image_url="https://t1.daumcdn.net/cfile/tistory/1731AC524E07FB5220?original",
+        ),
+        id="C30",
+    ),
 ]
 
 
@@ -138,8 +200,10 @@ def test_slug_from_entry_urls() -> None:
     assert post.canonical_url == "https://ramen4598.tistory.com/637"
     assert parse_post(html, "https://ramen4598.tistory.com/m/entry/Test1").slug == "Test1"
     # og:url / canonical in /entry/ form give the slug too
-    moved = html.replace('<meta property="og:url" content="https://ramen4598.tistory.com/637"/>',
-                         '<meta property="og:url" content="https://ramen4598.tistory.com/entry/spec-kit"/>')
+    moved = html.replace(
+        '<meta property="og:url" content="https://ramen4598.tistory.com/637"/>',
+        '<meta property="og:url" content="https://ramen4598.tistory.com/entry/spec-kit"/>',
+    )
     assert moved != html
     assert parse_post(moved, "https://ramen4598.tistory.com/637").slug == "spec-kit"
 
@@ -152,16 +216,20 @@ def test_categories_split_and_stripped() -> None:
 
 
 def test_tags_deduplicated_in_order() -> None:
-    html = page(A637).replace('rel="tag">vibe coding</a>',
-                              'rel="tag">vibe coding</a>, <a href="/tag/spec-kit" rel="tag"> spec-kit </a>')
+    html = page(A637).replace(
+        'rel="tag">vibe coding</a>',
+        'rel="tag">vibe coding</a>, <a href="/tag/spec-kit" rel="tag"> spec-kit </a>',
+    )
     assert parse_post(html, "https://ramen4598.tistory.com/637").tags == ("spec-kit", "vibe coding")
 
 
 def test_json_ld_fallbacks_when_meta_missing() -> None:
     html = page(A637)
-    for meta in ('<meta property="og:title" content="[AI] Spec-kit 사용 후기"/>',
-                 '<meta property="article:published_time" content="2025-11-13T17:09:01+09:00"/>',
-                 '<meta name="by" content="tired_i"/>'):
+    for meta in (
+        '<meta property="og:title" content="[AI] Spec-kit 사용 후기"/>',
+        '<meta property="article:published_time" content="2025-11-13T17:09:01+09:00"/>',
+        '<meta name="by" content="tired_i"/>',
+    ):
         assert meta in html
         html = html.replace(meta, "")
     post = parse_post(html, "https://ramen4598.tistory.com/637")
@@ -200,8 +268,15 @@ def test_tistory_page_without_entry_info_is_skipped() -> None:
 
 @pytest.mark.parametrize(
     "garbage",
-    ["", "   ", "not html at all", "<html><body><p>Hello</p></body></html>", '{"data": []}', "\x00\x01\x02",
-     "<div class='contents_style'>a body without any page around it</div>"],
+    [
+        "",
+        "   ",
+        "not html at all",
+        "<html><body><p>Hello</p></body></html>",
+        '{"data": []}',
+        "\x00\x01\x02",
+        "<div class='contents_style'>a body without any page around it</div>",
+    ],
 )
 def test_garbage_is_a_parse_error(garbage: str) -> None:
     with pytest.raises(ParseError):
@@ -209,7 +284,9 @@ def test_garbage_is_a_parse_error(garbage: str) -> None:
 
 
 def test_body_fragment_is_not_a_post_page() -> None:
-    fragment = page("editor-blocks-catalog_body-fragment_headings-quote-table-hr-moreless-map-opengraph-list-image_bluenyang.html")
+    fragment = page(
+        "editor-blocks-catalog_body-fragment_headings-quote-table-hr-moreless-map-opengraph-list-image_bluenyang.html"
+    )
     with pytest.raises(ParseError):
         parse_post(fragment, "https://bluenyang-dev.tistory.com/21")
 
@@ -230,9 +307,12 @@ def test_post_without_date_is_a_parse_error() -> None:
     ("html", "expected"),
     [
         ('<script>window.T.entryInfo = {"entryId":42,"isAuthor":false}</script>', 42),
-        ('<meta content="https://x.tistory.com/77" property="dg:plink" content="https://x.tistory.com/77"/>', 77),
+        (
+            '<meta content="https://x.tistory.com/77" property="dg:plink" content="https://x.tistory.com/77"/>',
+            77,
+        ),
         ('<meta property="article:txid" content="5257724_88"/>', 88),
-        ('<script>window.T.entryInfo = null</script>', None),
+        ("<script>window.T.entryInfo = null</script>", None),
         ("<p>nothing</p>", None),
     ],
 )
@@ -243,7 +323,10 @@ def test_page_post_id(html: str, expected: int | None) -> None:
 def test_page_post_id_prefers_the_first_entry_info() -> None:
     # B220 has two entryInfo assignments (outer head, then the HTML-mode body); both say 220.
     assert page_post_id(page(B220)) == 220
-    two = '<script>window.T.entryInfo = {"entryId":1}</script><script>window.T.entryInfo = {"entryId":2}</script>'
+    two = (
+        '<script>window.T.entryInfo = {"entryId":1}</script>'
+        '<script>window.T.entryInfo = {"entryId":2}</script>'
+    )
     assert page_post_id(two) == 1
 
 
@@ -254,9 +337,11 @@ def test_metadata_after_the_body_container_is_ignored() -> None:
     assert html.count(outer_og) == 1
     html = html.replace(outer_og, "")
     inner_head_at = html.index("<head>", html.index("contents_style"))
-    html = (html[:inner_head_at] + '<head><meta property="og:title" content="INNER"/>'
-            '<meta property="article:modified_time" content="2030-01-01T00:00:00+09:00"/>'
-            + html[inner_head_at + len("<head>"):])
+    html = (
+        html[:inner_head_at] + '<head><meta property="og:title" content="INNER"/>'
+        '<meta property="article:modified_time" content="2030-01-01T00:00:00+09:00"/>'
+        + html[inner_head_at + len("<head>") :]
+    )
     post = parse_post(html, "https://dtslib1k.tistory.com/220")
     assert post.title == "봄길"  # JSON-LD headline of the first head, not the inner og:title
     assert post.modified == datetime(2025, 12, 12, 14, 13, 34, tzinfo=KST)
