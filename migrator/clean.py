@@ -57,6 +57,7 @@ _CHROME_CLASSES = frozenset({
 _CHROME_KE_TYPES = frozenset({"revenue", "advertisement"})
 _PRE_LINE_STYLE = re.compile(r"white-space\s*:\s*pre(?:-line|-wrap)?\b", re.IGNORECASE)
 _CLASS_IN_SELECTOR = re.compile(r"\.([A-Za-z_][\w-]*)\s*(?:,|$)")
+_MAX_DEPTH = 48  # real posts nest far less; deeper content is kept as text
 _COMMENT_MOUNT = re.compile(r"^entry\d+comment$", re.IGNORECASE)
 
 # --- element classes ------------------------------------------------------------------------
@@ -211,6 +212,7 @@ class _Walker:
         self.images: dict[str, ImageRef] = {}         # source key -> ref (first occurrence wins)
         self.attachments: dict[str, AttachmentRef] = {}
         self.keep_lines = 0          # > 0 inside `white-space: pre*` elements: newlines are breaks
+        self.depth = 0               # element nesting, bounded by _MAX_DEPTH
         self.pre_line_classes: frozenset[str] = frozenset()
 
     # -- output helpers ------------------------------------------------------------------
@@ -266,14 +268,19 @@ class _Walker:
         attrs = node.attributes
         if _is_chrome(attrs):
             return
-        if self._keeps_lines(attrs):
-            self.keep_lines += 1
-            try:
-                self.dispatch(node, tag, attrs, inline, link)
-            finally:
-                self.keep_lines -= 1
-        else:
+        if self.depth >= _MAX_DEPTH:
+            # Pathological nesting (thousands of wrappers): keep the words, not the structure, so
+            # neither this walk nor markdownify's recursion can overflow the stack.
+            self.text(" " + (node.text(deep=True) or "") + " ", link)
+            return
+        keeps_lines = self._keeps_lines(attrs)
+        self.depth += 1
+        self.keep_lines += keeps_lines
+        try:
             self.dispatch(node, tag, attrs, inline, link)
+        finally:
+            self.depth -= 1
+            self.keep_lines -= keeps_lines
 
     def _keeps_lines(self, attrs: _Attrs) -> bool:
         """`white-space: pre-line/pre-wrap/pre` from an inline style or a class styled so in the body
@@ -403,6 +410,8 @@ class _Walker:
         # Markdown emphasis cannot start/end with a line break or space: move them outside.
         match = _EDGE_BREAKS.match(inner)
         lead, middle, trail = match.groups() if match else ("", inner, "")
+        # A blank line cannot sit inside emphasis: a run of breaks in bold text stays one break.
+        middle = _BREAK_RUN.sub("<br>", middle)
         if middle:
             self.out.append(f"{lead}<{simple_tag}>{middle}</{simple_tag}>{trail}")
         else:
@@ -817,6 +826,7 @@ class _Walker:
 
 
 _SPACE_WITH_NEWLINE = re.compile(r"[ \t\r]*\n\s*")
+_BREAK_RUN = re.compile(r"<br>(?:\s*<br>)+")
 _EDGE_BREAKS = re.compile(r"^((?:\s|<br>)*)(.*?)((?:\s|<br>)*)$", re.DOTALL)
 
 
@@ -924,23 +934,23 @@ def _code_text(node: LexborNode) -> str:
         return node.text(deep=True) or ""
     parts: list[str] = []
 
-    def walk(current: LexborNode) -> None:
+    def walk(current: LexborNode, depth: int) -> None:
         for child in current.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
                 parts.append(child.text_content or "")
             elif tag == "br":
                 parts.append("\n")
-            elif tag in ("div", "p", "li"):
-                if parts and not parts[-1].endswith("\n"):
-                    parts.append("\n")
-                walk(child)
             elif tag in ("script", "style") or tag is None or tag.startswith("-"):
                 continue
+            elif depth >= _MAX_DEPTH:
+                parts.append(child.text(deep=True) or "")
             else:
-                walk(child)
+                if tag in ("div", "p", "li") and parts and not parts[-1].endswith("\n"):
+                    parts.append("\n")  # one element per line (ColorScripter, some highlighters)
+                walk(child, depth + 1)
 
-    walk(node)
+    walk(node, 0)
     return "".join(parts)
 
 

@@ -650,3 +650,26 @@ def test_replace_urls_leaves_text_and_unknown_urls_alone() -> None:
         '<p>https://a.example/x <a href="https://new/">https://a.example/x</a> <a href="https://b.example/">b</a></p>'
     )
     assert replace_urls(html, {}) == html
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "<div>" * 3000 + "deep",
+        "<b>" * 3000 + "x",
+        "<ul><li>" * 600 + "x",
+        "<blockquote>" * 400 + "q",
+        "<table><tr><td>" * 200 + "t",
+        '<a href="/x">' * 300 + "y",
+        "<pre>" + "<div>" * 3000 + "x",
+    ],
+)
+def test_pathological_nesting_keeps_the_text_without_overflowing_the_stack(fragment: str) -> None:
+    post = clean(fragment)
+    assert post.html
+    assert_safe(post.html)
+
+
+def test_double_break_inside_bold_stays_inside_the_bold() -> None:
+    out = clean("<p><b>one<br><br>two</b> after</p>").html
+    assert out == "<p><strong>one<br>\ntwo</strong> after</p>"
