@@ -47,15 +47,19 @@ _HOST_METAS = ("og:url", "dg:plink", "article:pc_url", "article:mobile_url", "ar
                "article:mobile_view_url")
 
 
+_UNDECODABLE = object()  # an assignment was found but its value is not JSON
+
+
 def _js_object(text: str, pattern: re.Pattern[str]) -> tuple[bool, Any]:
-    """(found, value) of the first `pattern` assignment, decoded with a real JSON parser."""
+    """(found, value) of the first `pattern` assignment, decoded with a real JSON parser
+    (the object literals Tistory writes are JSON); value is `_UNDECODABLE` when it is not."""
     match = pattern.search(text)
     if not match:
         return False, None
     try:
         value, _ = json.JSONDecoder().raw_decode(text, match.end())
-    except json.JSONDecodeError:
-        return True, None
+    except (ValueError, RecursionError):
+        return True, _UNDECODABLE
     return True, value
 
 
@@ -113,7 +117,7 @@ def _json_ld(head: _Head) -> dict[str, Any]:
     for text in head.json_ld:
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, ValueError):
+        except (ValueError, RecursionError):
             continue
         if isinstance(data, dict):
             items = data.get("@graph", [data])
@@ -265,10 +269,19 @@ def parse_post(html_text: str, page_url: str) -> SourcePost:
     """
     if not isinstance(html_text, str) or not html_text.strip():
         raise ParseError("empty page", url=page_url)
+    try:
+        return _parse(html_text, page_url)
+    except (ValueError, RecursionError) as exc:  # garbage that slipped past the checks below
+        raise ParseError(f"unreadable page: {exc.__class__.__name__}: {exc}", url=page_url) from exc
+
+
+def _parse(html_text: str, page_url: str) -> SourcePost:
     tree = LexborHTMLParser(html_text)
     found, entry_info = _js_object(html_text, _ENTRY_INFO)
     if not found:
         _skip_or_fail(tree, html_text, page_url, "no window.T.entryInfo")
+    if entry_info is _UNDECODABLE:
+        raise ParseError("window.T.entryInfo is not valid JSON", url=page_url)
     if not isinstance(entry_info, dict):
         raise SkipPost("private, deleted or not a post page (entryInfo is null)", url=page_url)
 

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrator.errors import ParseError, SkipPost
 from migrator.parse import page_post_id, parse_post
@@ -345,3 +347,34 @@ def test_metadata_after_the_body_container_is_ignored() -> None:
     post = parse_post(html, "https://dtslib1k.tistory.com/220")
     assert post.title == "봄길"  # JSON-LD headline of the first head, not the inner og:title
     assert post.modified == datetime(2025, 12, 12, 14, 13, 34, tzinfo=KST)
+
+
+def test_entry_info_that_is_not_json_is_a_parse_error_not_a_skip() -> None:
+    html = page(A637).replace('window.T.entryInfo = {"entryId":637', "window.T.entryInfo = {entryId:637")
+    with pytest.raises(ParseError, match="not valid JSON"):
+        parse_post(html, "https://ramen4598.tistory.com/637")
+
+
+_MARKERS = [
+    'window.T.entryInfo = {"entryId":5,"categoryLabel":"A/B"};',
+    "window.T.entryInfo = null;",
+    "window.T.entryInfo = {;",
+    'window.T.config = {"DEFAULT_URL":"http://[::1"};',
+    '<meta property="og:title" content="t">',
+    '<meta property="article:published_time" content="2025-13-45T99:00:00+09:00">',
+    '<meta property="article:published_time" content="2025-01-02T03:04:05">',
+    '<div class="contents_style"><p>x</p></div>',
+    '<script type="application/ld+json">' + "[" * 5000 + "</script>",
+    '<input type="password">',
+    "보호되어 있는 글입니다",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_MARKERS), st.text(max_size=30)), max_size=8).map("".join))
+def test_parse_post_raises_only_its_own_errors(html: str) -> None:
+    try:
+        post = parse_post(html, "https://blog.tistory.com/5")
+    except (ParseError, SkipPost):
+        return
+    assert post.post_id == 5 and post.title and post.published.tzinfo is not None
