@@ -13,9 +13,22 @@ Owns the body pipeline and its guarantees:
 4. A final selectolax pass re-checks safety (no script/style/iframe, no `on*`, no
    `javascript:`/`vbscript:`/`data:` URLs) and collects links.
 
+Choices worth knowing:
+- YouTube videos become the bare watch URL alone in a paragraph: WordPress' oEmbed turns it into
+  a responsive player, and no `<iframe>` (stripped for authors without `unfiltered_html`) is
+  ever emitted. KakaoTV/other videos and Kakao maps become links.
+- Code blocks are one-line raw `<pre><code class="language-x">` blocks (newlines as `&#10;`),
+  so their text survives byte for byte; the final pass turns the entities back into newlines.
+- Simple tables become GFM tables (first row = header); tables with images, lists, line breaks,
+  blocks or spans stay HTML tables.
+- Source newlines inside paragraphs are collapsed (WordPress' wpautop would turn them into
+  `<br>`), except where the post styled them visible (`white-space: pre*`).
+- Lost on purpose: colours, fonts, text alignment, image sizes/alignment, link-card images.
+
 Image `src` and attachment `href` values in the output are the exact `original_url` strings of
 the returned refs; rewrite them after upload with `replace_urls`, which compares attribute
-values *unescaped* (the HTML has `&amp;` where the URL has `&`).
+values *unescaped* (the HTML has `&amp;` where the URL has `&`). `links` holds every absolute
+http(s) href once, in document order (Markdown percent-encodes non-ASCII characters in hrefs).
 """
 
 from __future__ import annotations
@@ -399,10 +412,6 @@ class _Walker:
         self.out.append(f"</{node.tag}>")
 
     def inline_markup(self, node: LexborNode, simple_tag: str, inline: bool, link: str | None) -> None:
-        if node.tag in ("code", "kbd", "samp", "tt") and not inline and node.parent is not None \
-                and node.parent.tag == "pre":
-            self.children(node, inline, link)
-            return
         if _has_block_inside(node):
             self.children(node, inline, link)  # formatting around blocks cannot survive: drop it
             return
