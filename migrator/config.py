@@ -51,6 +51,7 @@ class Settings:
     retry_max_delay_s: float = 60.0
     shutdown_grace_s: float = 15.0
     queue_size: int = 0                 # 0 = 2 * worker_count
+    parse_processes: int = -1           # processes that parse pages; -1 = one per spare core, 0 = inline
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_chat_id: str | None = None
     webhook_url: str | None = field(default=None, repr=False)

@@ -241,7 +241,8 @@ class HttpClient:
         Raises: AuthError (401/403), PermanentError (other unexpected statuses), RateLimited or
         TransientError once the retries are used up.
         """
-        host = (urlsplit(url).hostname or "").lower()
+        # host:port, so that two services on one host (tests, benchmarks) keep separate limits and counts.
+        host = (urlsplit(url).netloc or "").lower()
         retries = self.max_retries if max_retries is None else max_retries
         merged_headers = {**self.default_headers, **(headers or {})}
         is_write = method.upper() not in ("GET", "HEAD", "OPTIONS")

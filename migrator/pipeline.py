@@ -26,7 +26,7 @@ import structlog
 
 from migrator import clean as cleaning
 from migrator import images as imaging
-from migrator import parse as parsing
+from migrator import offload
 from migrator import urls
 from migrator.db import Asset, Item, LinkRow, StateStore
 from migrator.errors import (
@@ -166,7 +166,7 @@ class PostMigrator:
     def __init__(
         self, *, store: StateStore, source: SourceClient, wp: WordPressClient, job_id: int, origin: str,
         counters: RunCounters, adopt_posts: bool = False, adopt_media: bool = False,
-        post_timeout_s: float = 900.0,
+        post_timeout_s: float = 900.0, cpu: offload.CpuPool | None = None,
     ) -> None:
         self.store = store
         self.source = source
@@ -177,6 +177,7 @@ class PostMigrator:
         self.adopt_posts = adopt_posts
         self.adopt_media = adopt_media
         self.post_timeout_s = post_timeout_s
+        self.cpu = cpu or offload.CpuPool(0)
         # On Ctrl-C an in-flight post is rolled back; on a forced abort it is left for the resume.
         self.rollback_on_cancel = True
         self.asset_locks = KeyedLocks()
@@ -206,18 +207,18 @@ class PostMigrator:
             )
             self.counters.note_skip(ref.url, reason.split(" (")[0])
             return Outcome(ItemStatus.SKIPPED, ref.url, reason=reason)
-        try:
-            source = parsing.parse_post(page.text, page.url)
-        except SkipPost as exc:
-            post_id = ref.post_id or parsing.page_post_id(page.text)
+        parsed = await self.cpu.run(offload.parse_page, page.text, page.url)
+        if parsed.skip_reason is not None:
+            post_id = ref.post_id or parsed.post_id
             await self.store.record_unreadable(
                 urls.canonical_post_url(self.origin, post_id) if post_id else ref.url, post_id=post_id,
-                reason=exc.reason, job_id=self.job_id, discovered_by=ref.source,
+                reason=parsed.skip_reason, job_id=self.job_id, discovered_by=ref.source,
             )
-            self.counters.note_skip(ref.url, _reason_kind(exc.reason))
-            return Outcome(ItemStatus.SKIPPED, ref.url, reason=exc.reason)
-        except PostError as exc:
-            return await self._fail_unfetched(ref, known, f"unreadable page: {exc}")
+            self.counters.note_skip(ref.url, _reason_kind(parsed.skip_reason))
+            return Outcome(ItemStatus.SKIPPED, ref.url, reason=parsed.skip_reason)
+        if parsed.source is None:
+            return await self._fail_unfetched(ref, known, parsed.error or "unreadable page")
+        source = parsed.source
 
         canonical = urls.canonical_post_url(self.origin, source.post_id)
         item = await self.store.upsert_item(
@@ -230,7 +231,7 @@ class PostMigrator:
             return Outcome("duplicate", item.canonical_url)   # the same post found under two URLs
         self._claimed.add(source.post_id)
         try:
-            return await self._migrate_item(item, source, page.url)
+            return await self._migrate_item(item, source, parsed, page.url)
         finally:
             self._claimed.discard(source.post_id)
 
@@ -248,7 +249,8 @@ class PostMigrator:
         log.warning("post_failed", source_url=ref.url, error_msg=reason)
         return Outcome(ItemStatus.FAILED, ref.url, reason=reason)
 
-    async def _migrate_item(self, item: Item, source: SourcePost, page_url: str) -> Outcome:
+    async def _migrate_item(self, item: Item, source: SourcePost, parsed: offload.ParsedPage,
+                            page_url: str) -> Outcome:
         item = await self.store.begin_attempt(item.id, self.job_id)
         await self.store.set_title(item.id, source.title)
         bound = structlog.contextvars.bound_contextvars(source_url=item.canonical_url, attempt=item.attempts)
@@ -256,7 +258,9 @@ class PostMigrator:
             try:
                 try:
                     async with asyncio.timeout(self.post_timeout_s):
-                        wp_post = await self._run_steps(item, source, page_url)
+                        if parsed.body is None:
+                            raise ParseError(parsed.error or "the body could not be cleaned")
+                        wp_post = await self._run_steps(item, source, parsed.body, page_url)
                 except TimeoutError:
                     raise TransientError(f"the post took longer than {self.post_timeout_s:g} s") from None
             except asyncio.CancelledError:
@@ -291,13 +295,7 @@ class PostMigrator:
         await self.store.release_item(item_id)
 
     # ------------------------------------------------------------------ the steps
-    async def _run_steps(self, item: Item, source: SourcePost, page_url: str) -> WpPost:
-        try:
-            body = cleaning.clean_body(source.body_html, page_url=page_url, blog_hosts=source.blog_hosts)
-        except MigratorError:
-            raise
-        except Exception as exc:  # a cleaner bug must fail this post only, with its reason recorded
-            raise ParseError(f"the body could not be cleaned ({exc.__class__.__name__}: {exc})") from exc
+    async def _run_steps(self, item: Item, source: SourcePost, body: CleanPost, page_url: str) -> WpPost:
         await self.store.replace_links(item.id, item.canonical_url, self._internal_links(body, source))
 
         category_ids = await self._ensure_categories(source.category_path)
@@ -454,8 +452,10 @@ class PostMigrator:
         page = await self.source.fetch_page(page_url)
         if page.status != 200:
             return {}
-        source = parsing.parse_post(page.text, page.url)
-        body = cleaning.clean_body(source.body_html, page_url=page.url, blog_hosts=source.blog_hosts)
+        parsed = await self.cpu.run(offload.parse_page, page.text, page.url)
+        if parsed.source is None or parsed.body is None:
+            return {}
+        source, body = parsed.source, parsed.body
         fresh = {imaging.image_source_key(r.original_url): r.original_url for r in body.images}
         fresh.update({imaging.image_source_key(a.url): a.url for a in body.attachments})
         if source.featured_image_url:

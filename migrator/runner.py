@@ -26,6 +26,7 @@ from migrator.engine import Engine
 from migrator.errors import ConfigError, FatalError, StateError
 from migrator.http import BROWSER_HEADERS, HostLimiters, HttpClient, make_session
 from migrator.models import JobStatus, PostRef
+from migrator.offload import CpuPool, default_processes
 from migrator.pipeline import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX, PostMigrator, RunCounters
 from migrator.source import SourceClient
 from migrator.wordpress import PERMANENT_WP_CODES, WordPressClient
@@ -99,7 +100,7 @@ class Clients:
 async def open_clients(settings: Any, network: Network | None = None) -> AsyncIterator[Clients]:
     """One aiohttp session per remote service for the whole run, sharing one per-host rate limiter."""
     network = network or Network()
-    wp_host = (urlsplit(settings.wp_base_url).hostname or "").lower()
+    wp_host = (urlsplit(settings.wp_base_url).netloc or "").lower()
     overrides = {wp_host: settings.wp_rate_limit} if settings.wp_rate_limit is not None else {}
     limiters = HostLimiters(settings.rate_limit, overrides)
     per_host = max(8, settings.worker_count * 2)
@@ -160,7 +161,7 @@ async def run_migration(
     with db_lock(settings.db_path):
         store = await StateStore.open(settings.db_path)
         try:
-            async with open_clients(settings, network) as clients:
+            async with open_clients(settings, network) as clients, contextlib.AsyncExitStack() as stack:
                 # The credentials are checked before anything is fetched from the blog.
                 await clients.wp.check_auth()
                 await clients.wp.load_site_timezone()
@@ -173,10 +174,14 @@ async def run_migration(
                 )
                 counters = RunCounters()
                 adopt_posts, adopt_media = await _adoption_needed(clients.wp, store)
+                processes = settings.parse_processes
+                if processes < 0:
+                    processes = default_processes() if settings.worker_count > 1 else 0
+                cpu = await stack.enter_async_context(CpuPool(processes))
                 migrator = PostMigrator(
                     store=store, source=clients.source, wp=clients.wp, job_id=job_id, origin=settings.blog_url,
                     counters=counters, adopt_posts=adopt_posts, adopt_media=adopt_media,
-                    post_timeout_s=settings.post_timeout_s,
+                    post_timeout_s=settings.post_timeout_s, cpu=cpu,
                 )
                 log.info(
                     "run_started", job_id=job_id, blog=settings.blog_url, wordpress=settings.wp_base_url,

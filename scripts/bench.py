@@ -85,6 +85,7 @@ async def _serve(args: argparse.Namespace, ready: multiprocessing.Queue) -> None
             "wp_requests": len(wp.requests), "wp_writes": wp.writes(), "blog_requests": len(blog.requests),
             "post_pages": sum(1 for p in blog.requests if p.strip("/").isdigit()),
             "cdn_requests": len(cdn.requests), "wp_posts": len(wp.posts), "wp_media": len(wp.media),
+            "server_cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
         })
 
     async def reset(_: web.Request) -> web.Response:
@@ -144,9 +145,12 @@ async def run_engine(args: argparse.Namespace, ports: dict[str, int], db: Path) 
         rate_limit=args.rate_limit, db_path=db,
     )
     started = time.monotonic()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     report = await run_migration(settings, RunOptions())
     elapsed = time.monotonic() - started
-    return {"report": report, "elapsed": elapsed}
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
+    return {"report": report, "elapsed": elapsed, "cpu_s": cpu_s}
 
 
 def main() -> None:
@@ -197,6 +201,9 @@ def main() -> None:
           f"-> {100 * posts_s / bound:.0f}% of the bound")
     for host, count in sorted(report.requests.items()):
         print(f"  requests to {host}: {count} ({count / elapsed:.1f}/s)")
+    print(f"engine CPU: {first['cpu_s']:.1f} s ({1000 * first['cpu_s'] / max(c.completed, 1):.1f} ms per post; "
+          f"{100 * first['cpu_s'] / elapsed:.0f}% of one core)")
+    print(f"fake servers' CPU (other process): {stats1['server_cpu_s']:.1f} s")
     print(f"WordPress writes: {stats1['wp_writes']} ({stats1['wp_writes'] / max(c.completed, 1):.2f} per post)")
     print(f"peak RSS of the engine process: {rss_mb:.0f} MB")
     print(f"parse+clean CPU per post: median {statistics.median(cpu):.2f} ms over {len(cpu)} sample pages "

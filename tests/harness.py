@@ -42,7 +42,7 @@ class World:
             "blog_url": self.blog_url, "wp_base_url": self.wp_url, "wp_user": "admin",
             "wp_app_password": APP_PASSWORD, "worker_count": 3, "rate_limit": 0.0,
             "db_path": self.tmp / "migration.db", "retry_base_delay_s": 0.01, "retry_max_delay_s": 0.05,
-            "request_timeout_s": 10.0, "shutdown_grace_s": 2.0,
+            "request_timeout_s": 10.0, "shutdown_grace_s": 2.0, "parse_processes": 0,
         }
         values.update(self.overrides)
         values.update(kw)

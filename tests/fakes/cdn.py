@@ -23,7 +23,10 @@ def make_png(seed: int, size: int = 4) -> bytes:
     r, g, b = (seed * 37) % 256, (seed * 91) % 256, (seed * 53 + 7) % 256
     raw = b"".join(b"\x00" + bytes((r, g, b)) * size for _ in range(size))
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    # The tEXt chunk makes every seed's bytes (and content hash) distinct, even when colours repeat.
+    text = chunk(b"tEXt", b"seed\x00" + str(seed).encode())
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + text + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b""))
 
 
 def make_jpeg(seed: int) -> bytes:
