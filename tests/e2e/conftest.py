@@ -1,0 +1,118 @@
+"""Fixtures of the end-to-end tests: ONE real WordPress for the whole session, fake blogs per test.
+
+`real_wp` starts WordPress through scripts/wp-local.sh (tests/realwp.py) with the site time zone
+Asia/Seoul, and stops it at the end. Policy (tests/realwp.py): skip with a hint when WordPress
+cannot be started, fail instead under MIGRATOR_REQUIRE_WP=1 (CI), skip without trying under
+MIGRATOR_E2E=0. This is a separate instance from the contract tests' `real_wp`: the two
+directories can run alone, and a fresh instance costs ~2-4 s.
+
+The fake blog, CDN and killing proxy of a test run in a background thread (`servers`), because the
+tests block on the real `migrate` subprocess. `timings` collects how long each scenario took and
+where it killed migrate; the numbers are printed at the end of the session.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.e2e.proxy import KillingProxy
+from tests.e2e.servers import BackgroundLoop
+from tests.e2e.wpread import WPReader
+from tests.realwp import RealWordPress, real_wordpress_or_skip
+
+TIMEZONE = "Asia/Seoul"
+
+
+@dataclass
+class Timing:
+    """One scenario: wall time of the whole test, time spent in migrate runs, the kills it made."""
+
+    scenario: str
+    wall_s: float = 0.0
+    migrate_s: float = 0.0
+    runs: int = 0
+    kills: list[str] = field(default_factory=list)
+
+    def add_run(self, elapsed_s: float) -> None:
+        self.runs += 1
+        self.migrate_s += elapsed_s
+
+
+_TIMINGS: list[Timing] = []
+
+
+@pytest.fixture(scope="session")
+def real_wp() -> Iterator[RealWordPress]:
+    with real_wordpress_or_skip(timezone=TIMEZONE) as wp:
+        yield wp
+
+
+@pytest.fixture(scope="session")
+def reader(real_wp: RealWordPress) -> WPReader:
+    return WPReader(real_wp.url, real_wp.user, real_wp.app_password)
+
+
+@pytest.fixture(scope="session")
+def _loop() -> Iterator[BackgroundLoop]:
+    loop = BackgroundLoop()
+    try:
+        yield loop
+    finally:
+        loop.stop()
+
+
+@pytest.fixture
+def servers(_loop: BackgroundLoop) -> Iterator[BackgroundLoop]:
+    """The background loop; every app a test serves is stopped when the test ends."""
+    try:
+        yield _loop
+    finally:
+        _loop.close_all()
+
+
+@pytest.fixture
+def token(request: pytest.FixtureRequest) -> str:
+    """A host-safe name unique to this test (blog host, titles, CDN paths)."""
+    name = request.node.originalname.removeprefix("test_").replace("_", "-")[:24].strip("-")
+    return f"{name}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def floor(reader: WPReader) -> int:
+    """The largest WordPress object id before the test: what the test creates lies above it."""
+    return reader.floor_id()
+
+
+@pytest.fixture
+def proxy(servers: BackgroundLoop, real_wp: RealWordPress) -> tuple[KillingProxy, str]:
+    """A counting/killing reverse proxy in front of the real WordPress, and its URL."""
+    killer = KillingProxy(real_wp.url)
+    return killer, servers.serve(killer.app()).url
+
+
+@pytest.fixture
+def timings(request: pytest.FixtureRequest) -> Iterator[Timing]:
+    timing = Timing(request.node.name)
+    started = time.monotonic()
+    yield timing
+    timing.wall_s = time.monotonic() - started
+    _TIMINGS.append(timing)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _TIMINGS:
+        return
+    terminalreporter.section("end-to-end scenarios (real WordPress)")
+    kills = 0
+    for t in _TIMINGS:
+        kills += len(t.kills)
+        where = f"; SIGKILL at {', '.join(t.kills)}" if t.kills else ""
+        terminalreporter.write_line(
+            f"{t.scenario}: {t.wall_s:.1f} s ({t.migrate_s:.1f} s in {t.runs} migrate runs){where}"
+        )
+    terminalreporter.write_line(f"SIGKILL points tried: {kills}")

@@ -1,0 +1,124 @@
+"""A reverse proxy in front of the real WordPress that SIGKILLs `migrate` at its k-th write.
+
+The real WordPress is a separate PHP server, so the crash points of tests/integration (a middleware
+inside FakeWordPress) are not available; this proxy sits between `migrate` and WordPress instead.
+Every request that is not GET/HEAD/OPTIONS counts as a write. At the chosen write it kills the
+migrate process group either *before* forwarding (WordPress never sees the request) or *after*
+WordPress answered (WordPress acted, the client never learns the result): the two windows where a
+crash can leave WordPress and the job database disagreeing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
+
+__all__ = ["KillingProxy"]
+
+# Hop-by-hop headers (RFC 9110 §7.6.1) and the ones aiohttp recomputes for the forwarded message.
+_SKIP_REQUEST = {
+    "host",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "upgrade",
+    "transfer-encoding",
+    "content-length",
+}
+_SKIP_RESPONSE = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "upgrade",
+    "transfer-encoding",
+    "content-length",
+}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class KillingProxy:
+    """Forwards everything to `upstream`; counts writes; kills `pgid` at write number `kill_at`.
+
+    Re-arm between runs with `arm(kill_at, phase, pgid)`; `disarm()` makes it a plain counting proxy.
+    `writes` counts the writes since the last (dis)arm; `kills` lists (write number, phase, method path)
+    of every kill it made; `log` lists (method, path, status) of every write WordPress answered.
+    """
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.writes = 0
+        self.kill_at: int | None = None
+        self.phase = "before"
+        self.pgid: int | None = None
+        self.fired = False
+        self.kills: list[tuple[int, str, str]] = []
+        self.log: list[tuple[str, str, int]] = []
+        self._session: aiohttp.ClientSession | None = None
+
+    def arm(self, kill_at: int, phase: str, pgid: int) -> None:
+        if phase not in ("before", "after"):
+            raise ValueError(f"phase must be 'before' or 'after', not {phase!r}")
+        self.writes, self.kill_at, self.phase, self.pgid, self.fired = 0, kill_at, phase, pgid, False
+
+    def disarm(self) -> None:
+        self.writes, self.kill_at, self.pgid, self.fired = 0, None, None, False
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=256 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        app.on_cleanup.append(self._close)
+        return app
+
+    async def _close(self, _app: web.Application) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _kill(self, where: str) -> None:
+        self.fired = True
+        self.kills.append((self.writes, self.phase, where))
+        if self.pgid is not None:
+            try:
+                os.killpg(self.pgid, signal.SIGKILL)
+            except ProcessLookupError:  # it had already finished
+                pass
+
+    async def _forward(self, request: web.Request) -> web.StreamResponse:
+        if self._session is None:
+            # No decompression: bytes and Content-Encoding pass through unchanged.
+            self._session = aiohttp.ClientSession(
+                auto_decompress=False, timeout=aiohttp.ClientTimeout(total=120)
+            )
+        body = await request.read()
+        armed = False
+        if request.method in WRITE_METHODS:
+            self.writes += 1
+            armed = self.kill_at is not None and not self.fired and self.writes == self.kill_at
+        where = f"{request.method} {request.path}"
+        if armed and self.phase == "before":
+            self._kill(where)
+            return web.Response(status=502, text="killed before forwarding")
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _SKIP_REQUEST}
+        async with self._session.request(
+            request.method,
+            self.upstream + request.path_qs,
+            headers=headers,
+            data=body or None,
+            allow_redirects=False,
+        ) as upstream:
+            payload = await upstream.read()
+            out_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in _SKIP_RESPONSE]
+            status = upstream.status
+        if request.method in WRITE_METHODS:
+            self.log.append((request.method, request.path, status))
+        if armed:  # phase "after": WordPress acted; the client never sees the answer
+            self._kill(where)
+        return web.Response(status=status, body=payload, headers=CIMultiDict(out_headers))
