@@ -4,7 +4,8 @@
 Asia/Seoul, and stops it at the end. Policy (tests/realwp.py): skip with a hint when WordPress
 cannot be started, fail instead under MIGRATOR_REQUIRE_WP=1 (CI), skip without trying under
 MIGRATOR_E2E=0. This is a separate instance from the contract tests' `real_wp`: the two
-directories can run alone, and a fresh instance costs ~2-4 s.
+directories can run alone, and a fresh instance costs ~2-4 s. Tests take the `site` fixture (the
+real WordPress, or a FakeWordPress when parametrized so) and `floor` (ids above it are the test's).
 
 The fake blog, CDN and killing proxy of a test run in a background thread (`servers`), because the
 tests block on the real `migrate` subprocess. `timings` collects how long each scenario took and
@@ -23,6 +24,7 @@ import pytest
 from tests.e2e.proxy import KillingProxy
 from tests.e2e.servers import BackgroundLoop
 from tests.e2e.wpread import WPReader
+from tests.fakes.wordpress import FakeWordPress
 from tests.realwp import RealWordPress, real_wordpress_or_skip
 
 TIMEZONE = "Asia/Seoul"
@@ -57,6 +59,30 @@ def reader(real_wp: RealWordPress) -> WPReader:
     return WPReader(real_wp.url, real_wp.user, real_wp.app_password)
 
 
+@dataclass(frozen=True)
+class Site:
+    """The WordPress a test migrates into: the real one, or (param "fake") a FakeWordPress."""
+
+    kind: str
+    url: str
+    user: str
+    app_password: str
+    reader: WPReader
+
+
+@pytest.fixture
+def site(request: pytest.FixtureRequest, servers: BackgroundLoop) -> Site:
+    """The real WordPress; `parametrize("site", ["fake"], indirect=True)` runs the same test
+    against FakeWordPress, which keeps the fake honest: it must pass the same checks."""
+    kind = getattr(request, "param", "real")
+    if kind == "fake":
+        fake = FakeWordPress(timezone=TIMEZONE)
+        url = servers.serve(fake.app()).url
+        return Site("fake", url, fake.user, fake.app_password, WPReader(url, fake.user, fake.app_password))
+    wp: RealWordPress = request.getfixturevalue("real_wp")
+    return Site("real", wp.url, wp.user, wp.app_password, request.getfixturevalue("reader"))
+
+
 @pytest.fixture(scope="session")
 def _loop() -> Iterator[BackgroundLoop]:
     loop = BackgroundLoop()
@@ -83,15 +109,15 @@ def token(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def floor(reader: WPReader) -> int:
+def floor(site: Site) -> int:
     """The largest WordPress object id before the test: what the test creates lies above it."""
-    return reader.floor_id()
+    return site.reader.floor_id()
 
 
 @pytest.fixture
-def proxy(servers: BackgroundLoop, real_wp: RealWordPress) -> tuple[KillingProxy, str]:
-    """A counting/killing reverse proxy in front of the real WordPress, and its URL."""
-    killer = KillingProxy(real_wp.url)
+def proxy(servers: BackgroundLoop, site: Site) -> tuple[KillingProxy, str]:
+    """A counting/killing reverse proxy in front of the test's WordPress, and its URL."""
+    killer = KillingProxy(site.url)
     return killer, servers.serve(killer.app()).url
 
 

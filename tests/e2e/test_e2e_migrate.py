@@ -5,40 +5,41 @@ Korean titles and file names, nested categories, tags, code blocks, a shared ima
 post), runs `python -m migrator --all` as a subprocess, then reads WordPress back through its
 REST API (tests/e2e/checks.py). Crash tests put a reverse proxy between migrate and WordPress that
 SIGKILLs migrate at its k-th write, before WordPress sees the request or after it acted.
+
+A few tests also run against FakeWordPress (`site` param "fake", not marked e2e): the fake must
+pass the same checks as the real WordPress.
 """
 
 from __future__ import annotations
 
 import random
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.checks import assert_complete, read_state
-from tests.e2e.conftest import Timing
+from tests.e2e.checks import WPState, assert_complete, assert_images_local, read_state
+from tests.e2e.conftest import Site, Timing
 from tests.e2e.migrate import MigrateResult, Migration, kill_group
 from tests.e2e.scenario import BlogUnderTest, build_blog
-from tests.e2e.servers import BackgroundLoop
-from tests.e2e.wpread import WPReader
-from tests.realwp import RealWordPress
+from tests.e2e.wpread import raw
+from tests.fakes.cdn import make_png
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+pytestmark = pytest.mark.timeout(240)
+e2e = pytest.mark.e2e
+REAL_AND_FAKE = pytest.mark.parametrize("site", [pytest.param("real", marks=e2e), "fake"], indirect=True)
 
 
 def migration(
-    tmp_path: Path,
-    blog: BlogUnderTest,
-    wp: RealWordPress,
-    wp_url: str | None = None,
-    password: str | None = None,
+    tmp_path: Path, blog: BlogUnderTest, site: Site, *, wp_url: str | None = None, password: str | None = None
 ) -> Migration:
     return Migration(
         tmp_path,
         blog_url=blog.blog_url,
-        wp_url=wp_url or wp.url,
-        wp_user=wp.user,
-        wp_password=password if password is not None else wp.app_password,
+        wp_url=wp_url or site.url,
+        wp_user=site.user,
+        wp_password=password if password is not None else site.app_password,
     )
 
 
@@ -48,35 +49,32 @@ def run(m: Migration, timing: Timing) -> MigrateResult:
     return result
 
 
-def finish(m: Migration, timing: Timing) -> MigrateResult:
-    """The run after the crashes: it must complete every post."""
-    result = run(m, timing)
-    assert result.code == 0, result.output
-    return result
-
-
 # ---------------------------------------------------------------------------------------------
 
 
-def test_full_migration(real_wp, reader: WPReader, servers: BackgroundLoop, token, floor, tmp_path, timings):
+@REAL_AND_FAKE
+def test_full_migration(site: Site, servers, token, floor, tmp_path, timings):
+    reader = site.reader
     blog = build_blog(servers, token)
     assert reader.settings()["timezone"] == "Asia/Seoul"
 
-    result = run(migration(tmp_path, blog, real_wp), timings)
+    result = run(migration(tmp_path, blog, site), timings)
 
     assert result.code == 0, result.output
     assert "migrated     32" in result.output and "protected: 1" in result.output, result.output
     state = read_state(reader, floor)
     assert_complete(state, blog, reader)
+    assert len(state.posts) == 32
     # The protected post was read (and skipped), not silently missed.
     assert "/33" in blog.blog.requests
-    assert len(state.posts) == 32
 
 
-def test_second_run_creates_nothing(real_wp, reader, servers, token, floor, tmp_path, timings, proxy):
+@e2e
+def test_second_run_creates_nothing(site: Site, servers, token, floor, tmp_path, timings, proxy):
+    reader = site.reader
     killer, proxy_url = proxy
     blog = build_blog(servers, token)
-    m = migration(tmp_path, blog, real_wp, wp_url=proxy_url)
+    m = migration(tmp_path, blog, site, wp_url=proxy_url)
     first = run(m, timings)
     assert first.code == 0, first.output
     first_writes = killer.writes
@@ -86,7 +84,7 @@ def test_second_run_creates_nothing(real_wp, reader, servers, token, floor, tmp_
     second = run(m, timings)
 
     assert second.code == 0, second.output
-    assert killer.writes == 0, f"the second run wrote to WordPress {killer.writes} times"
+    assert killer.writes == 0, f"the second run wrote to WordPress {killer.writes} times: {killer.log}"
     assert reader.counts() == before
     assert reader.floor_id() == high
     assert "already done 32" in second.output, second.output
@@ -94,20 +92,21 @@ def test_second_run_creates_nothing(real_wp, reader, servers, token, floor, tmp_
     assert first_writes >= 32 * 2 + 40  # a draft and its final update per post, plus 40+ uploads
 
 
+@e2e
 @pytest.mark.parametrize(
     ("phase", "kill_points"),
     [
-        # k-th write of each successive run; the first run makes ~125 writes, resumed runs fewer.
+        # The k-th write of each successive run; a whole first run makes ~125 writes.
         ("before", (1, 40, 25, 12)),
         ("after", (2, 33, 21, 9)),
     ],
 )
 def test_sigkill_at_writes_then_resume(
-    real_wp, reader, servers, token, floor, tmp_path, timings, proxy, phase, kill_points
+    site: Site, servers, token, floor, tmp_path, timings, proxy, phase, kill_points
 ):
     killer, proxy_url = proxy
     blog = build_blog(servers, token)
-    m = migration(tmp_path, blog, real_wp, wp_url=proxy_url)
+    m = migration(tmp_path, blog, site, wp_url=proxy_url)
     for k in kill_points:
         running = m.start()
         killer.arm(k, phase, running.pid)
@@ -118,16 +117,17 @@ def test_sigkill_at_writes_then_resume(
         timings.kills.append(f"{phase} write {k} ({killer.kills[-1][2]})")
     killer.disarm()
 
-    finish(m, timings)
+    final = run(m, timings)
 
-    state = read_state(reader, floor)
-    assert_complete(state, blog, reader)
+    assert final.code == 0, final.output
+    assert_complete(read_state(site.reader, floor), blog, site.reader)
 
 
-def test_sigkill_at_random_moments(real_wp, reader, servers, token, floor, tmp_path, timings):
+@e2e
+def test_sigkill_at_random_moments(site: Site, servers, token, floor, tmp_path, timings):
     rng = random.Random(token)
     blog = build_blog(servers, token)
-    m = migration(tmp_path, blog, real_wp)
+    m = migration(tmp_path, blog, site)
     killed = 0
     for _ in range(3):
         running = m.start()
@@ -145,27 +145,33 @@ def test_sigkill_at_random_moments(real_wp, reader, servers, token, floor, tmp_p
             assert result.code == 0, result.output
     assert killed >= 2, "the runs finished before the timer: nothing was tested"
 
-    finish(m, timings)
+    final = run(m, timings)
 
-    assert_complete(read_state(reader, floor), blog, reader)
+    assert final.code == 0, final.output
+    assert_complete(read_state(site.reader, floor), blog, site.reader)
 
 
-def test_refused_upload_rolls_back_its_post(real_wp, reader, servers, token, floor, tmp_path, timings, proxy):
+@e2e
+def test_refused_upload_rolls_back_its_post(site: Site, servers, token, floor, tmp_path, timings, proxy):
+    reader = site.reader
     killer, proxy_url = proxy
     blog = build_blog(servers, token, posts=6, failing_post=True)
     failing = blog.failing[0]
-    m = migration(tmp_path, blog, real_wp, wp_url=proxy_url)
+    m = migration(tmp_path, blog, site, wp_url=proxy_url)
 
     result = run(m, timings)
 
     assert result.code == 1, result.output
     assert "failed       1" in result.output and "migrated     6" in result.output, result.output
-    assert f"/{failing.post_id}" in result.output, result.output
-    # WordPress itself refused the file (not the migration before uploading), and the post was undone.
+    assert f"/{failing.post_id}: " in result.output, result.output
+    # WordPress itself refused the file (the migration did not stop before uploading it) ...
+    avif_path = next(path for path, (data, _) in blog.cdn.files.items() if data == failing.images[-1])
+    assert any(path == avif_path for path in (r.split("?")[0] for r in blog.cdn.requests))
     assert any(
         method == "POST" and path.endswith("/media") and status == 500 for method, path, status in killer.log
     ), killer.log
-    assert any(method == "DELETE" and "/posts/" in path for method, path, status in killer.log)
+    # ... after the post's draft and first pictures were created, and the post was undone.
+    assert any(method == "DELETE" and "/posts/" in path for method, path, _ in killer.log), killer.log
     state = read_state(reader, floor)
     assert failing.title not in state.by_title()
     assert_complete(state, blog, reader)  # its own first image is gone; the shared one stays, used
@@ -176,19 +182,97 @@ def test_refused_upload_rolls_back_its_post(real_wp, reader, servers, token, flo
     assert_complete(read_state(reader, floor), blog, reader)
 
 
+@e2e
 def test_wrong_application_password_stops_before_the_blog(
-    real_wp, reader, servers, token, floor, tmp_path, timings
+    site: Site, servers, token, floor, tmp_path, timings
 ):
+    reader = site.reader
     blog = build_blog(servers, token, posts=3)
     before = reader.counts()
     wrong = "abcd efgh ijkl mnop qrst uvwx"
-    assert wrong != real_wp.app_password
+    assert wrong != site.app_password
 
-    result = run(migration(tmp_path, blog, real_wp, password=wrong), timings)
+    result = run(migration(tmp_path, blog, site, password=wrong), timings)
 
     assert result.code == 2, result.output
-    assert "WP_APP_PASSWORD" in result.output and "401" in result.output, result.output
+    assert (
+        "migrate: error: WordPress did not accept WP_APP_USER / WP_APP_PASSWORD (HTTP 401)" in result.output
+    )
     assert wrong not in result.output and wrong.replace(" ", "") not in result.output
     assert blog.blog.requests == [], blog.blog.requests
     assert blog.cdn.requests == []
     assert reader.counts() == before and reader.floor_id() == floor
+
+
+@e2e
+def test_the_checks_notice_a_broken_migration(site: Site, servers, token, floor, tmp_path, timings):
+    """The checks of this module can fail: break a finished migration in each way they look for."""
+    reader = site.reader
+    blog = build_blog(servers, token, posts=4)
+    result = run(migration(tmp_path, blog, site), timings)
+    assert result.code == 0, result.output
+    state = read_state(reader, floor)
+    assert_complete(state, blog, reader)
+    posts = state.by_title()
+    first, second = (posts[p.title][0] for p in blog.public[:2])
+
+    def broken(match: str, check: Callable[[WPState], None] | None = None) -> None:
+        with pytest.raises(AssertionError, match=match):
+            now = read_state(reader, floor)
+            (check or (lambda st: assert_complete(st, blog, reader)))(now)
+
+    status, dup = reader.send("POST", "/posts", {"title": blog.public[0].title, "status": "draft"})
+    assert status == 201, dup
+    broken("duplicate posts")
+    reader.send("DELETE", f"/posts/{dup['id']}", force="true")
+
+    disposition = {"Content-Type": "image/png", "Content-Disposition": 'attachment; filename="고아 사진.png"'}
+    status, media = reader.send("POST", "/media", make_png(999_999), disposition)
+    assert status == 201, media
+    broken("media no post uses")
+    reader.send("DELETE", f"/media/{media['id']}", force="true")
+
+    cdn_img = f'<img src="{blog.cdn_url}/dna/x/img.png">'
+    status, _ = reader.send("POST", f"/posts/{second['id']}", {"content": raw(second["content"]) + cdn_img})
+    assert status == 200
+    broken("images not in the media library")
+    broken("image not served by WordPress: http://127.0.0.1", lambda st: assert_images_local(st, blog))
+    reader.send("POST", f"/posts/{second['id']}", {"content": raw(second["content"])})
+
+    status, _ = reader.send("POST", f"/posts/{first['id']}", {"date": "2001-02-03T04:05:06"})
+    assert status == 200
+    broken(r"post 1 \(")
+    reader.send("POST", f"/posts/{first['id']}", {"date": first["date"], "date_gmt": first["date_gmt"]})
+
+    assert_complete(read_state(reader, floor), blog, reader)  # repaired: the checks pass again
+
+
+@REAL_AND_FAKE
+def test_categories_and_settings_behave_alike(site: Site):
+    """REST details the e2e checks rely on, asserted as the real WordPress 6.1 does them (the fake
+    was taught them): an explicit `categories: []` leaves a post without any category, a later save
+    without `categories` brings the default back; /settings is for administrators only."""
+    reader = site.reader
+    created: list[int] = []
+    try:
+        status, plain = reader.send("POST", "/posts", {"title": "기본 분류", "status": "draft"})
+        assert status == 201, plain
+        created.append(plain["id"])
+        status, empty = reader.send(
+            "POST", "/posts", {"title": "분류 없음", "status": "draft", "categories": []}
+        )
+        assert status == 201, empty
+        created.append(empty["id"])
+        assert (plain["categories"], empty["categories"]) == ([1], [])
+        status, again = reader.send("POST", f"/posts/{empty['id']}", {"title": "분류 없음 2"})
+        assert (status, again["categories"]) == (200, [1])
+        status, cleared = reader.send("POST", f"/posts/{plain['id']}", {"categories": []})
+        assert (status, cleared["categories"]) == (200, [])
+    finally:
+        for post_id in created:
+            reader.send("DELETE", f"/posts/{post_id}", force="true")
+    settings = reader.settings()
+    assert (settings["timezone"], settings["default_category"]) == ("Asia/Seoul", 1)
+    anonymous = type(reader)(site.url, site.user, "wrong password")
+    status, body, _ = anonymous.get("/settings")
+    assert (status, body["code"]) == (401, "rest_forbidden")

@@ -63,6 +63,29 @@ class WPReader:
                 data = body.decode("utf-8", "replace")
             return exc.code, data, dict(exc.headers.items())
 
+    def send(
+        self,
+        method: str,
+        route: str,
+        body: bytes | dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        **params: Any,
+    ) -> tuple[int, Any]:
+        """A write (POST/DELETE) to /wp-json/wp/v2{route}: for tests that break things on purpose."""
+        query = urlencode({k: str(v) for k, v in params.items()})
+        url = f"{self.base}/wp-json/wp/v2{route}" + (f"?{query}" if query else "")
+        hdrs = {**self._auth, **(headers or {})}
+        if isinstance(body, dict):
+            body = json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        # urllib sends str headers as latin-1; raw UTF-8 bytes keep Korean file names intact.
+        hdrs = {k: v.encode().decode("latin-1") for k, v in hdrs.items()}
+        try:
+            with urlopen(Request(url, data=body, method=method, headers=hdrs), timeout=60) as resp:
+                return resp.status, json.loads(resp.read() or b"null")
+        except HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
     def get_ok(self, route: str, **params: Any) -> Any:
         status, data, _ = self.get(route, **params)
         assert status == 200, f"GET {route} {params} -> {status}: {data}"

@@ -4,7 +4,8 @@ It behaves like the real WordPress 6.1.9 that scripts/wp-local.sh runs (shared/d
 §13, re-checked by tests/contract/test_wordpress_contract.py against both): application-password
 Basic auth where a wrong password is *anonymous*, posts with WordPress slug/date/search rules,
 media uploads (raw body + Content-Disposition, or multipart) with type sniffing and file-name
-rules, categories/tags with `term_exists`, pagination headers, `_fields`, `?rest_route=`.
+rules, categories/tags with `term_exists`, pagination headers, `_fields`, `?rest_route=`,
+`GET /wp/v2/settings` (admins only).
 
 Failure injection: `FailRule`s are checked before each request (429 with Retry-After, 5xx,
 dropped connections, hangs, or "do the effect then fail" to simulate a lost 201).
@@ -222,6 +223,7 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
         table: list[tuple[str, str, Handler]] = [
             ("GET", r"", self._index),
             ("GET", r"/wp/v2/users/me", self._users_me),
+            ("GET", r"/wp/v2/settings", self._settings),
             ("GET", r"/wp/v2/posts", self.posts_list),
             ("POST", r"/wp/v2/posts", self.post_create),
             ("GET", r"/wp/v2/posts/(\d+)", self.post_get),
@@ -348,6 +350,35 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
                 "site_logo": 0,
                 "site_icon": 0,
                 "site_icon_url": "",
+            }
+        )
+
+    async def _settings(self, call: Call) -> web.StreamResponse:
+        # manage_options only: 401 anonymous, 403 for a subscriber (both `rest_forbidden`).
+        if not call.can_edit:
+            raise call.deny("rest_forbidden", "Sorry, you are not allowed to do that.")
+        return self._json(
+            {
+                "title": "Test Blog",
+                "description": "",
+                "url": call.base,
+                "email": self.email,
+                "timezone": self.timezone,
+                "date_format": "F j, Y",
+                "time_format": "g:i a",
+                "start_of_week": 1,
+                "language": "en_US",
+                "use_smilies": True,
+                "default_category": 1,
+                "default_post_format": "0",
+                "posts_per_page": 10,
+                "show_on_front": "posts",
+                "page_on_front": 0,
+                "page_for_posts": 0,
+                "default_ping_status": "open",
+                "default_comment_status": "open",
+                "site_logo": None,
+                "site_icon": 0,
             }
         )
 

@@ -4,7 +4,8 @@ WordPress rules kept here (observed on 6.1.9): default status `draft`; a draft w
 explicit slug has `slug: ""` and a `generated_slug`; explicit slugs are made unique even for
 drafts (`-2`, `-3`; all-digit slugs and feed names also get a suffix); `date` is site-local,
 `date_gmt` is UTC, `date` wins when both are given; `publish` with a future date becomes
-`future`; posts without categories get category 1; `GET ?status=` defaults to `publish` and any
+`future`; a save without `categories` gives a post that has none category 1 (an explicit
+`categories: []` leaves it with none); `GET ?status=` defaults to `publish` and any
 other status needs an editor; trashing appends `__trashed` to the slug.
 """
 
@@ -192,11 +193,15 @@ class PostRoutes(WPState):
             # A draft's date floats: publishing without a date stamps "now".
             post["date"], post["date_gmt"] = fmt_date(self.now_local()), fmt_date(self.now_utc())
             post["date_floating"] = False
+        given: dict[str, list[int] | None] = {}
         for key in ("categories", "tags"):
-            ids = self._term_ids(call, key)
+            given[key] = ids = self._term_ids(call, key)
             if ids is not None:
                 post[key] = ids
-        if not post["categories"]:
+        # wp_insert_post() gives a post without categories the default one, but the REST
+        # controller then applies an explicit `categories: []` (wp_set_object_terms): the post
+        # is left with none. A later save without `categories` brings the default back.
+        if not post["categories"] and given["categories"] is None:
             post["categories"] = [1]
         featured = params.get_int("featured_media")
         if featured is not None:
