@@ -30,7 +30,7 @@ DEFAULTS: dict[str, str] = {
 VARIABLES = (
     "TISTORY_BLOG_URL", "WP_BASE_URL", "WP_APP_USER", "WP_APP_PASSWORD", "WORKER_COUNT",
     "RATE_LIMIT", "WP_RATE_LIMIT", "MIGRATION_DB_PATH", "MAX_ATTEMPTS", "REQUEST_TIMEOUT", "POST_TIMEOUT",
-    "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID", "NOTIFY_WEBHOOK_URL",
+    "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID", "NOTIFY_WEBHOOK_URL", "TELEGRAM_API_URL",
 )
 
 
@@ -55,6 +55,8 @@ class Settings:
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_chat_id: str | None = None
     webhook_url: str | None = field(default=None, repr=False)
+    # Where the Telegram Bot API lives (a local Bot API server, or a fake one in tests).
+    telegram_api_url: str = "https://api.telegram.org"
 
     @property
     def wp_api(self) -> str:
@@ -193,4 +195,8 @@ def load_settings(
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN") or None,
         telegram_chat_id=get("TELEGRAM_CHAT_ID") or None,
         webhook_url=get("NOTIFY_WEBHOOK_URL") or None,
+        telegram_api_url=(
+            _origin(get("TELEGRAM_API_URL"), "TELEGRAM_API_URL") if get("TELEGRAM_API_URL")
+            else "https://api.telegram.org"
+        ),
     )

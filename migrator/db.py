@@ -21,7 +21,9 @@ import aiosqlite
 from migrator.errors import StateError
 from migrator.models import ItemStatus, JobStatus
 
-__all__ = ["SCHEMA_VERSION", "Asset", "Item", "Job", "LinkRow", "StateStore"]
+__all__ = [
+    "SCHEMA_VERSION", "Asset", "Item", "Job", "LinkPass", "LinkRewrite", "LinkRow", "StateStore", "TermRow",
+]
 
 # Each entry migrates the schema from version i to i+1; never edit a released entry, append a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -129,6 +131,33 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (taxonomy, key)
     );
     """,
+    # 1 -> 2 (issue 5): internal-link rewriting state per post, and undone jobs.
+    """
+    ALTER TABLE jobs ADD COLUMN undone_at REAL;
+    -- One row per internal link of a migrated post: what its WordPress content holds now.
+    CREATE TABLE link_rewrites (
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        href TEXT NOT NULL,
+        written_href TEXT,
+        target_item_id INTEGER REFERENCES items(id) ON DELETE SET NULL,
+        reason TEXT,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (item_id, href)
+    );
+    CREATE INDEX link_rewrites_target ON link_rewrites(target_item_id);
+    -- A post whose links were checked against its WordPress content (which post, which migration).
+    CREATE TABLE link_passes (
+        item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        wp_post_id INTEGER NOT NULL,
+        item_finished_at REAL,
+        checked_at REAL NOT NULL
+    );
+    -- Choices remembered between commands (e.g. the link style of rewrite-links).
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -205,6 +234,37 @@ class LinkRow:
     target_slug: str | None
     fragment: str
 
+
+# ---- issue 5: records of the link rewriting, undo and status queries
+@dataclass(frozen=True, slots=True)
+class LinkRewrite:
+    """One internal link of a migrated post: `href` as the Tistory body had it, `written_href` what the
+    WordPress content holds instead (None: left as it was, `reason` says why)."""
+
+    item_id: int
+    href: str
+    written_href: str | None
+    target_item_id: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPass:
+    """The last check of a post's links: against which WordPress post and which migration of it."""
+
+    item_id: int
+    wp_post_id: int
+    item_finished_at: float | None
+    checked_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TermRow:
+    taxonomy: str
+    key: str
+    wp_id: int
+    created_by_job: int | None
+# ---- end issue 5 records
 
 def _row(cls: type, row: Sequence[Any] | None) -> Any:
     if row is None:
@@ -675,6 +735,181 @@ class StateStore:
     async def forget_term(self, taxonomy: str, key: str) -> None:
         await self._exec("DELETE FROM terms WHERE taxonomy = ? AND key = ?", (taxonomy, key))
 
+    # ---- issue 5: link rewriting, undo, status (SQL of migrator/rewrite.py, undo.py, status.py)
+    async def item_by_slug(self, slug: str) -> Item | None:
+        """The item of a Tistory /entry/ slug (decoded, NFC), or None."""
+        import unicodedata
+
+        wanted = unicodedata.normalize("NFC", slug)
+        row = await self._one(f"SELECT {_ITEM_COLS} FROM items WHERE slug = ? ORDER BY id LIMIT 1", (wanted,))
+        return _row(Item, row)
+
+    async def items_with_links(self) -> list[Item]:
+        """Migrated posts (completed, with a WordPress post) whose body links to posts of the blog."""
+        rows = await self._all(
+            f"SELECT {_ITEM_COLS} FROM items WHERE status = 'completed' AND wp_post_id IS NOT NULL "
+            "AND id IN (SELECT item_id FROM internal_links) ORDER BY post_id"
+        )
+        return [Item(*r) for r in rows]
+
+    async def link_pass(self, item_id: int) -> LinkPass | None:
+        row = await self._one(
+            "SELECT item_id, wp_post_id, item_finished_at, checked_at FROM link_passes WHERE item_id = ?",
+            (item_id,),
+        )
+        return _row(LinkPass, row)
+
+    async def link_rewrites(self, item_id: int | None = None) -> list[LinkRewrite]:
+        """The recorded state of every internal link (of one post, or of all)."""
+        sql = "SELECT item_id, href, written_href, target_item_id, reason FROM link_rewrites"
+        if item_id is None:
+            rows = await self._all(sql + " ORDER BY item_id, href")
+        else:
+            rows = await self._all(sql + " WHERE item_id = ? ORDER BY href", (item_id,))
+        return [LinkRewrite(*r) for r in rows]
+
+    async def record_link_pass(
+        self, item_id: int, *, wp_post_id: int, item_finished_at: float | None, rows: Iterable[LinkRewrite]
+    ) -> None:
+        """After a post's content was checked (and updated if needed): what it holds now, atomically."""
+        now = time.time()
+        async with self.transaction() as conn:
+            await conn.execute("DELETE FROM link_rewrites WHERE item_id = ?", (item_id,))
+            await conn.executemany(
+                "INSERT INTO link_rewrites (item_id, href, written_href, target_item_id, reason, updated_at) "
+                "VALUES (?,?,?,?,?,?)",
+                [(item_id, r.href, r.written_href, r.target_item_id, r.reason, now) for r in rows],
+            )
+            await conn.execute(
+                "INSERT INTO link_passes (item_id, wp_post_id, item_finished_at, checked_at) "
+                "VALUES (?,?,?,?) "
+                "ON CONFLICT(item_id) DO UPDATE SET wp_post_id = excluded.wp_post_id, "
+                "item_finished_at = excluded.item_finished_at, checked_at = excluded.checked_at",
+                (item_id, wp_post_id, item_finished_at, now),
+            )
+
+    async def rewrites_into(self, target_item_ids: Iterable[int]) -> list[LinkRewrite]:
+        """Links rewritten to point at these posts (undo puts the Tistory links back)."""
+        ids = list(target_item_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self._all(
+            "SELECT item_id, href, written_href, target_item_id, reason FROM link_rewrites "
+            f"WHERE written_href IS NOT NULL AND target_item_id IN ({marks}) ORDER BY item_id, href",
+            ids,
+        )
+        return [LinkRewrite(*r) for r in rows]
+
+    async def link_counts(self) -> dict[str, int]:
+        """rewritten / left / posts_checked, for `migrate status`."""
+        row = await self._one(
+            "SELECT COUNT(*) FILTER (WHERE written_href IS NOT NULL), "
+            "COUNT(*) FILTER (WHERE written_href IS NULL), "
+            "(SELECT COUNT(*) FROM link_passes) FROM link_rewrites"
+        )
+        return {"rewritten": int(row[0] or 0), "left": int(row[1] or 0), "posts_checked": int(row[2] or 0)}
+
+    async def items_created_by_job(self, job_id: int) -> list[Item]:
+        """Posts whose WordPress draft this job created (or may have: an intent without a recorded id)."""
+        rows = await self._all(
+            f"SELECT {_ITEM_COLS} FROM items WHERE created_by_job = ? "
+            "AND (wp_post_id IS NOT NULL OR post_intent = 1) "
+            "ORDER BY post_id",
+            (job_id,),
+        )
+        return [Item(*r) for r in rows]
+
+    async def media_uploaded_by_job(self, job_id: int) -> list[Asset]:
+        """Assets whose file this job uploaded (not reused from an earlier upload), one per media id."""
+        rows = await self._all(
+            f"SELECT {_ASSET_COLS} FROM image_assets WHERE job_id = ? AND reused_from IS NULL "
+            "AND status IN ('uploaded','uploading') ORDER BY id",
+            (job_id,),
+        )
+        return [Asset(*r) for r in rows]
+
+    async def items_using_media(self, media_id: int) -> list[Item]:
+        """Items whose content uses this media (through any asset row carrying its id)."""
+        rows = await self._all(
+            f"SELECT DISTINCT {', '.join('i.' + c for c in Item.__slots__)} FROM items i "  # type: ignore[attr-defined]
+            "JOIN item_assets ia ON ia.item_id = i.id JOIN image_assets a ON a.id = ia.asset_id "
+            "WHERE a.media_id = ? ORDER BY i.id",
+            (media_id,),
+        )
+        return [Item(*r) for r in rows]
+
+    async def reassign_media(self, media_id: int, *, owner_item_id: int, job_id: int | None) -> None:
+        """Media kept by an undo because another job's post uses it now belongs to that post and job."""
+        await self._exec(
+            "UPDATE image_assets SET owner_item_id = ?, job_id = ?, updated_at = ? WHERE media_id = ? "
+            "AND reused_from IS NULL",
+            (owner_item_id, job_id, time.time(), media_id),
+        )
+
+    async def terms_created_by_job(self, job_id: int) -> list[TermRow]:
+        rows = await self._all(
+            "SELECT taxonomy, key, wp_id, created_by_job FROM terms WHERE created_by_job = ? "
+            "ORDER BY taxonomy, key",
+            (job_id,),
+        )
+        return [TermRow(*r) for r in rows]
+
+    async def reset_item_for_undo(self, item_id: int) -> None:
+        """The post was deleted from WordPress by an undo: pending again, as if never migrated."""
+        now = time.time()
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE items SET status = 'pending', attempts = 0, error = NULL, skip_reason = NULL, "
+                "post_intent = 0, marker = NULL, wp_post_id = NULL, wp_slug = NULL, wp_link = NULL, "
+                "created_by_job = NULL, images = 0, started_at = NULL, finished_at = NULL, updated_at = ? "
+                "WHERE id = ?",
+                (now, item_id),
+            )
+            await conn.execute("DELETE FROM item_assets WHERE item_id = ?", (item_id,))
+            await conn.execute("DELETE FROM link_rewrites WHERE item_id = ?", (item_id,))
+            await conn.execute("DELETE FROM link_passes WHERE item_id = ?", (item_id,))
+
+    async def mark_job_undone(self, job_id: int) -> None:
+        await self._exec("UPDATE jobs SET undone_at = ? WHERE id = ?", (time.time(), job_id))
+
+    async def undone_jobs(self) -> dict[int, float]:
+        """job id -> when it was undone."""
+        rows = await self._all("SELECT id, undone_at FROM jobs WHERE undone_at IS NOT NULL")
+        return {int(job_id): float(at) for job_id, at in rows}
+
+    async def job_item_counts(self) -> dict[int, dict[str, int]]:
+        """Per job: how many items it last worked on ended in each status."""
+        rows = await self._all(
+            "SELECT job_id, status, COUNT(*) FROM items WHERE job_id IS NOT NULL GROUP BY 1, 2"
+        )
+        counts: dict[int, dict[str, int]] = {}
+        for job_id, status, n in rows:
+            counts.setdefault(int(job_id), {})[status] = int(n)
+        return counts
+
+    async def blog_urls_known(self) -> list[str]:
+        """Every URL the database holds for posts of the blog (to learn all of its host names)."""
+        rows = await self._all(
+            "SELECT blog_url FROM jobs UNION SELECT canonical_url FROM items "
+            "UNION SELECT url FROM url_aliases "
+            "UNION SELECT href FROM internal_links"
+        )
+        return [str(r[0]) for r in rows if r[0]]
+
+    async def aliases_of_item(self, item_id: int) -> list[str]:
+        rows = await self._all("SELECT url FROM url_aliases WHERE item_id = ? ORDER BY url", (item_id,))
+        return [str(r[0]) for r in rows]
+    async def get_meta(self, key: str) -> str | None:
+        row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(row[0]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._exec(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+    # ---- end issue 5 queries
 
 def _pid_alive(pid: int) -> bool:
     try:

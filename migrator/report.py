@@ -36,6 +36,7 @@ def summary_dict(report: Any) -> dict[str, Any]:
         "posts_per_min": round(c.completed / minutes, 1),
         "discovery": report.discovery,
         "error": str(report.fatal) if report.fatal else None,
+        "links": report.links.as_dict() if getattr(report, "links", None) is not None else None,
     }
 
 
@@ -66,6 +67,10 @@ def render_summary(report: Any, *, max_listed: int = 20) -> str:
             lines.append(f"  … and {len(d['failures']) - max_listed} more (see `migrate report`)")
     if d["error"]:
         lines.append(f"Stopped by: {d['error']}")
+    if getattr(report, "links", None) is not None:
+        from migrator.rewrite import render_link_report
+
+        lines.append(render_link_report(report.links, max_listed=max_listed))
     return "\n".join(lines)
 
 

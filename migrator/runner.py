@@ -26,8 +26,10 @@ from migrator.engine import Engine
 from migrator.errors import ConfigError, FatalError, StateError
 from migrator.http import BROWSER_HEADERS, HostLimiters, HttpClient, make_session
 from migrator.models import JobStatus, PostRef
+from migrator.notify import notify_run_end
 from migrator.offload import CpuPool, default_processes
 from migrator.pipeline import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX, PostMigrator, RunCounters
+from migrator.rewrite import LinkReport, rewrite_after_run
 from migrator.source import SourceClient
 from migrator.wordpress import PERMANENT_WP_CODES, WordPressClient
 
@@ -62,6 +64,7 @@ class RunReport:
     fatal: FatalError | None = None
     requests: dict[str, int] = field(default_factory=dict)
     wp_writes: int = 0
+    links: LinkReport | None = None          # the rewrite-links pass at the end of `--all`
 
 
 @contextlib.contextmanager
@@ -210,12 +213,18 @@ async def run_migration(
                 await store.finish_job(
                     job_id, result.status, error=str(result.fatal) if result.fatal else None,
                 )
-                return RunReport(
+                links = None
+                if not single and result.status in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_FAILURES):
+                    # Internal links can point at WordPress only once their targets are migrated.
+                    links = await rewrite_after_run(store, clients.wp, workers=settings.worker_count)
+                report = RunReport(
                     job_id=job_id, status=result.status, counters=counters,
                     elapsed_s=time.monotonic() - started, discovery=discovery, fatal=result.fatal,
                     requests={**clients.tistory_http.stats.per_host, **clients.wp_http.stats.per_host},
-                    wp_writes=clients.wp_http.stats.writes,
+                    wp_writes=clients.wp_http.stats.writes, links=links,
                 )
+                await notify_run_end(settings, report)
+                return report
         finally:
             await store.close()
 

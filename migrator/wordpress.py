@@ -22,7 +22,7 @@ import aiohttp
 from migrator.errors import AuthError, PermanentError
 from migrator.http import HttpClient
 
-__all__ = ["WordPressClient", "WpMedia", "WpPost", "local_and_gmt"]
+__all__ = ["WordPressClient", "WpMedia", "WpPermalink", "WpPost", "local_and_gmt"]
 
 # 500 answers of WordPress that retrying cannot fix (file type refused, file too large for PHP).
 PERMANENT_WP_CODES = frozenset({
@@ -50,6 +50,29 @@ class WpPost:
             content_raw=content.get("raw") if isinstance(content, dict) else None,
         )
 
+
+@dataclass(frozen=True, slots=True)
+class WpPermalink:
+    """What decides a post's public address: its link now, and (edit context) the permalink template
+    and slug WordPress shows for a draft (`permalink_template` holds `%postname%` where the slug goes)."""
+
+    id: int
+    status: str
+    slug: str
+    link: str
+    permalink_template: str | None = None
+    generated_slug: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WpPermalink:
+        return cls(
+            id=int(data["id"]),
+            status=str(data.get("status", "")),
+            slug=str(data.get("slug") or ""),
+            link=str(data.get("link", "")),
+            permalink_template=data.get("permalink_template") or None,
+            generated_slug=data.get("generated_slug") or None,
+        )
 
 @dataclass(frozen=True, slots=True)
 class WpMedia:
@@ -326,6 +349,62 @@ class WordPressClient:
         resp = await self._req("GET", f"/{taxonomy}/{term_id}", params={"context": "edit"}, allow=(404,))
         return dict(resp.json()) if resp.status == 200 else None
 
+    # ---- issue 5: reads for link rewriting, redirects, undo and dry-run
+    async def get_permalinks(self, post_ids: list[int]) -> dict[int, WpPermalink]:
+        """Address data of many posts (any status but trash), 100 per request. Missing ids are absent."""
+        found: dict[int, WpPermalink] = {}
+        ids = sorted(set(post_ids))
+        for start in range(0, len(ids), 100):
+            chunk = ids[start:start + 100]
+            resp = await self._req(
+                "GET", "/posts",
+                params={"include": ",".join(map(str, chunk)), "status": "any", "context": "edit",
+                        "per_page": "100",
+                        "_fields": "id,status,slug,link,permalink_template,generated_slug"},
+            )
+            for data in resp.json():
+                item = WpPermalink.from_json(data)
+                found[item.id] = item
+        return found
+
+    async def count_posts_with_term(self, taxonomy: str, term_id: int) -> int:
+        """Posts of any status (trash included: a trashed post still holds its terms) carrying a term."""
+        total = 0
+        for status in ("any", "trash"):
+            resp = await self._req(
+                "GET", "/posts",
+                params={taxonomy: str(term_id), "status": status, "per_page": "1", "_fields": "id"},
+            )
+            total += int(resp.headers.get("X-WP-Total", "0") or 0)
+        return total
+
+    async def count_child_terms(self, term_id: int) -> int:
+        resp = await self._req(
+            "GET", "/categories", params={"parent": str(term_id), "per_page": "1", "hide_empty": "false",
+                                          "_fields": "id"},
+        )
+        return int(resp.headers.get("X-WP-Total", "0") or 0)
+
+    async def list_terms(self, taxonomy: str) -> list[dict[str, Any]]:
+        """Every category or tag (id, name, parent), 100 per request."""
+        terms: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            resp = await self._req(
+                "GET", f"/{taxonomy}",
+                params={"per_page": "100", "page": str(page), "hide_empty": "false",
+                        "_fields": "id,name,parent"},
+                allow=(400,),
+            )
+            if resp.status != 200:
+                break
+            batch = resp.json()
+            terms.extend(dict(t) for t in batch)
+            if len(batch) < 100 or page >= int(resp.headers.get("X-WP-TotalPages", "1") or 1):
+                break
+            page += 1
+        return terms
+    # ---- end issue 5 reads
 
 def encode_slug_for_query(slug: str) -> str:
     """The slug as WordPress stores it (lower-case percent-encoded UTF-8), for `?slug=` lookups."""
