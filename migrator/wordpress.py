@@ -74,6 +74,7 @@ class WpPermalink:
             generated_slug=data.get("generated_slug") or None,
         )
 
+
 @dataclass(frozen=True, slots=True)
 class WpMedia:
     id: int

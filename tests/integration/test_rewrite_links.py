@@ -203,3 +203,34 @@ async def test_a_deleted_target_puts_the_tistory_link_back(world):
     # both spellings had become the same address: both go back to one Tistory URL of that post
     assert hrefs(content)[:2] == [f"{world.blog_url}/1", f"{world.blog_url}/1"]
     assert any("WordPress post is gone" in x.reason for x in report.left)
+
+
+async def test_redirects_map_drafts_to_their_future_address_and_follow_publishing(world):
+    from migrator.redirects import render, run_redirects
+
+    await world.run()
+    writes = world.wp.writes()
+    result = await run_redirects(world.settings())
+    assert world.wp.writes() == writes                       # reads only
+    by_old = {x.old_url: x for x in result.redirects}
+    beta_url = f"{world.wp_url}/%eb%b2%a0%ed%83%80-%ea%b8%80/"
+    assert by_old[f"{world.blog_url}/1"].new_url == f"{world.wp_url}/alpha/"
+    # hosts learnt from the links between posts: the tistory host and the custom domain (and its twin)
+    assert by_old[f"{TISTORY}/m/1"].new_url == f"{world.wp_url}/alpha/"
+    assert by_old[f"{CUSTOM}/entry/베타-글"].new_url == beta_url
+    assert by_old["https://custom-blog.kr/entry/%EB%B2%A0%ED%83%80-%EA%B8%80"].new_url == beta_url
+    assert result.drafts == 4 and result.gone == []
+    assert f"{world.blog_url}/4" not in by_old and f"{world.blog_url}/6" not in by_old
+
+    api = WPApi(world)
+    alpha = world.post_by_title("Alpha")
+    await api.publish(alpha["id"], slug="alpha-final")
+    gone = world.post_by_title("Back")
+    await api.call("DELETE", f"/posts/{gone['id']}", params={"force": "true"})
+    again = await run_redirects(world.settings())
+    by_old = {x.old_url: x for x in again.redirects}
+    published = await api.call("GET", f"/posts/{alpha['id']}")
+    assert by_old[f"{world.blog_url}/1"].new_url == published["link"] == f"{world.wp_url}/alpha-final/"
+    assert by_old[f"{world.blog_url}/1"].status == "publish"
+    assert again.gone == [f"{world.blog_url}/5"]
+    assert f'"/1" "{world.wp_url}/alpha-final/";' in render("nginx", again)
