@@ -900,6 +900,11 @@ class StateStore:
     async def aliases_of_item(self, item_id: int) -> list[str]:
         rows = await self._all("SELECT url FROM url_aliases WHERE item_id = ? ORDER BY url", (item_id,))
         return [str(r[0]) for r in rows]
+    async def asset_by_source_key(self, source_key: str) -> Asset | None:
+        """The asset row of an image source (read only; `asset_for_source` creates)."""
+        row = await self._one(f"SELECT {_ASSET_COLS} FROM image_assets WHERE source_key = ?", (source_key,))
+        return _row(Asset, row)
+
     async def get_meta(self, key: str) -> str | None:
         row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
         return str(row[0]) if row else None
