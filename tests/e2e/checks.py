@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc=["']([^"']+)["']""", re.IGNORECASE)
+ATTRIBUTE = re.compile(r"""\s[\w:-]+\s*=\s*["']([^"']*)["']""")
+A_HREF = re.compile(r"""<a\b[^>]*?\bhref=["']([^"']+)["']""", re.IGNORECASE)
 
 
 @dataclass
@@ -114,6 +116,15 @@ def assert_post_fields(state: WPState, blog: BlogUnderTest, reader: WPReader) ->
             # WordPress appends -1, -2 … when the name is taken in this month's uploads folder.
             pattern = re.compile(rf"/{re.escape(stem)}(-\d+)?\.png$")
             assert any(pattern.search(name) for name in names), f"{where}: no upload {stem}.png in {names}"
+        hrefs = [h for h in A_HREF.findall(raw(post["content"])) if h.startswith(state.wp_url)]
+        targets = [posts[blog.public[t - 1].title] for t in expected.links]
+        assert len(hrefs) == len(targets), f"{where}: links to WordPress {hrefs}, expected {len(targets)}"
+        for href, target in zip(hrefs, targets, strict=True):
+            # A draft's future address: its permalink (pretty, by slug) or ?p=<id> (plain permalinks).
+            address = href.split("#", 1)[0]
+            assert address.endswith((f"/{target['slug']}/", f"?p={target['id']}")), (
+                f"{where}: the link {href} does not lead to WordPress post {target['id']} ({target['slug']})"
+            )
         if expected.code:
             content = raw(post["content"])
             assert re.search(r"<pre\b[^>]*>\s*<code\b", content), f"{where}: code block lost"
@@ -131,12 +142,15 @@ def assert_images_local(state: WPState, blog: BlogUnderTest) -> None:
         "tistory.com",
     ]
     for post in state.posts:
-        content = raw(post["content"])
-        body = re.sub(r"<!--.*?-->", "", content, flags=re.S)  # the marker names its source on purpose
+        title = raw(post["title"])
         for src in _content_images(post):
-            assert src.startswith(uploads), f"{raw(post['title'])}: image not served by WordPress: {src}"
-        for host in foreign:
-            assert host not in body, f"{raw(post['title'])} still points at {host}"
+            assert src.startswith(uploads), f"{title}: image not served by WordPress: {src}"
+        # Addresses only (src, href, srcset, data-*, style url()): a link's visible text may quote
+        # the old URL, and the marker comment names its source on purpose.
+        addresses = ATTRIBUTE.findall(re.sub(r"<!--.*?-->", "", raw(post["content"]), flags=re.S))
+        for value in addresses:
+            for host in foreign:
+                assert host not in value, f"{title} still points at {host}: {value}"
 
 
 def assert_no_orphan_media(state: WPState) -> None:

@@ -63,6 +63,7 @@ class ExpectedPost:
     images: list[bytes]  # the bytes of every image in the body, in order
     named: list[str] = field(default_factory=list)  # Korean upload-name stems ("바다-사진-4")
     code: bool = False
+    links: list[int] = field(default_factory=list)  # post ids of the blog this post links to
 
 
 @dataclass
@@ -169,6 +170,14 @@ def build_blog(
         body = f'<p data-ke-size="size16">{html.escape(stem)}에 대한 {i}번째 글입니다. 안녕하세요!</p>'
         if code:
             body += CODE_BLOCK
+        links: list[int] = []
+        if i % 5 == 1 and i < posts:  # internal links, in the forms authors write them
+            links.append(i + 1)
+            body += f'<p data-ke-size="size16"><a href="/{i + 1}">다음 이야기</a></p>'
+        if i % 5 == 3:
+            links.append(i - 1)
+            old = f"https://{token}.tistory.com/{i - 1}"
+            body += f'<p data-ke-size="size16">앞의 글: <a href="{old}#comments">{old}</a></p>'
         pictures: list[bytes] = []
         urls: list[str] = []
         named: list[str] = []
@@ -222,6 +231,7 @@ def build_blog(
                 images=pictures,
                 named=named,
                 code=code,
+                links=links,
             )
         )
 

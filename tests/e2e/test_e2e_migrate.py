@@ -13,6 +13,7 @@ pass the same checks as the real WordPress.
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -245,6 +246,17 @@ def test_the_checks_notice_a_broken_migration(site: Site, servers, token, floor,
     assert status == 200
     broken(r"post 1 \(")
     reader.send("POST", f"/posts/{first['id']}", {"date": first["date"], "date_gmt": first["date_gmt"]})
+
+    # Post 1 links to post 2: point that link back at the old blog.
+    content = raw(first["content"])
+    back = f'href="https://{token}.tistory.com/2"'
+    old_link = re.sub(r'href="http://127\.0\.0\.1:\d+/[^"]*"', back, content)
+    assert old_link != content
+    status, _ = reader.send("POST", f"/posts/{first['id']}", {"content": old_link})
+    assert status == 200
+    broken(r"links to WordPress \[\], expected 1")
+    broken(f"still points at tistory.com: https://{token}", lambda st: assert_images_local(st, blog))
+    reader.send("POST", f"/posts/{first['id']}", {"content": content})
 
     assert_complete(read_state(reader, floor), blog, reader)  # repaired: the checks pass again
 
