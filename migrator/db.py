@@ -1,8 +1,8 @@
 """StateStore: the migration state in SQLite (through aiosqlite). Every SQL statement of migrator lives here.
 
 One connection, WAL, `synchronous=FULL`: the intent rows written before each WordPress create must
-survive a power cut, not only a killed process. Multi-statement changes run in `transaction()`,
-serialised by an asyncio lock because all coroutines share the one connection.
+survive a power cut, not only a killed process. Writes are serialised by an asyncio lock because all
+coroutines share the one connection; a multi-statement change would use `transaction()`.
 """
 
 from __future__ import annotations
@@ -113,16 +113,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (item_id, href)
     );
     CREATE INDEX internal_links_target ON internal_links(target_url);
-    CREATE TABLE post_map (
-        source_url TEXT PRIMARY KEY,
-        item_id INTEGER NOT NULL UNIQUE REFERENCES items(id) ON DELETE CASCADE,
-        post_id INTEGER,
-        slug TEXT,
-        wp_post_id INTEGER NOT NULL,
-        wp_slug TEXT,
-        wp_link TEXT,
-        updated_at REAL NOT NULL
-    );
+    -- The post map (Tistory URL -> WordPress post) is derived from the items, so it can never
+    -- disagree with them.
+    CREATE VIEW post_map AS
+        SELECT canonical_url AS source_url, id AS item_id, post_id, slug, wp_post_id, wp_slug, wp_link,
+               finished_at AS updated_at
+        FROM items WHERE status = 'completed' AND wp_post_id IS NOT NULL;
     CREATE TABLE terms (
         taxonomy TEXT NOT NULL CHECK (taxonomy IN ('categories','tags')),
         key TEXT NOT NULL,
@@ -266,6 +262,7 @@ class TermRow:
     created_by_job: int | None
 # ---- end issue 5 records
 
+
 def _row(cls: type, row: Sequence[Any] | None) -> Any:
     if row is None:
         return None
@@ -302,11 +299,11 @@ class StateStore:
         store = cls(conn, path)
         store._tx_lock = asyncio.Lock()
         try:
-            await conn.execute("PRAGMA busy_timeout = 30000")
+            await store._run(conn.execute("PRAGMA busy_timeout = 30000"))
             if not read_only:
-                await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = FULL")
-            await conn.execute("PRAGMA foreign_keys = ON")
+                await store._run(conn.execute("PRAGMA journal_mode = WAL"))
+            await store._run(conn.execute("PRAGMA synchronous = FULL"))
+            await store._run(conn.execute("PRAGMA foreign_keys = ON"))
             await store._migrate()
         except sqlite3.DatabaseError as exc:
             await conn.close()
@@ -337,32 +334,60 @@ class StateStore:
             )
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[_Tx]:
         async with self._tx_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await self._run(self._conn.execute("BEGIN IMMEDIATE"))
             try:
-                yield self._conn
+                yield _Tx(self)
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._run(self._conn.execute("ROLLBACK"))
                 raise
             else:
-                await self._conn.execute("COMMIT")
+                await self._run(self._conn.execute("COMMIT"))
 
+    # Each call below is ONE round trip to aiosqlite's thread (execute_fetchall / execute_insert),
+    # and single statements do not wait for each other: aiosqlite runs them in order, each atomic,
+    # so many workers' writes are pipelined. Only while a `transaction()` holds the lock must a
+    # statement wait, or it would land inside someone else's transaction.
     async def _exec(self, sql: str, params: Sequence[Any] = ()) -> int:
         """One write statement (autocommit). Returns lastrowid."""
-        async with self._tx_lock:
-            cur = await self._conn.execute(sql, params)
-            rowid = cur.lastrowid or 0
-            await cur.close()
-            return rowid
+        if self._tx_lock.locked():
+            async with self._tx_lock:
+                row = await self._conn.execute_insert(sql, params)
+        else:
+            row = await self._conn.execute_insert(sql, params)
+        return int(row[0]) if row else 0
+
+    async def _returning(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """One write statement with a RETURNING clause (autocommit)."""
+        if self._tx_lock.locked():
+            async with self._tx_lock:
+                return list(await self._conn.execute_fetchall(sql, params))
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self._tx_lock.locked():
+            async with self._tx_lock:
+                await self._run(self._conn.executemany(sql, rows))
+        else:
+            await self._run(self._conn.executemany(sql, rows))
+
+    @staticmethod
+    async def _run(statement: Any) -> None:
+        # A sqlite3 cursor must be closed on aiosqlite's thread: dropped on the event loop's thread,
+        # its finaliser resets the statement while the other thread uses the connection
+        # (sqlite3.InterfaceError "bad parameter or other API misuse").
+        cursor = await statement
+        await cursor.close()
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self._conn.execute_fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     # ------------------------------------------------------------------ jobs
     async def start_job(self, kind: str, *, blog_url: str, wp_base_url: str) -> int:
@@ -429,56 +454,50 @@ class StateStore:
         self, *, post_id: int, canonical_url: str, slug: str | None, discovered_by: str | None,
         aliases: Iterable[str] = (),
     ) -> Item:
-        now = time.time()
-        async with self.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO items (post_id, canonical_url, slug, discovered_by, updated_at) VALUES (?,?,?,?,?) "
-                "ON CONFLICT(post_id) DO UPDATE SET slug = COALESCE(excluded.slug, items.slug)",
-                (post_id, canonical_url, slug, discovered_by, now),
-            )
-            async with conn.execute("SELECT id FROM items WHERE post_id = ?", (post_id,)) as cur:
-                (item_id,) = await cur.fetchone()  # type: ignore[misc]
-            for alias in aliases:
-                if alias and alias != canonical_url:
-                    await conn.execute(
-                        "INSERT OR IGNORE INTO url_aliases (url, item_id) VALUES (?, ?)", (alias, item_id)
-                    )
-        item = await self.get_item(item_id)
-        assert item is not None
+        rows = await self._returning(
+            "INSERT INTO items (post_id, canonical_url, slug, discovered_by, updated_at) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(post_id) DO UPDATE SET slug = COALESCE(excluded.slug, items.slug) "
+            f"RETURNING {_ITEM_COLS}",
+            (post_id, canonical_url, slug, discovered_by, time.time()),
+        )
+        item = Item(*rows[0])
+        # An alias lost to a crash right here only costs a later lookup by id; no transaction needed.
+        await self._many(
+            "INSERT OR IGNORE INTO url_aliases (url, item_id) VALUES (?, ?)",
+            [(alias, item.id) for alias in dict.fromkeys(aliases) if alias and alias != canonical_url],
+        )
         return item
 
     async def record_unreadable(self, url: str, *, post_id: int | None, reason: str, job_id: int,
                                 discovered_by: str | None) -> None:
         """A discovered URL that is not a readable post (deleted, private, protected): skipped, with why."""
         now = time.time()
-        async with self.transaction() as conn:
-            if post_id is not None:
-                await conn.execute(
+        if post_id is not None:
+            await self._exec(
                     "INSERT INTO items (post_id, canonical_url, status, skip_reason, job_id, discovered_by, "
                     "finished_at, updated_at) VALUES (?,?,'skipped',?,?,?,?,?) ON CONFLICT(post_id) DO UPDATE SET "
                     "status = 'skipped', skip_reason = excluded.skip_reason, job_id = excluded.job_id, "
                     "finished_at = excluded.finished_at, updated_at = excluded.updated_at "
                     "WHERE items.status != 'completed'",
-                    (post_id, url, reason, job_id, discovered_by, now, now),
-                )
-            else:
-                await conn.execute(
+                (post_id, url, reason, job_id, discovered_by, now, now),
+            )
+        else:
+            await self._exec(
                     "INSERT INTO items (canonical_url, status, skip_reason, job_id, discovered_by, finished_at, "
                     "updated_at) VALUES (?,'skipped',?,?,?,?,?) ON CONFLICT(canonical_url) DO UPDATE SET "
                     "skip_reason = excluded.skip_reason, job_id = excluded.job_id, updated_at = excluded.updated_at "
                     "WHERE items.status != 'completed'",
-                    (url, reason, job_id, discovered_by, now, now),
-                )
+                (url, reason, job_id, discovered_by, now, now),
+            )
 
-    async def begin_attempt(self, item_id: int, job_id: int) -> Item:
-        await self._exec(
+    async def begin_attempt(self, item_id: int, job_id: int, *, title: str | None = None) -> Item:
+        now = time.time()
+        rows = await self._returning(
             "UPDATE items SET status = 'running', attempts = attempts + 1, job_id = ?, started_at = ?, "
-            "finished_at = NULL, updated_at = ? WHERE id = ?",
-            (job_id, time.time(), time.time(), item_id),
+            f"finished_at = NULL, title = COALESCE(?, title), updated_at = ? WHERE id = ? RETURNING {_ITEM_COLS}",
+            (job_id, now, title, now, item_id),
         )
-        item = await self.get_item(item_id)
-        assert item is not None
-        return item
+        return Item(*rows[0])
 
     async def set_title(self, item_id: int, title: str) -> None:
         await self._exec("UPDATE items SET title = ?, updated_at = ? WHERE id = ?", (title, time.time(), item_id))
@@ -500,32 +519,22 @@ class StateStore:
 
     async def clear_wp_post(self, item_id: int) -> None:
         """After a rollback: nothing of this post is left in WordPress."""
-        async with self.transaction() as conn:
-            await conn.execute(
-                "UPDATE items SET wp_post_id = NULL, wp_slug = NULL, wp_link = NULL, post_intent = 0, "
-                "created_by_job = NULL, updated_at = ? WHERE id = ?",
-                (time.time(), item_id),
-            )
-            await conn.execute("DELETE FROM post_map WHERE item_id = ?", (item_id,))
+        await self._exec(
+            "UPDATE items SET wp_post_id = NULL, wp_slug = NULL, wp_link = NULL, post_intent = 0, "
+            "created_by_job = NULL, updated_at = ? WHERE id = ?",
+            (time.time(), item_id),
+        )
 
     async def complete_item(
         self, item: Item, *, wp_post_id: int, wp_slug: str | None, wp_link: str | None, title: str,
         images: int,
     ) -> None:
         now = time.time()
-        async with self.transaction() as conn:
-            await conn.execute(
-                "UPDATE items SET status = 'completed', error = NULL, skip_reason = NULL, wp_post_id = ?, "
-                "wp_slug = ?, wp_link = ?, title = ?, images = ?, finished_at = ?, updated_at = ? WHERE id = ?",
-                (wp_post_id, wp_slug, wp_link, title, images, now, now, item.id),
-            )
-            await conn.execute(
-                "INSERT INTO post_map (source_url, item_id, post_id, slug, wp_post_id, wp_slug, wp_link, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(source_url) DO UPDATE SET wp_post_id = excluded.wp_post_id, "
-                "wp_slug = excluded.wp_slug, wp_link = excluded.wp_link, slug = excluded.slug, "
-                "updated_at = excluded.updated_at",
-                (item.canonical_url, item.id, item.post_id, item.slug, wp_post_id, wp_slug, wp_link, now),
-            )
+        await self._exec(
+            "UPDATE items SET status = 'completed', error = NULL, skip_reason = NULL, wp_post_id = ?, "
+            "wp_slug = ?, wp_link = ?, title = ?, images = ?, finished_at = ?, updated_at = ? WHERE id = ?",
+            (wp_post_id, wp_slug, wp_link, title, images, now, now, item.id),
+        )
 
     async def fail_item(self, item_id: int, error: str) -> None:
         await self._exec(
@@ -549,16 +558,13 @@ class StateStore:
 
     async def requeue_stale(self) -> int:
         """Items a crashed run left 'running' go back to pending; their intents stay for the resume."""
-        async with self.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE items SET status = 'pending', updated_at = ? WHERE status = 'running'", (time.time(),)
-            )
-            return cur.rowcount
+        rows = await self._returning(
+            "UPDATE items SET status = 'pending', updated_at = ? WHERE status = 'running' RETURNING id", (time.time(),)
+        )
+        return len(rows)
 
     async def reset_failed_attempts(self) -> int:
-        async with self.transaction() as conn:
-            cur = await conn.execute("UPDATE items SET attempts = 0 WHERE status = 'failed'")
-            return cur.rowcount
+        return len(await self._returning("UPDATE items SET attempts = 0 WHERE status = 'failed' RETURNING id"))
 
     async def unfinished_items(self, *, max_attempts: int, include_failed: bool) -> list[Item]:
         """Items a previous run found but did not finish (pending, or failed with attempts left)."""
@@ -596,18 +602,14 @@ class StateStore:
         self, *, source_key: str, source_url: str, kind: str, item_id: int, job_id: int
     ) -> Asset:
         """The asset row for a source (created pending if new), linked to the item that uses it."""
-        now = time.time()
-        async with self.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO image_assets (source_key, source_url, kind, status, owner_item_id, job_id, updated_at) "
-                "VALUES (?,?,?,'pending',?,?,?) ON CONFLICT(source_key) DO NOTHING",
-                (source_key, source_url, kind, item_id, job_id, now),
-            )
-            async with conn.execute(f"SELECT {_ASSET_COLS} FROM image_assets WHERE source_key = ?", (source_key,)) as cur:
-                asset = Asset(*(await cur.fetchone()))  # type: ignore[misc]
-            await conn.execute(
-                "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)", (item_id, asset.id)
-            )
+        rows = await self._returning(
+            "INSERT INTO image_assets (source_key, source_url, kind, status, owner_item_id, job_id, updated_at) "
+            "VALUES (?,?,?,'pending',?,?,?) ON CONFLICT(source_key) DO UPDATE SET source_key = excluded.source_key "
+            f"RETURNING {_ASSET_COLS}",
+            (source_key, source_url, kind, item_id, job_id, time.time()),
+        )
+        asset = Asset(*rows[0])
+        await self._exec("INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)", (item_id, asset.id))
         return asset
 
     async def uploaded_asset_by_hash(self, content_hash: str) -> Asset | None:
@@ -687,16 +689,17 @@ class StateStore:
 
     # ------------------------------------------------------------------ internal links
     async def replace_links(self, item_id: int, source_url: str, links: Iterable[LinkRow]) -> None:
-        async with self.transaction() as conn:
-            await conn.execute("DELETE FROM internal_links WHERE item_id = ?", (item_id,))
-            await conn.executemany(
-                "INSERT OR IGNORE INTO internal_links (item_id, source_url, href, target_url, target_post_id, "
-                "target_slug, fragment) VALUES (?,?,?,?,?,?,?)",
-                [
-                    (item_id, source_url, ln.href, ln.target_url, ln.target_post_id, ln.target_slug, ln.fragment)
-                    for ln in links
-                ],
-            )
+        # Recorded before the post is finished; a crash between the two statements is repaired when
+        # the unfinished post is processed again.
+        await self._exec("DELETE FROM internal_links WHERE item_id = ?", (item_id,))
+        await self._many(
+            "INSERT OR IGNORE INTO internal_links (item_id, source_url, href, target_url, target_post_id, "
+            "target_slug, fragment) VALUES (?,?,?,?,?,?,?)",
+            [
+                (item_id, source_url, ln.href, ln.target_url, ln.target_post_id, ln.target_slug, ln.fragment)
+                for ln in links
+            ],
+        )
 
     async def links_of_item(self, item_id: int) -> list[LinkRow]:
         rows = await self._all(
@@ -734,6 +737,7 @@ class StateStore:
 
     async def forget_term(self, taxonomy: str, key: str) -> None:
         await self._exec("DELETE FROM terms WHERE taxonomy = ? AND key = ?", (taxonomy, key))
+
 
     # ---- issue 5: link rewriting, undo, status (SQL of migrator/rewrite.py, undo.py, status.py)
     async def item_by_slug(self, slug: str) -> Item | None:
@@ -915,6 +919,24 @@ class StateStore:
             (key, value),
         )
     # ---- end issue 5 queries
+
+class _Tx:
+    """The statements of one transaction; each closes its cursor on aiosqlite's thread."""
+
+    def __init__(self, store: StateStore) -> None:
+        self._store = store
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        await self._store._run(self._store._conn.execute(sql, params))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            await self._store._run(self._store._conn.executemany(sql, rows))
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(await self._store._conn.execute_fetchall(sql, params))
+
 
 def _pid_alive(pid: int) -> bool:
     try:

@@ -251,8 +251,7 @@ class PostMigrator:
 
     async def _migrate_item(self, item: Item, source: SourcePost, parsed: offload.ParsedPage,
                             page_url: str) -> Outcome:
-        item = await self.store.begin_attempt(item.id, self.job_id)
-        await self.store.set_title(item.id, source.title)
+        item = await self.store.begin_attempt(item.id, self.job_id, title=source.title)
         bound = structlog.contextvars.bound_contextvars(source_url=item.canonical_url, attempt=item.attempts)
         with bound:
             try:
