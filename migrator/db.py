@@ -11,7 +11,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -351,6 +351,10 @@ class StateStore:
     # statement wait, or it would land inside someone else's transaction.
     async def _exec(self, sql: str, params: Sequence[Any] = ()) -> int:
         """One write statement (autocommit). Returns lastrowid."""
+        with _state_errors():
+            return await self._exec_unguarded(sql, params)
+
+    async def _exec_unguarded(self, sql: str, params: Sequence[Any]) -> int:
         if self._tx_lock.locked():
             async with self._tx_lock:
                 row = await self._conn.execute_insert(sql, params)
@@ -360,19 +364,21 @@ class StateStore:
 
     async def _returning(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """One write statement with a RETURNING clause (autocommit)."""
-        if self._tx_lock.locked():
-            async with self._tx_lock:
-                return list(await self._conn.execute_fetchall(sql, params))
-        return list(await self._conn.execute_fetchall(sql, params))
+        with _state_errors():
+            if self._tx_lock.locked():
+                async with self._tx_lock:
+                    return list(await self._conn.execute_fetchall(sql, params))
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        if self._tx_lock.locked():
-            async with self._tx_lock:
+        with _state_errors():
+            if self._tx_lock.locked():
+                async with self._tx_lock:
+                    await self._run(self._conn.executemany(sql, rows))
+            else:
                 await self._run(self._conn.executemany(sql, rows))
-        else:
-            await self._run(self._conn.executemany(sql, rows))
 
     @staticmethod
     async def _run(statement: Any) -> None:
@@ -383,11 +389,13 @@ class StateStore:
         await cursor.close()
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        rows = await self._conn.execute_fetchall(sql, params)
+        with _state_errors():
+            rows = await self._conn.execute_fetchall(sql, params)
         return rows[0] if rows else None
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        return list(await self._conn.execute_fetchall(sql, params))
+        with _state_errors():
+            return list(await self._conn.execute_fetchall(sql, params))
 
     # ------------------------------------------------------------------ jobs
     async def start_job(self, kind: str, *, blog_url: str, wp_base_url: str) -> int:
@@ -805,6 +813,15 @@ class StateStore:
         )
         return [LinkRewrite(*r) for r in rows]
 
+    async def items_linking_to_unmigrated(self) -> list[int]:
+        """Posts whose content holds a link rewritten to a post that is no longer migrated (undone)."""
+        rows = await self._all(
+            "SELECT DISTINCT r.item_id FROM link_rewrites r JOIN items t ON t.id = r.target_item_id "
+            "WHERE r.written_href IS NOT NULL AND (t.status != 'completed' OR t.wp_post_id IS NULL) "
+            "ORDER BY r.item_id"
+        )
+        return [int(r[0]) for r in rows]
+
     async def link_counts(self) -> dict[str, int]:
         """rewritten / left / posts_checked, for `migrate status`."""
         row = await self._one(
@@ -919,6 +936,16 @@ class StateStore:
             (key, value),
         )
     # ---- end issue 5 queries
+
+@contextlib.contextmanager
+def _state_errors() -> Iterator[None]:
+    """A database that fails (disk full, I/O error, corruption) must stop the run: without its state
+    a run cannot stay duplicate-free."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StateError(f"the job database failed: {exc.__class__.__name__}: {exc}") from exc
+
 
 class _Tx:
     """The statements of one transaction; each closes its cursor on aiosqlite's thread."""

@@ -269,3 +269,6 @@ class Engine:
         except PostError as exc:    # failures the migrator could not attach to an item
             self.counters.note_failure(ref.url, f"{exc.__class__.__name__}: {exc}")
             log.warning("post_failed", source_url=ref.url, error=exc.__class__.__name__, error_msg=str(exc))
+        except Exception as exc:    # a bug must cost one post, never the run
+            self.counters.note_failure(ref.url, f"internal error ({exc.__class__.__name__}: {exc})")
+            log.exception("post_failed", source_url=ref.url, error=exc.__class__.__name__, error_msg=str(exc))

@@ -265,9 +265,15 @@ class PostMigrator:
             except asyncio.CancelledError:
                 await asyncio.shield(self._interrupted(item.id))
                 raise
-            except PostError as exc:
-                reason = _describe(exc)
-                log.warning("post_failed", error=exc.__class__.__name__, error_msg=reason)
+            except FatalError:
+                raise
+            except Exception as exc:   # PostError, or a bug: either way this post only
+                reason = _describe(exc) if isinstance(exc, PostError) else (
+                    f"internal error ({exc.__class__.__name__}: {exc}); please report it")
+                if isinstance(exc, PostError):
+                    log.warning("post_failed", error=exc.__class__.__name__, error_msg=reason)
+                else:
+                    log.exception("post_failed", error=exc.__class__.__name__, error_msg=reason)
                 if not await self.rollback_safely(item.id):
                     reason += " (rollback incomplete: it is finished at the next run)"
                 await self.store.fail_item(item.id, reason)
