@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,9 +120,15 @@ class LinkRewriter:
         r = self.report
         return f"LinkRewriter(style={self.style!r}, checked={r.posts_checked}, updated={r.posts_updated})"
 
-    async def run(self) -> LinkReport:
-        """Raises FatalError (e.g. the credentials stopped working); one post's failure is recorded."""
+    async def run(self, only: Iterable[int] | None = None) -> LinkReport:
+        """Raises FatalError (e.g. the credentials stopped working); one post's failure is recorded.
+
+        `only`: item ids of the posts to look at (default: every migrated post with internal links).
+        """
         sources = await self.store.items_with_links()
+        if only is not None:
+            wanted_ids = set(only)
+            sources = [s for s in sources if s.id in wanted_ids]
         links_of = {item.id: await self.store.links_of_item(item.id) for item in sources}
         for rows in links_of.values():
             for row in rows:
