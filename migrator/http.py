@@ -223,6 +223,14 @@ class HttpClient:
         ceiling = min(self.max_delay_s, self.base_delay_s * (2**attempt))
         return random.uniform(ceiling / 2, ceiling)
 
+    def retry_delay(self, attempt: int, failure: TransientError) -> float:
+        """How long to wait before attempt `attempt` (1-based) after `failure`: jittered exponential
+        backoff, or the server's Retry-After when it gave one."""
+        delay = self._backoff(attempt - 1)
+        if isinstance(failure, RateLimited) and failure.retry_after_s is not None:
+            delay = max(delay, min(failure.retry_after_s, self.max_delay_s * 4))
+        return delay
+
     async def request(
         self,
         method: str,

@@ -16,10 +16,10 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import structlog
@@ -41,11 +41,12 @@ from migrator.errors import (
 )
 from migrator.models import CleanPost, ItemStatus, PostRef, SourcePost
 from migrator.source import SourceClient
-from migrator.wordpress import WordPressClient, WpPost, local_and_gmt
+from migrator.wordpress import WordPressClient, WpMedia, WpPost, local_and_gmt
 
 __all__ = ["KeyedLocks", "Outcome", "PostMigrator", "RunCounters", "media_marker", "post_marker", "wp_slug_for"]
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 POST_MARKER_PREFIX = "tistory-post-"
 MEDIA_MARKER_PREFIX = "tistory-media-"
@@ -177,6 +178,7 @@ class PostMigrator:
         self.adopt_posts = adopt_posts
         self.adopt_media = adopt_media
         self.post_timeout_s = post_timeout_s
+        self.create_retries = 3
         self.cpu = cpu or offload.CpuPool(0)
         # On Ctrl-C an in-flight post is rolled back; on a forced abort it is left for the resume.
         self.rollback_on_cancel = True
@@ -391,9 +393,33 @@ class PostMigrator:
                 log.info("draft_adopted", wp_post_id=keep.id)
                 return keep
         await self.store.record_post_intent(item.id, self.job_id, marker)
-        draft = await self.wp.create_post({**fields, "content": marker_comment(marker, item.canonical_url)})
+        content = marker_comment(marker, item.canonical_url)
+
+        async def lookup() -> WpPost | None:
+            found = await self.wp.find_posts_by_marker(marker)
+            return found[0] if found else None
+
+        draft = await self._create_once(lambda: self.wp.create_post({**fields, "content": content}), lookup)
         await self.store.record_wp_post(item.id, draft.id, draft.slug, draft.link)
         return draft
+
+    async def _create_once(self, create: Callable[[], Awaitable[T]], lookup: Callable[[], Awaitable[T | None]]) -> T:
+        """Create something in WordPress exactly once. After an ambiguous failure (timeout, dropped
+        connection, 5xx: WordPress may have acted before the answer was lost) look the object up by
+        its marker before trying again, so an in-process retry cannot duplicate it either."""
+        attempt = 0
+        while True:
+            try:
+                return await create()
+            except TransientError as exc:
+                attempt += 1
+                found = await lookup()
+                if found is not None:
+                    log.info("lost_answer_recovered", attempt=attempt)
+                    return found
+                if attempt > self.create_retries:
+                    raise
+                await asyncio.sleep(self.wp.http.retry_delay(attempt, exc))
 
     # ------------------------------------------------------------------ media
     async def _ensure_media(
@@ -509,9 +535,12 @@ class PostMigrator:
                     asset.id, content_hash=content_hash, owner_item_id=item.id, job_id=self.job_id,
                     filename=upload_name,
                 )
-                media = await self.wp.upload_media(
-                    download.data, filename=upload_name, mime=mime, alt_text=alt, caption=caption,
-                    description=marker_comment(marker), post=wp_post_id,
+                media = await self._create_once(
+                    lambda: self.wp.upload_media(
+                        download.data, filename=upload_name, mime=mime, alt_text=alt, caption=caption,
+                        description=marker_comment(marker), post=wp_post_id,
+                    ),
+                    lambda: self._find_media(marker),
                 )
                 await self.store.mark_asset_uploaded(
                     asset.id, media_id=media.id, media_url=media.source_url, content_hash=content_hash,
@@ -523,6 +552,10 @@ class PostMigrator:
                 self.counters.attachments_uploaded += 1
             log.debug("media_uploaded", wp_media_id=media.id, filename=upload_name)
             return _Media(media.id, media.source_url, uploaded=True)
+
+    async def _find_media(self, marker: str) -> WpMedia | None:
+        found = await self.wp.find_media_by_marker(marker)
+        return found[0] if found else None
 
     async def _adopt_media(self, asset: Asset, marker: str) -> _Media | None:
         found = await self.wp.find_media_by_marker(marker)

@@ -188,7 +188,11 @@ class WordPressClient:
 
     # ------------------------------------------------------------------ posts
     async def create_post(self, fields: Mapping[str, Any]) -> WpPost:
-        resp = await self._req("POST", "/posts", json=dict(fields), params={"context": "edit"}, ok=(201, 200))
+        # Never retried blindly: a create whose answer was lost may have happened (the caller looks
+        # its marker up before trying again).
+        resp = await self._req(
+            "POST", "/posts", json=dict(fields), params={"context": "edit"}, ok=(201, 200), max_retries=0
+        )
         return WpPost.from_json(resp.json())
 
     async def update_post(self, post_id: int, fields: Mapping[str, Any]) -> WpPost:
@@ -256,7 +260,9 @@ class WordPressClient:
             "Content-Type": mime,
             "Content-Disposition": f'attachment; filename="{_safe_disposition_name(filename)}"',
         }
-        resp = await self._req("POST", "/media", data=data, params=params, headers=headers, ok=(201, 200))
+        resp = await self._req(
+            "POST", "/media", data=data, params=params, headers=headers, ok=(201, 200), max_retries=0
+        )
         return WpMedia.from_json(resp.json())
 
     async def update_media(self, media_id: int, fields: Mapping[str, Any]) -> WpMedia | None:
