@@ -11,6 +11,7 @@ crash can leave WordPress and the job database disagreeing.
 from __future__ import annotations
 
 import os
+import re
 import signal
 
 import aiohttp
@@ -61,15 +62,22 @@ class KillingProxy:
         self.fired = False
         self.kills: list[tuple[int, str, str]] = []
         self.log: list[tuple[str, str, int]] = []
+        self.match: re.Pattern[str] | None = None
+        self.matched = 0
         self._session: aiohttp.ClientSession | None = None
 
-    def arm(self, kill_at: int, phase: str, pgid: int) -> None:
+    def arm(self, kill_at: int, phase: str, pgid: int, match: str | None = None) -> None:
+        """Kill at the `kill_at`-th write; with `match` (a regex searched in "METHOD /path"), at the
+        `kill_at`-th write that matches it (e.g. r"^DELETE " for the first step of a rollback)."""
         if phase not in ("before", "after"):
             raise ValueError(f"phase must be 'before' or 'after', not {phase!r}")
         self.writes, self.kill_at, self.phase, self.pgid, self.fired = 0, kill_at, phase, pgid, False
+        self.matched = 0
+        self.match = re.compile(match) if match else None
 
     def disarm(self) -> None:
         self.writes, self.kill_at, self.pgid, self.fired = 0, None, None, False
+        self.matched, self.match = 0, None
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=256 * 1024 * 1024)
@@ -99,10 +107,12 @@ class KillingProxy:
             )
         body = await request.read()
         armed = False
+        where = f"{request.method} {request.path}"
         if request.method in WRITE_METHODS:
             self.writes += 1
-            armed = self.kill_at is not None and not self.fired and self.writes == self.kill_at
-        where = f"{request.method} {request.path}"
+            if self.match is None or self.match.search(where):
+                self.matched += 1
+                armed = self.kill_at is not None and not self.fired and self.matched == self.kill_at
         if armed and self.phase == "before":
             self._kill(where)
             return web.Response(status=502, text="killed before forwarding")

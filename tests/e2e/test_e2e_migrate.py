@@ -95,20 +95,26 @@ def test_second_run_creates_nothing(site: Site, servers, token, floor, tmp_path,
 
 @e2e
 @pytest.mark.parametrize(
-    ("phase", "kill_points"),
+    "kill_points",
     [
-        # The k-th write of each successive run; a whole first run makes ~125 writes.
-        ("before", (1, 40, 25, 12)),
-        ("after", (2, 33, 21, 9)),
+        # (phase, k): SIGKILL at the k-th write of each successive run. A whole first run of this
+        # blog makes 135 writes: terms, 32 drafts, 46 uploads, 32 final updates, then ~13 updates
+        # that rewrite internal links; resumed runs make fewer.
+        (("before", 1), ("before", 40), ("before", 25), ("before", 12)),
+        (("after", 2), ("after", 33), ("after", 21), ("after", 9)),
+        # Write 128 falls in the link rewriting that ends a run; the resumed run then has only
+        # the rest of that work (a handful of writes) left.
+        (("after", 128), ("before", 4)),
     ],
+    ids=["before", "after", "mixed-links"],
 )
 def test_sigkill_at_writes_then_resume(
-    site: Site, servers, token, floor, tmp_path, timings, proxy, phase, kill_points
+    site: Site, servers, token, floor, tmp_path, timings, proxy, kill_points
 ):
     killer, proxy_url = proxy
     blog = build_blog(servers, token)
     m = migration(tmp_path, blog, site, wp_url=proxy_url)
-    for k in kill_points:
+    for phase, k in kill_points:
         running = m.start()
         killer.arm(k, phase, running.pid)
         result = m.wait(running)
@@ -122,6 +128,29 @@ def test_sigkill_at_writes_then_resume(
 
     assert final.code == 0, final.output
     assert_complete(read_state(site.reader, floor), blog, site.reader)
+
+
+@e2e
+def test_sigkill_during_a_rollback_then_resume(site: Site, servers, token, floor, tmp_path, timings, proxy):
+    """A crash while a failed post is being undone: the next runs finish the rollback."""
+    killer, proxy_url = proxy
+    blog = build_blog(servers, token, posts=6, failing_post=True)
+    m = migration(tmp_path, blog, site, wp_url=proxy_url)
+    for phase in ("before", "after"):
+        running = m.start()
+        killer.arm(1, phase, running.pid, match=r"^DELETE ")  # the rollback's first delete
+        result = m.wait(running)
+        timings.add_run(result.elapsed_s)
+        assert killer.fired and result.killed, result.output
+        timings.kills.append(f"{phase} the first DELETE ({killer.kills[-1][2]})")
+    killer.disarm()
+
+    final = run(m, timings)
+
+    assert final.code == 1, final.output
+    state = read_state(site.reader, floor)
+    assert blog.failing[0].title not in state.by_title()
+    assert_complete(state, blog, site.reader)
 
 
 @e2e
