@@ -124,6 +124,13 @@ def best_srcset_url(srcset: str) -> str | None:
     return best[2] if best else None
 
 
+_SIGNATURE_PARAMS = frozenset({
+    "credential", "expires", "signature", "allow_ip", "allow_referer", "x-amz-algorithm", "x-amz-credential",
+    "x-amz-date", "x-amz-expires", "x-amz-signature", "x-amz-signedheaders", "x-amz-security-token",
+    "key-pair-id", "policy",
+})
+
+
 def image_source_key(url: str) -> str:
     """A stable identity of an image for dedupe across runs.
 
@@ -141,7 +148,11 @@ def image_source_key(url: str) -> str:
         return host + path
     if _CFILE_HOST.match(host) and path.startswith("/cfile/"):
         return host + path
-    return host + path + (f"?{parts.query}" if parts.query else "")
+    # Other hosts: keep the query (it can select the file) but drop the parameters that only sign
+    # the link for a while (Kakao's on any host they front, S3/CloudFront style), so the same file
+    # signed twice is one image.
+    kept = [pair for pair in parts.query.split("&") if pair and pair.split("=", 1)[0].lower() not in _SIGNATURE_PARAMS]
+    return host + path + (f"?{'&'.join(kept)}" if kept else "")
 
 
 def is_placeholder_image(url: str) -> bool:
