@@ -389,6 +389,9 @@ class Crawler:
                     return None        # yielded earlier as a slug-only URL; now we also know its id
                 self._seen_slugs.add(found.slug)
             url = canonical_post_url(self.origin, found.post_id)
+            if source == "notice_api":
+                # Notices live under /notice/<id> (same id sequence as posts); fetch them there.
+                url = f"{self.origin}/notice/{found.post_id}"
         else:
             assert found.slug is not None
             if found.slug in self._seen_slugs:

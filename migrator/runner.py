@@ -137,9 +137,10 @@ def _refs_for_urls(post_urls: tuple[str, ...], origin: str) -> list[PostRef]:
         if target is None:
             raise ConfigError(f"--post: {raw!r} is not the address of a Tistory post (/123 or /entry/<slug>)")
         if target.post_id is not None:
-            # Fetch it where the user pointed (either host of the blog); record it under the blog origin.
-            scheme_host = f"{urlsplit(raw).scheme}://{urlsplit(raw).netloc}"
-            refs.append(PostRef(urls.canonical_post_url(scheme_host, target.post_id), target.post_id, source="cli"))
+            # Fetch it where the user pointed (either host of the blog, /notice/ or /m/ form, without
+            # query or fragment); it is recorded under the blog origin and its numeric id.
+            parts = urlsplit(raw.strip())
+            refs.append(PostRef(f"{parts.scheme}://{parts.netloc}{parts.path}", target.post_id, source="cli"))
         else:
             scheme_host = f"{urlsplit(raw).scheme}://{urlsplit(raw).netloc}"
             refs.append(PostRef(urls.canonical_slug_url(scheme_host, target.slug or ""), None, target.slug,
