@@ -2,6 +2,9 @@
 
 Exit codes: 0 all done, 1 finished with failed posts (or stopped by a fatal error mid-run),
 2 configuration or usage error (bad credentials included), 130 interrupted.
+The subcommands (rewrite-links, redirects, undo, status, report) use the same codes: 1 when some
+post could not be updated or deleted (undo: also when the operator said no), 2 for a bad option,
+bad credentials, an unknown job or a missing or busy job database.
 """
 
 from __future__ import annotations
@@ -52,7 +55,10 @@ def _settings(ctx: click.Context, *, need_blog: bool = True, need_wordpress: boo
 
 def _configure_logs(ctx: click.Context, settings: Settings | None = None) -> None:
     opts = ctx.find_root().params
-    secrets = (settings.wp_app_password, settings.telegram_bot_token or "") if settings else ()
+    secrets = (
+        (settings.wp_app_password, settings.telegram_bot_token or "", settings.webhook_url or "")
+        if settings else ()
+    )
     configure_logging(
         json_lines=bool(opts.get("log_json")), verbose=bool(opts.get("verbose")), quiet=bool(opts.get("quiet")),
         secrets=secrets,
@@ -77,6 +83,9 @@ def _configure_logs(ctx: click.Context, settings: Settings | None = None) -> Non
 @click.option("--retry-failed/--no-retry-failed", default=True, show_default=True,
               help="Try posts that failed in earlier runs again (while MAX_ATTEMPTS allows).")
 @click.option("--reset-attempts", is_flag=True, help="Forget earlier failed attempts (with --retry-failed).")
+@click.option("--dry-run", is_flag=True,
+              help="Discover, fetch, parse and clean, then report what would be created (posts, categories, "
+              "tags, images) and how long the real run would take. Writes nothing to WordPress.")
 @click.option("--log-json", is_flag=True, help="Structured JSON log lines on stderr.")
 @click.option("--no-progress", is_flag=True, help="No live progress display, even on a terminal.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
@@ -90,6 +99,8 @@ def cli(ctx: click.Context, all_posts: bool, post_urls: tuple[str, ...], **_: An
       migrate --all                                   the whole blog
       migrate --post=https://name.tistory.com/123     one post
       migrate --all                                   again after a crash or Ctrl-C: resumes
+      migrate --all --dry-run                         what would be created, and how long it takes
+      migrate status                                  jobs and progress (also during a run)
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -99,6 +110,8 @@ def cli(ctx: click.Context, all_posts: bool, post_urls: tuple[str, ...], **_: An
     hint = _origin_of(post_urls[0]) if post_urls else None
     settings = _settings(ctx, blog_url_hint=hint)
     _configure_logs(ctx, settings)
+    if ctx.params.get("dry_run"):
+        sys.exit(_run_dry_run(ctx, settings, post_urls))
     sys.exit(_run_migrate(ctx, settings, post_urls))
 
 
@@ -158,6 +171,200 @@ def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, .
     if report.status == JobStatus.COMPLETED_WITH_FAILURES:
         return EXIT_FAILED
     return EXIT_OK
+
+
+# ---- issue 5: --dry-run and the subcommands run after (or beside) a migration
+def _run_dry_run(ctx: click.Context, settings: Settings, post_urls: tuple[str, ...]) -> int:
+    from migrator.dryrun import render_dry_run, run_dry_run
+    from migrator.progress import Progress
+    from migrator.runner import RunOptions
+
+    opts = ctx.find_root().params
+    options = RunOptions(post_urls=tuple(post_urls), probe_ids=bool(opts.get("probe_ids")),
+                         retry_failed=bool(opts.get("retry_failed", True)))
+    progress: list[Progress] = []
+
+    def on_start(engine: Any) -> None:
+        show = not opts.get("no_progress") and not opts.get("log_json") and sys.stderr.isatty()
+        progress.append(Progress(engine.counters, live=show))
+        progress[0].attach(engine)
+
+    def on_tick() -> None:
+        if progress:
+            progress[0].tick()
+
+    try:
+        report = _run_async(lambda: run_dry_run(settings, options, on_start=on_start, on_tick=on_tick))
+    finally:
+        if progress:
+            progress[0].close()
+    click.echo(render_dry_run(report, rate=settings.rate_limit))
+    return EXIT_INTERRUPTED if report.status == JobStatus.INTERRUPTED else EXIT_OK
+
+
+def _run_async(make: Any) -> Any:
+    """asyncio.run with the errors of migrator mapped to exit codes (see the module docstring)."""
+    try:
+        return asyncio.run(make())
+    except KeyboardInterrupt:
+        click.echo("migrate: interrupted; run the same command again to finish safely", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except (ConfigError, AuthError, StateError) as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except FatalError as exc:
+        _fail(str(exc), EXIT_FAILED)
+
+
+def _db_option(func: Any) -> Any:
+    return click.option("--db", "sub_db", metavar="PATH",
+                        help="Job database [env MIGRATION_DB_PATH, default ./migration.db].")(func)
+
+
+def _sub_settings(ctx: click.Context, *, need_wordpress: bool) -> Settings:
+    root = ctx.find_root()
+    if ctx.params.get("sub_db"):
+        # `migrate status --db X` works as well as `migrate --db X status`.
+        root.params["db"] = ctx.params["sub_db"]
+    settings = _settings(ctx, need_blog=False, need_wordpress=need_wordpress)
+    _configure_logs(ctx, settings)
+    return settings
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command("rewrite-links", context_settings=CONTEXT_SETTINGS)
+@click.option("--link-style", type=click.Choice(["permalink", "id"]), default=None,
+              help="permalink: the post's address (a draft's: the one it gets when published). id: "
+              "<site>/?p=<id>, which WordPress redirects to the permalink. Remembered for later runs "
+              "[default: the last one used, else permalink].")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report as JSON (every link left, with why).")
+@_db_option
+@click.pass_context
+def rewrite_links_cmd(ctx: click.Context, link_style: str | None, as_json: bool, **_: Any) -> None:
+    """Point links between migrated posts at their WordPress addresses.
+
+    Every link in a migrated post to another migrated post (/123, /entry/<slug>, /m/..., either host
+    of the blog, with a query or a #fragment, which is kept) is rewritten in WordPress. Links to
+    posts that are not migrated stay as they are and are listed with the reason. This runs by itself
+    at the end of `migrate --all`; run it again after publishing or renaming posts. A second run
+    changes nothing and says so.
+    """
+    import json
+
+    from migrator.rewrite import render_link_report, run_rewrite_links
+
+    settings = _sub_settings(ctx, need_wordpress=True)
+    report = _run_async(lambda: run_rewrite_links(settings, style=link_style))
+    click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json
+               else render_link_report(report))
+    sys.exit(EXIT_FAILED if report.errors else EXIT_OK)
+
+
+@cli.command("redirects", context_settings=CONTEXT_SETTINGS)
+@click.option("--format", "fmt", type=click.Choice(["csv", "nginx", "apache", "redirection"]), required=True,
+              help="csv: every old URL on every host; nginx: a `map` for the http{} block; apache: "
+              "`Redirect 301` lines; redirection: the Redirection plugin's JSON import.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option("--host", "hosts", multiple=True, metavar="HOST",
+              help="Another host name the blog answered on (the known ones come from the job database). "
+              "Repeatable.")
+@_db_option
+@click.pass_context
+def redirects_cmd(ctx: click.Context, fmt: str, output: str | None, hosts: tuple[str, ...], **_: Any) -> None:
+    """Write redirects from every old Tistory address of each migrated post to its WordPress address.
+
+    Old addresses: /123, /m/123, /entry/<slug> and /m/entry/<slug> (raw and percent-encoded), on
+    every host of the blog. A draft redirects to the address it gets when it is published (its
+    slug under the site's permalink structure, as WordPress shows it): run this again after
+    publishing or renaming posts. Reads WordPress and the job database; writes nothing.
+    """
+    from migrator.redirects import render, run_redirects
+
+    settings = _sub_settings(ctx, need_wordpress=True)
+    result = _run_async(lambda: run_redirects(settings, extra_hosts=hosts))
+    _write(render(fmt, result), output)
+    click.echo(f"migrate: {len(result.redirects)} old addresses of {len(result.posts)} posts"
+               + (f" ({result.drafts} drafts: addresses they get when published)" if result.drafts else "")
+               + (f"; {len(result.gone)} migrated posts are gone from WordPress" if result.gone else "")
+               + (f" -> {output}" if output else ""), err=True)
+
+
+@cli.command("undo", context_settings=CONTEXT_SETTINGS)
+@click.option("--job", "job_id", type=int, required=True, metavar="N",
+              help="The job to undo (see `migrate status`).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_db_option
+@click.pass_context
+def undo_cmd(ctx: click.Context, job_id: int, yes: bool, **_: Any) -> None:
+    """Delete from WordPress what one job created, so a later run migrates those posts again.
+
+    Deletes the job's drafts, the media it uploaded, and the categories and tags it created that no
+    other post uses. Lists all of it first and asks. Never touches what the job did not create
+    (posts of other jobs, media it reused, terms that existed before). Safe to run again if cut short.
+    """
+    from migrator.undo import render_result, run_undo
+
+    settings = _sub_settings(ctx, need_wordpress=True)
+
+    def confirm(plan: Any) -> bool:
+        if yes:
+            return True
+        try:
+            return click.confirm("Delete these from WordPress?", default=False, err=True)
+        except click.Abort:
+            return False
+
+    plan, result = _run_async(lambda: run_undo(settings, job_id, confirm=confirm, show=click.echo))
+    if result is None:
+        if not plan.empty:
+            click.echo("Nothing deleted.", err=True)
+            sys.exit(EXIT_FAILED)
+        sys.exit(EXIT_OK)
+    click.echo(render_result(result))
+    sys.exit(EXIT_OK if result.complete else EXIT_FAILED)
+
+
+@cli.command("status", context_settings=CONTEXT_SETTINGS)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_db_option
+@click.pass_context
+def status_cmd(ctx: click.Context, as_json: bool, **_: Any) -> None:
+    """The jobs so far, their state, counts and progress. Works while a run is going on."""
+    import json
+
+    from migrator.status import load_status, render_status
+
+    settings = _sub_settings(ctx, need_wordpress=False)
+    snapshot = _run_async(lambda: load_status(settings.db_path))
+    click.echo(json.dumps(snapshot.as_dict(), ensure_ascii=False, indent=2) if as_json
+               else render_status(snapshot))
+
+
+@cli.command("report", context_settings=CONTEXT_SETTINGS)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option("--state", type=click.Choice(["pending", "running", "completed", "failed", "skipped"]),
+              help="Only posts in this state.")
+@_db_option
+@click.pass_context
+def report_cmd(ctx: click.Context, fmt: str, output: str | None, state: str | None, **_: Any) -> None:
+    """Per post: source URL, state, WordPress post id and URL, images, error or skip reason.
+
+    Also the internal links rewritten and left per post. Works while a run is going on.
+    """
+    from migrator.status import load_report, render_report
+
+    settings = _sub_settings(ctx, need_wordpress=False)
+    rows = _run_async(lambda: load_report(settings.db_path, status=state))
+    _write(render_report(rows, fmt), output)
+# ---- end issue 5 commands
 
 
 def main() -> None:
