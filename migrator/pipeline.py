@@ -435,6 +435,7 @@ class PostMigrator:
         for att in body.attachments:
             jobs.append((att.href, att.url, att.filename, "", "", "attachment"))
         featured_id: int | None = None
+        by_key: dict[str, _Media] = {}
         index = 0
         for src, url, filename, alt, caption, kind in jobs:
             index += 1
@@ -456,15 +457,13 @@ class PostMigrator:
                     wp_post_id=wp_post_id, page_url=page_url,
                 )
             media_map[src] = media
+            by_key[imaging.image_source_key(url)] = media
             if kind == "image" and featured_id is None:
                 featured_id = media.media_id
-        image_count = len(body.images)
         if source.featured_image_url and not imaging.is_placeholder_image(source.featured_image_url):
-            key = imaging.image_source_key(source.featured_image_url)
-            first = next((m for r, m in zip(body.images, media_map.values(), strict=False)
-                          if imaging.image_source_key(r.original_url) == key), None)
-            if first is not None:
-                featured_id = first.media_id
+            same = by_key.get(imaging.image_source_key(source.featured_image_url))
+            if same is not None:
+                featured_id = same.media_id
             else:
                 try:
                     extra = await self._ensure_asset(
@@ -476,7 +475,7 @@ class PostMigrator:
                     # The og:image is a thumbnail of the post, not content: losing it must not fail
                     # the post; the first body image stands in.
                     log.warning("featured_image_unavailable", error_msg=str(exc))
-        return media_map, featured_id, image_count
+        return media_map, featured_id, len(body.images)
 
     async def _fresh_urls(self, page_url: str) -> dict[str, str]:
         """Signed CDN links expire: fetch the page again and map each image's stable key to its new URL."""

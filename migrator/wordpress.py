@@ -312,25 +312,34 @@ class WordPressClient:
         """Create a category/tag or find the existing one. Returns (term id, created by us).
 
         Two workers (or two runs) creating the same term both succeed: the loser gets
-        `term_exists` with the winner's id.
+        `term_exists` with the winner's id. WordPress also answers `term_exists` when only the
+        natural SLUG is taken by a differently named sibling (a category "travel" next to "여행"
+        whose slug is travel): then the term is created with a slug of its own.
         """
         body: dict[str, Any] = {"name": name}
         if taxonomy == "categories" and parent:
             body["parent"] = parent
-        resp = await self._req("POST", f"/{taxonomy}", json=body, ok=(201, 200), allow=(400, 409))
-        data = resp.json()
-        if resp.status in (200, 201):
-            return int(data["id"]), True
-        code = data.get("code") if isinstance(data, dict) else None
-        if code == "term_exists":
+        for suffix in ("", "-2", "-3", "-4", "-5"):
+            if suffix:
+                body["slug"] = quote(name.strip().lower().replace(" ", "-"), safe="-_").lower() + suffix
+            resp = await self._req("POST", f"/{taxonomy}", json=body, ok=(201, 200), allow=(400, 409))
+            data = resp.json()
+            if resp.status in (200, 201):
+                return int(data["id"]), True
+            code = data.get("code") if isinstance(data, dict) else None
+            if code != "term_exists":
+                break
             term_id = (data.get("data") or {}).get("term_id")
             if term_id is None and isinstance(data.get("additional_data"), list) and data["additional_data"]:
                 term_id = data["additional_data"][0]
-            if term_id is not None:
+            if term_id is None:
+                found = await self._find_term(taxonomy, name, parent)
+                if found is not None:
+                    return found, False
+                break
+            existing = await self.get_term(taxonomy, int(term_id))
+            if existing is None or _same_term_name(existing.get("name", ""), name):
                 return int(term_id), False
-            found = await self._find_term(taxonomy, name, parent)
-            if found is not None:
-                return found, False
         message = data.get("message", "") if isinstance(data, dict) else ""
         raise PermanentError(
             f"WordPress refused the {taxonomy[:-1] if taxonomy.endswith('s') else taxonomy} {name!r}: "
@@ -412,6 +421,13 @@ class WordPressClient:
             page += 1
         return terms
     # ---- end issue 5 reads
+
+def _same_term_name(stored: str, wanted: str) -> bool:
+    # WordPress stores names HTML-escaped (& -> &amp;) and compares them case-insensitively.
+    import html
+
+    return html.unescape(stored).strip().casefold() == wanted.strip().casefold()
+
 
 def encode_slug_for_query(slug: str) -> str:
     """The slug as WordPress stores it (lower-case percent-encoded UTF-8), for `?slug=` lookups."""

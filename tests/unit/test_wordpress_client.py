@@ -78,11 +78,25 @@ async def test_term_exists_returns_the_existing_id(wp):
         m.post(f"{API}/tags", status=400, payload={
             "code": "term_exists", "message": "A term with the name provided already exists in this taxonomy.",
             "data": {"status": 400, "term_id": 42}, "additional_data": [42]})
+        m.get(re.compile(r".*/tags/42.*"), payload={"id": 42, "name": "파이썬"})
         assert await wp.ensure_term("tags", "파이썬") == (42, False)
         m.post(f"{API}/categories", status=201, payload={"id": 7, "name": "Child"})
         assert await wp.ensure_term("categories", "Child", parent=3) == (7, True)
         _, kwargs = sent(m, "POST", r"/categories")
     assert kwargs["json"] == {"name": "Child", "parent": 3}
+
+
+async def test_term_exists_for_another_name_gets_its_own_slug(wp):
+    # WordPress 6.1: "travel" under a parent whose child "여행" already has the slug "travel".
+    with aioresponses() as m:
+        m.post(f"{API}/categories", status=400, payload={
+            "code": "term_exists", "message": "A term with the name provided already exists with this parent.",
+            "data": {"status": 400, "term_id": 9}})
+        m.get(re.compile(r".*/categories/9.*"), payload={"id": 9, "name": "여행"})
+        m.post(f"{API}/categories", status=201, payload={"id": 10, "name": "travel"})
+        assert await wp.ensure_term("categories", "travel", parent=3) == (10, True)
+        posts = m.requests[("POST", next(u for (meth, u) in m.requests if meth == "POST"))]
+    assert posts[-1].kwargs["json"] == {"name": "travel", "parent": 3, "slug": "travel-2"}
 
 
 async def test_other_term_errors_are_permanent(wp):
