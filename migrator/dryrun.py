@@ -34,7 +34,9 @@ from migrator.models import ItemStatus, JobStatus, PostRef
 from migrator.pipeline import Outcome, RunCounters
 from migrator.source import SourceClient
 
-__all__ = ["DryRunMigrator", "DryRunPlan", "DryRunReport", "Estimate", "estimate", "render_dry_run", "run_dry_run"]
+__all__ = [
+    "DryRunMigrator", "DryRunPlan", "DryRunReport", "Estimate", "estimate", "render_dry_run", "run_dry_run",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -115,7 +117,8 @@ def estimate(plan: DryRunPlan, *, blog_host: str, wp_host: str, rate: float, wp_
             by_rate, busiest = seconds, host
     page_s = sum(plan.page_seconds) / len(plan.page_seconds) if plan.page_seconds else 0.0
     # Uploads and CDN downloads are assumed to take about as long as a page and a WordPress call.
-    work = len(plan.posts) * (page_s + _WP_REQUESTS_PER_POST * wp_latency_s) + len(uploads) * (page_s + wp_latency_s)
+    per_post = page_s + _WP_REQUESTS_PER_POST * wp_latency_s
+    work = len(plan.posts) * per_post + len(uploads) * (page_s + wp_latency_s)
     by_latency = work / max(1, workers)
     return Estimate(max(by_rate, by_latency), by_rate, by_latency, dict(requests), busiest)
 
@@ -140,7 +143,8 @@ class DryRunMigrator:
         self._seen: set[int] = set()
 
     async def migrate(self, ref: PostRef) -> Outcome:
-        known = await (self.store.item_by_post_id(ref.post_id) if ref.post_id else self.store.item_by_url(ref.url))
+        known = await (self.store.item_by_post_id(ref.post_id) if ref.post_id
+                       else self.store.item_by_url(ref.url))
         if known is not None and known.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
             return Outcome("already_done", known.canonical_url, known.wp_post_id)
         started = time.monotonic()
@@ -199,8 +203,9 @@ class DryRunMigrator:
             self.plan.new_tags.setdefault(k, tag.strip())
 
     async def _media(self, body: Any, featured: str | None) -> None:
-        keys: list[tuple[str, str, str]] = [(imaging.image_source_key(r.original_url), r.original_url, "image")
-                                            for r in body.images]
+        keys: list[tuple[str, str, str]] = [
+            (imaging.image_source_key(r.original_url), r.original_url, "image") for r in body.images
+        ]
         keys += [(imaging.image_source_key(a.url), a.url, "attachment") for a in body.attachments]
         if featured and not imaging.is_placeholder_image(featured):
             fkey = imaging.image_source_key(featured)
@@ -263,17 +268,20 @@ def render_dry_run(report: DryRunReport, *, rate: float, max_listed: int = 20) -
     d = report.as_dict()
     lines = [
         f"Dry run (job {d['job_id']}, nothing written to WordPress) in {_duration(report.elapsed_s)}:",
-        f"  posts to migrate   {d['posts']}" + (f"  ({d['already_done']} already migrated)" if d["already_done"] else ""),
+        f"  posts to migrate   {d['posts']}"
+        + (f"  ({d['already_done']} already migrated)" if d["already_done"] else ""),
         f"  skipped            {d['skipped']}" + (
             "  (" + ", ".join(f"{k}: {v}" for k, v in sorted(d["skip_reasons"].items())) + ")"
             if d["skip_reasons"] else ""),
         f"  unreadable         {d['unreadable']}",
         f"  new categories     {len(d['new_categories'])}" + _listing(d["new_categories"], max_listed),
         f"  new tags           {len(d['new_tags'])}" + _listing(d["new_tags"], max_listed),
-        f"  images             {d['images']} ({d['shared_images']} used by more than one post, uploaded once)",
+        f"  images             {d['images']} "
+        f"({d['shared_images']} used by more than one post, uploaded once)",
         f"  files              {d['attachments']}",
-        f"  uploads            {d['uploads']}" + (f" ({d['reused_from_earlier_runs']} reused from earlier runs)"
-                                                 if d["reused_from_earlier_runs"] else ""),
+        f"  uploads            {d['uploads']}"
+        + (f" ({d['reused_from_earlier_runs']} reused from earlier runs)"
+           if d["reused_from_earlier_runs"] else ""),
         f"  internal links     {d['internal_links']}",
         f"Estimated duration: {_duration(d['estimate_s'])} "
         + (f"at {rate:g} requests/s per host (busiest: {report.estimate.busiest_host}, "
@@ -304,7 +312,7 @@ async def run_dry_run(settings: Any, options: Any, *, network: Any = None, on_st
                       on_tick: Any = None) -> DryRunReport:
     """`migrate --all --dry-run` (or with `--post`). Raises FatalError before the job starts."""
     from migrator.engine import Engine
-    from migrator.runner import _refs_for_urls, _iterate, db_lock, open_clients
+    from migrator.runner import _iterate, _refs_for_urls, db_lock, open_clients
 
     started = time.monotonic()
     single = bool(options.post_urls)
@@ -326,8 +334,8 @@ async def run_dry_run(settings: Any, options: Any, *, network: Any = None, on_st
                     processes = offload.default_processes() if settings.worker_count > 1 else 0
                 cpu = await stack.enter_async_context(offload.CpuPool(processes))
                 migrator = DryRunMigrator(
-                    store=store, source=clients.source, origin=settings.blog_url, counters=counters, plan=plan,
-                    existing_categories=categories, existing_tags=tags, cpu=cpu,
+                    store=store, source=clients.source, origin=settings.blog_url, counters=counters,
+                    plan=plan, existing_categories=categories, existing_tags=tags, cpu=cpu,
                 )
                 crawler = None
                 if single:
@@ -346,7 +354,9 @@ async def run_dry_run(settings: Any, options: Any, *, network: Any = None, on_st
                 if on_start is not None:
                     on_start(engine)
                 result = await engine.run(refs)
-                await store.finish_job(job_id, result.status, error=str(result.fatal) if result.fatal else None)
+                await store.finish_job(
+                    job_id, result.status, error=str(result.fatal) if result.fatal else None,
+                )
                 wp_host = (urlsplit(settings.wp_base_url).netloc or "").lower()
                 blog_host = (urlsplit(settings.blog_url).netloc or "").lower()
                 est = estimate(plan, blog_host=blog_host, wp_host=wp_host, rate=settings.rate_limit,

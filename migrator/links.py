@@ -37,12 +37,20 @@ _SLUG_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 
 
 class PermalinkLike(Protocol):
-    id: int
-    status: str
-    slug: str
-    link: str
-    permalink_template: str | None
-    generated_slug: str | None
+    """What public_url reads (wordpress.WpPermalink has it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def link(self) -> str: ...
+    @property
+    def permalink_template(self) -> str | None: ...
+    @property
+    def generated_slug(self) -> str | None: ...
 
 
 def encode_slug(slug: str) -> str:

@@ -146,8 +146,9 @@ class LinkRewriter:
                 tg.create_task(one(item))
         r = self.report
         log.info(
-            "links_rewritten", posts_checked=r.posts_checked, posts_updated=r.posts_updated, rewritten=r.rewritten,
-            current=r.current, reverted=r.reverted, left=len(r.left), errors=len(r.errors),
+            "links_rewritten", posts_checked=r.posts_checked, posts_updated=r.posts_updated,
+            rewritten=r.rewritten, current=r.current, reverted=r.reverted, left=len(r.left),
+            errors=len(r.errors),
         )
         return r
 
@@ -160,7 +161,9 @@ class LinkRewriter:
         if row.target_post_id is not None:
             item = await self.store.item_by_post_id(row.target_post_id)
         elif row.target_slug:
-            item = await self.store.item_by_slug(row.target_slug) or await self.store.item_by_url(row.target_url)
+            item = await self.store.item_by_slug(row.target_slug)
+            if item is None:
+                item = await self.store.item_by_url(row.target_url)
         self._targets[key] = item
         return item
 
@@ -178,7 +181,8 @@ class LinkRewriter:
                 continue
             assert target is not None and target.wp_post_id is not None
             url = linking.public_url(addresses[target.wp_post_id], style=self.style, home=self.home)
-            decisions.append(linking.LinkDecision(row.href, linking.with_fragment(url, row.fragment), target_id))
+            new_href = linking.with_fragment(url, row.fragment)
+            decisions.append(linking.LinkDecision(row.href, new_href, target_id))
         return decisions
 
     # ------------------------------------------------------------------ one post
@@ -188,7 +192,9 @@ class LinkRewriter:
         try:
             recorded = {r.href: r for r in await self.store.link_rewrites(item.id)}
             done = await self.store.link_pass(item.id)
-            fresh = done is None or done.wp_post_id != item.wp_post_id or done.item_finished_at != item.finished_at
+            # A post migrated again (after an undo) has new content: what was recorded no longer holds.
+            fresh = (done is None or done.wp_post_id != item.wp_post_id
+                     or done.item_finished_at != item.finished_at)
             previous = {} if fresh else {h: r.written_href for h, r in recorded.items()}
             if all(d.new_href == previous.get(d.href) for d in decisions):
                 # The content already holds what we want (or there is nothing to point at WordPress
@@ -198,7 +204,8 @@ class LinkRewriter:
                                        "current" if d.new_href is not None else "left")
                     for d in decisions
                 ]
-                if fresh or len(recorded) != len(rows) or any(_changed(recorded.get(r.href), r) for r in rows):
+                changed = any(_changed(recorded.get(r.href), r) for r in rows)
+                if fresh or changed or len(recorded) != len(rows):
                     await self._record(item, rows)
                 self._tally(item, rows)
                 return
@@ -238,13 +245,15 @@ class LinkRewriter:
             else:
                 if row.change == "reverted":
                     self.report.reverted += 1
-                self.report.left.append(LeftLink(item.canonical_url, row.href, row.reason or "left as it was"))
+                reason = row.reason or "left as it was"
+                self.report.left.append(LeftLink(item.canonical_url, row.href, reason))
 
 
 def _changed(old: LinkRewrite | None, new: linking.PlannedRow) -> bool:
     if old is None:
         return True
-    return (old.written_href, old.target_item_id, old.reason) != (new.written_href, new.target_item_id, new.reason)
+    before = (old.written_href, old.target_item_id, old.reason)
+    return before != (new.written_href, new.target_item_id, new.reason)
 
 
 def render_link_report(report: LinkReport, *, max_listed: int = 20) -> str:
@@ -258,15 +267,17 @@ def render_link_report(report: LinkReport, *, max_listed: int = 20) -> str:
     else:
         head = (f"Internal links: {r.rewritten} rewritten"
                 + (f", {r.reverted} put back to their Tistory address" if r.reverted else "")
-                + f" in {r.posts_updated} posts; {r.current} already current; {len(r.left)} left as they are.")
+                + f" in {r.posts_updated} posts; {r.current} already current; "
+                + f"{len(r.left)} left as they are.")
     lines = [head]
     if r.left:
-        lines.append("  Left as they are (" + ", ".join(f"{k}: {v}" for k, v in sorted(r.left_by_reason().items()))
-                     + "):")
+        kinds = ", ".join(f"{k}: {v}" for k, v in sorted(r.left_by_reason().items()))
+        lines.append(f"  Left as they are ({kinds}):")
         for x in r.left[:max_listed]:
             lines.append(f"    {x.source_url}: {x.href} ({x.reason})")
         if len(r.left) > max_listed:
-            lines.append(f"    … and {len(r.left) - max_listed} more (`migrate rewrite-links --json` lists all)")
+            lines.append(f"    … and {len(r.left) - max_listed} more "
+                         "(`migrate rewrite-links --json` lists all)")
     for url in r.missing_posts[:max_listed]:
         lines.append(f"  {url}: its WordPress post is gone; its links were not checked")
     for url, error in r.errors[:max_listed]:
@@ -305,6 +316,7 @@ async def run_rewrite_links(settings: Any, *, style: str | None = None, network:
                 if style is not None:
                     await store.set_meta(_STYLE_KEY, style)
                 chosen = style or await store.get_meta(_STYLE_KEY) or "permalink"
-                return await LinkRewriter(store, clients.wp, style=chosen, workers=settings.worker_count).run()
+                rewriter = LinkRewriter(store, clients.wp, style=chosen, workers=settings.worker_count)
+                return await rewriter.run()
         finally:
             await store.close()

@@ -96,7 +96,9 @@ async def plan_undo(store: StateStore, job_id: int) -> UndoPlan:
         if other is not None:
             plan.kept_media.append(KeptMedia(asset.media_id, asset.filename, other))
         else:
-            plan.media.append(MediaToDelete(asset.media_id, asset.source_key, asset.filename, asset.media_url))
+            plan.media.append(
+                MediaToDelete(asset.media_id, asset.source_key, asset.filename, asset.media_url)
+            )
     # Terms of jobs undone before that were kept because this job's posts used them go too now.
     terms = await store.terms_created_by_job(job_id)
     for undone_job in await store.undone_jobs():
@@ -115,7 +117,9 @@ def _other_user(users: list[Item], undone: set[int]) -> Item | None:
     return None
 
 
-async def execute_undo(store: StateStore, wp: WordPressClient, plan: UndoPlan, *, workers: int = 4) -> UndoResult:
+async def execute_undo(
+    store: StateStore, wp: WordPressClient, plan: UndoPlan, *, workers: int = 4
+) -> UndoResult:
     """Delete what the plan lists. Raises FatalError (credentials); other failures are in the result."""
     result = UndoResult(plan.job.id)
     for item in plan.posts:
@@ -222,15 +226,16 @@ def render_plan(plan: UndoPlan, *, max_listed: int = 50) -> str:
         for kept in plan.kept_media[:max_listed]:
             lines.append(f"    media {kept.media_id}: used by {kept.used_by.canonical_url}")
     if plan.terms:
-        lines.append(f"  {len(plan.terms)} categories/tags it created, deleted unless another post uses them:")
+        lines.append(f"  {len(plan.terms)} categories/tags it created, "
+                     "deleted unless another post uses them:")
         lines.append("    " + ", ".join(f"{t.key}" for t in plan.terms[:max_listed]))
     lines.append("The posts become pending again: a later `migrate --all` migrates them anew.")
     return "\n".join(lines)
 
 
 def render_result(result: UndoResult) -> str:
-    lines = [f"Job {result.job_id}: deleted {result.posts_deleted} drafts, {result.media_deleted} media files, "
-             f"{len(result.terms_deleted)} categories/tags."]
+    lines = [f"Job {result.job_id}: deleted {result.posts_deleted} drafts, {result.media_deleted} "
+             f"media files, {len(result.terms_deleted)} categories/tags."]
     for label, why in result.terms_kept:
         lines.append(f"  kept {label}: {why}")
     if result.links is not None and (result.links.reverted or result.links.posts_updated):

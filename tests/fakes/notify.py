@@ -45,8 +45,9 @@ class FakeNotify:
             if request.transport is not None:
                 request.transport.close()
             raise asyncio.CancelledError
-        return web.json_response({"ok": False, "error_code": status, "description": "Injected failure"},
-                                 status=status)
+        return web.json_response(
+            {"ok": False, "error_code": status, "description": "Injected failure"}, status=status
+        )
 
     async def _send_message(self, request: web.Request) -> web.Response:
         self.requests.append(request.path)
@@ -54,7 +55,9 @@ class FakeNotify:
         if self.fail_telegram:
             return self._fail(request, self.fail_telegram.pop(0))
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         body = await request.json()
         if not body.get("chat_id"):
             return web.json_response(
@@ -62,7 +65,8 @@ class FakeNotify:
             )
         if len(body.get("text", "")) > 4096:
             return web.json_response(
-                {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}, status=400
+                {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"},
+                status=400,
             )
         self.messages.append({"chat_id": body["chat_id"], "text": body["text"]})
         return web.json_response({"ok": True, "result": {"message_id": len(self.messages)}})

@@ -18,18 +18,43 @@ PUBLIC = {"첫 번째 글", "Second post", "코드 팁", "No images"}
 async def world(aiohttp_server, tmp_path):
     w = await make_world(aiohttp_server, tmp_path)
     shared = w.image("shared", 1)
-    w.blog.add(FakePost(1, "첫 번째 글", category="여행/부산", tags=("바다", "여름"),
-                        images=(w.image("a", 2), shared)))
-    w.blog.add(FakePost(2, "Second post", category="여행/서울", tags=("바다", "Existing"), images=(shared,),
-                        body_html='<p>see <a href="/1">the first</a></p>'))
+    w.blog.add(
+        FakePost(
+            1, "첫 번째 글", category="여행/부산", tags=("바다", "여름"), images=(w.image("a", 2), shared)
+        )
+    )
+    w.blog.add(
+        FakePost(
+            2,
+            "Second post",
+            category="여행/서울",
+            tags=("바다", "Existing"),
+            images=(shared,),
+            body_html='<p>see <a href="/1">the first</a></p>',
+        )
+    )
     w.blog.add(FakePost(3, "코드 팁", category="Dev", tags=("python",)))
     w.blog.add(FakePost(4, "비밀 글", protected=True))
     w.blog.add(FakePost(5, "No images", body_html="<p>plain</p>"))
     # WordPress already has the top category "여행" and the tag "existing" (another case)
-    w.wp.terms[50] = {"id": 50, "taxonomy": "category", "name": "여행", "slug": "travel", "parent": 0,
-                      "description": "", "count": 0}
-    w.wp.terms[51] = {"id": 51, "taxonomy": "post_tag", "name": "existing", "slug": "existing", "parent": 0,
-                      "description": "", "count": 0}
+    w.wp.terms[50] = {
+        "id": 50,
+        "taxonomy": "category",
+        "name": "여행",
+        "slug": "travel",
+        "parent": 0,
+        "description": "",
+        "count": 0,
+    }
+    w.wp.terms[51] = {
+        "id": 51,
+        "taxonomy": "post_tag",
+        "name": "existing",
+        "slug": "existing",
+        "parent": 0,
+        "description": "",
+        "count": 0,
+    }
     w.wp._next_term_id = 52
     return w
 
@@ -42,7 +67,7 @@ async def test_dry_run_writes_nothing_and_reports_what_would_be_created(world):
     report = await dry(world)
     assert world.wp.writes() == 0 and report.wp_writes == 0
     assert world.wp.posts == {} and world.wp.media == {}
-    assert world.cdn.requests == []                        # images are counted, not downloaded
+    assert world.cdn.requests == []  # images are counted, not downloaded
     assert report.status == JobStatus.COMPLETED
     d = report.as_dict()
     assert d["posts"] == 4 and d["skipped"] == 1 and d["skip_reasons"] == {"protected": 1}
@@ -76,9 +101,9 @@ async def test_dry_run_after_a_partial_run_counts_only_what_is_left(world):
     assert world.wp.writes() == 0
     d = report.as_dict()
     assert d["posts"] == 3 and d["already_done"] == 1
-    assert sorted(d["new_categories"]) == ["Dev", "여행/서울"]          # 여행/부산 exists now
+    assert sorted(d["new_categories"]) == ["Dev", "여행/서울"]  # 여행/부산 exists now
     assert d["new_tags"] == ["python"]
-    assert (d["images"], d["uploads"], d["reused_from_earlier_runs"]) == (1, 0, 1)   # the shared image
+    assert (d["images"], d["uploads"], d["reused_from_earlier_runs"]) == (1, 0, 1)  # the shared image
 
 
 def test_estimate_uses_the_rate_limit_per_host(world):
@@ -93,9 +118,14 @@ def test_estimate_uses_the_rate_limit_per_host(world):
     est = estimate(plan, blog_host="blog", wp_host="wp", rate=2.0, wp_rate=None, workers=4, wp_latency_s=0.0)
     # WordPress: 3 per post + 6 uploads + 2 terms = 38 requests at 2/s
     assert est.requests == {"blog": 10, "cdn.example": 6, "wp": 38}
-    assert est.busiest_host == "wp" and est.by_rate_s == pytest.approx(19.0) and est.seconds == pytest.approx(19.0)
-    faster_wp = estimate(plan, blog_host="blog", wp_host="wp", rate=2.0, wp_rate=10.0, workers=4,
-                         wp_latency_s=0.0)
+    assert (
+        est.busiest_host == "wp"
+        and est.by_rate_s == pytest.approx(19.0)
+        and est.seconds == pytest.approx(19.0)
+    )
+    faster_wp = estimate(
+        plan, blog_host="blog", wp_host="wp", rate=2.0, wp_rate=10.0, workers=4, wp_latency_s=0.0
+    )
     assert faster_wp.busiest_host == "blog" and faster_wp.by_rate_s == pytest.approx(5.0)
     # no rate limit: the latencies decide
     plan.page_seconds = [0.5] * 10

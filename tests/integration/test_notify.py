@@ -48,21 +48,32 @@ async def fake(aiohttp_server):
 
 
 def settings_for(fake, **kw) -> S:
-    values = {"telegram_bot_token": fake.token, "telegram_chat_id": "-100123", "webhook_url": f"{fake.base}/hook",
-              "telegram_api_url": fake.base}
+    values = {
+        "telegram_bot_token": fake.token,
+        "telegram_chat_id": "-100123",
+        "webhook_url": f"{fake.base}/hook",
+        "telegram_api_url": fake.base,
+    }
     values.update(kw)
     return S(**values)
 
 
-NOTE = Notification("migration_finished", "Job 3 finished.\n  migrated 5", {"job_id": 3, "status": "completed"})
+NOTE = Notification(
+    "migration_finished", "Job 3 finished.\n  migrated 5", {"job_id": 3, "status": "completed"}
+)
 
 
 async def test_both_channels_get_the_summary(fake, logs):
     delivered = await notify(settings_for(fake), NOTE)
     assert delivered == {"telegram": True, "webhook": True}
     assert fake.messages == [{"chat_id": "-100123", "text": NOTE.text}]
-    assert fake.hooks == [{"event": "migration_finished", "text": NOTE.text, "job_id": 3, "status": "completed"}]
-    assert [e["channel"] for e in events(logs) if e["event"] == "notification_sent"] == ["telegram", "webhook"]
+    assert fake.hooks == [
+        {"event": "migration_finished", "text": NOTE.text, "job_id": 3, "status": "completed"}
+    ]
+    assert [e["channel"] for e in events(logs) if e["event"] == "notification_sent"] == [
+        "telegram",
+        "webhook",
+    ]
 
 
 async def test_a_transient_failure_is_retried_once(fake, logs):
@@ -88,9 +99,12 @@ async def test_a_wrong_token_is_logged_without_the_token(fake, logs):
 async def test_unreachable_servers_never_raise_and_never_leak(fake, logs):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]          # closed again: nothing listens there
-    settings = settings_for(fake, telegram_api_url=f"http://127.0.0.1:{port}",
-                            webhook_url=f"http://127.0.0.1:{port}/hooks/secret-path-token")
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    settings = settings_for(
+        fake,
+        telegram_api_url=f"http://127.0.0.1:{port}",
+        webhook_url=f"http://127.0.0.1:{port}/hooks/secret-path-token",
+    )
     delivered = await notify(settings, NOTE, timeout_s=2)
     assert delivered == {"telegram": False, "webhook": False}
     text = logs.getvalue()
@@ -115,11 +129,18 @@ async def test_a_run_sends_its_summary_and_its_outcome_is_unaffected(aiohttp_ser
     world = await make_world(aiohttp_server, tmp_path)
     world.blog.add(FakePost(1, "One"))
     world.blog.add(FakePost(2, "Two", body_html='<p><a href="/1">one</a></p>'))
-    settings = world.settings(telegram_bot_token=fake.token, telegram_chat_id="7", telegram_api_url=fake.base,
-                              webhook_url=f"{fake.base}/hook")
+    settings = world.settings(
+        telegram_bot_token=fake.token,
+        telegram_chat_id="7",
+        telegram_api_url=fake.base,
+        webhook_url=f"{fake.base}/hook",
+    )
     report = await world.run(settings=settings)
     assert report.counters.completed == 2
-    assert "Job 1 finished" in fake.messages[0]["text"] and "Internal links: 1 rewritten" in fake.messages[0]["text"]
+    assert (
+        "Job 1 finished" in fake.messages[0]["text"]
+        and "Internal links: 1 rewritten" in fake.messages[0]["text"]
+    )
     hook = fake.hooks[0]
     assert (hook["job_id"], hook["status"], hook["migrated"]) == (1, "completed", 2)
     assert hook["links"]["links_rewritten"] == 1

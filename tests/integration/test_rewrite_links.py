@@ -20,7 +20,7 @@ CUSTOM = "https://www.custom-blog.kr"
 
 
 def hrefs(content: str) -> list[str]:
-    return find_hrefs(content)      # href attributes of real tags (not the code sample's text)
+    return find_hrefs(content)  # href attributes of real tags (not the code sample's text)
 
 
 def linking_body(blog_url: str) -> str:
@@ -44,7 +44,7 @@ async def world(aiohttp_server, tmp_path):
     w.blog.add(FakePost(4, "비밀", protected=True))
     w.blog.add(FakePost(5, "Back", body_html=f'<p><a href="{w.blog_url}/3#top">back to links</a></p>'))
     w.blog.add(FakePost(6, "Late", body_html="<p>late</p>"))
-    w.blog.fail["/6"] = [404]            # answers like a deleted post the first time
+    w.blog.fail["/6"] = [404]  # answers like a deleted post the first time
     return w
 
 
@@ -56,7 +56,10 @@ class WPApi:
         self.headers = {"Authorization": aiohttp.encode_basic_auth("admin", APP_PASSWORD)}
 
     async def call(self, method, path, **kw):
-        async with aiohttp.ClientSession(headers=self.headers) as s, s.request(method, self.base + path, **kw) as r:
+        async with (
+            aiohttp.ClientSession(headers=self.headers) as s,
+            s.request(method, self.base + path, **kw) as r,
+        ):
             assert r.status in (200, 201), await r.text()
             return await r.json()
 
@@ -76,13 +79,13 @@ async def test_links_are_rewritten_at_the_end_of_migrate_all(world):
     beta_url = f"{wp}/%eb%b2%a0%ed%83%80-%ea%b8%80/"
     content = links["content"]
     assert hrefs(content) == [
-        f"{wp}/alpha/",                              # /1
-        f"{wp}/alpha/",                              # /m/1?category=5 on the tistory host
-        beta_url + "#section-2",                     # encoded slug on the custom domain, fragment kept
-        beta_url,                                    # raw slug
-        f"{world.blog_url}/4",                       # protected: left
-        f"{world.blog_url}/99",                      # not on the blog: left
-        f"{world.blog_url}/6",                       # not migrated (yet): left
+        f"{wp}/alpha/",  # /1
+        f"{wp}/alpha/",  # /m/1?category=5 on the tistory host
+        beta_url + "#section-2",  # encoded slug on the custom domain, fragment kept
+        beta_url,  # raw slug
+        f"{world.blog_url}/4",  # protected: left
+        f"{world.blog_url}/99",  # not on the blog: left
+        f"{world.blog_url}/6",  # not migrated (yet): left
         "https://example.org/elsewhere",
     ]
     assert '&lt;a href="/1"&gt;code stays' in content
@@ -127,11 +130,13 @@ async def test_links_work_after_publishing_and_follow_a_slug_changed_before(worl
     assert published[beta["id"]]["link"] + "#section-2" in hrefs(content_of(world, "Links"))
 
     report = await run_rewrite_links(world.settings())
-    assert report.posts_updated == 1 and report.rewritten == 2   # the two links to Alpha moved
+    assert report.posts_updated == 1 and report.rewritten == 2  # the two links to Alpha moved
     content = content_of(world, "Links")
     assert hrefs(content)[:4] == [
-        published[alpha["id"]]["link"], published[alpha["id"]]["link"],
-        published[beta["id"]]["link"] + "#section-2", published[beta["id"]]["link"],
+        published[alpha["id"]]["link"],
+        published[alpha["id"]]["link"],
+        published[beta["id"]]["link"] + "#section-2",
+        published[beta["id"]]["link"],
     ]
     assert published[alpha["id"]]["link"].endswith("/alpha-renamed/")
     # every rewritten link is the target's real address now that it is published
@@ -145,15 +150,16 @@ async def test_id_style_is_remembered_for_later_runs(world):
     alpha = world.post_by_title("Alpha")
     assert hrefs(content_of(world, "Links"))[0] == f"{world.wp_url}/?p={alpha['id']}"
     world.wp.reset_counters()
-    report = await world.run()                     # the pass at the end keeps the chosen style
+    report = await world.run()  # the pass at the end keeps the chosen style
     assert report.links.posts_updated == 0
     assert hrefs(content_of(world, "Links"))[0] == f"{world.wp_url}/?p={alpha['id']}"
 
 
 async def test_a_failed_update_is_reported_and_resumed(world):
     # the migration updates each of its 4 drafts once; the 5th update is the first link rewrite
-    world.wp.rules.append(FailRule("POST", r"/wp/v2/posts/\d+$", status=400, code="rest_invalid_param",
-                                   after=4, times=1))
+    world.wp.rules.append(
+        FailRule("POST", r"/wp/v2/posts/\d+$", status=400, code="rest_invalid_param", after=4, times=1)
+    )
     report = await world.run()
     r = report.links
     assert len(r.errors) == 1 and r.posts_updated == 1
@@ -211,7 +217,7 @@ async def test_redirects_map_drafts_to_their_future_address_and_follow_publishin
     await world.run()
     writes = world.wp.writes()
     result = await run_redirects(world.settings())
-    assert world.wp.writes() == writes                       # reads only
+    assert world.wp.writes() == writes  # reads only
     by_old = {x.old_url: x for x in result.redirects}
     beta_url = f"{world.wp_url}/%eb%b2%a0%ed%83%80-%ea%b8%80/"
     assert by_old[f"{world.blog_url}/1"].new_url == f"{world.wp_url}/alpha/"

@@ -23,17 +23,32 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def env_for(world: World, **extra: str) -> dict[str, str]:
     return {
-        "PATH": os.environ.get("PATH", ""), "HOME": str(world.tmp), "LANG": "C.UTF-8",
-        "PYTHONPATH": str(ROOT), "TISTORY_BLOG_URL": world.blog_url, "WP_BASE_URL": world.wp_url,
-        "WP_APP_USER": "admin", "WP_APP_PASSWORD": APP_PASSWORD, "WORKER_COUNT": "2", "RATE_LIMIT": "0",
-        "MIGRATION_DB_PATH": str(world.tmp / "migration.db"), **extra,
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(world.tmp),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(ROOT),
+        "TISTORY_BLOG_URL": world.blog_url,
+        "WP_BASE_URL": world.wp_url,
+        "WP_APP_USER": "admin",
+        "WP_APP_PASSWORD": APP_PASSWORD,
+        "WORKER_COUNT": "2",
+        "RATE_LIMIT": "0",
+        "MIGRATION_DB_PATH": str(world.tmp / "migration.db"),
+        **extra,
     }
 
 
 async def start(world: World, *args: str, **extra: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "migrator", *args, cwd=world.tmp, env=env_for(world, **extra),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "migrator",
+        *args,
+        cwd=world.tmp,
+        env=env_for(world, **extra),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -110,8 +125,11 @@ async def test_report_formats(world):
     table = list(csv.DictReader(io.StringIO(out)))
     assert {r["post_id"] for r in table} == {"1", "2", "3", "4"}
     one = next(r for r in table if r["post_id"] == "1")
-    assert one["wp_url"] == by_id[1].wp_url and one["state"] == "completed" and one["wp_post_id"] == str(
-        by_id[1].wp_post_id)
+    assert (
+        one["wp_url"] == by_id[1].wp_url
+        and one["state"] == "completed"
+        and one["wp_post_id"] == str(by_id[1].wp_post_id)
+    )
     code, out, _ = await cli(world, "report", "--format", "table", "--state", "skipped")
     assert code == 0 and "protected" in out and "1 posts: skipped 1" in out and "One" not in out
     target = world.tmp / "report.json"
@@ -183,10 +201,15 @@ async def test_notifications_at_the_end_of_a_cli_run_never_leak_the_token(world,
 
     fake = FakeNotify()
     server = await aiohttp_server(fake.app())
-    fake.fail_telegram = [500, 500]            # Telegram fails: logged, the run still succeeds
+    fake.fail_telegram = [500, 500]  # Telegram fails: logged, the run still succeeds
     code, out, err = await cli(
-        world, "--all", "--no-progress", "--log-json",
-        TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_CHAT_ID="42", TELEGRAM_API_URL=str(server.make_url("")),
+        world,
+        "--all",
+        "--no-progress",
+        "--log-json",
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_CHAT_ID="42",
+        TELEGRAM_API_URL=str(server.make_url("")),
         NOTIFY_WEBHOOK_URL=str(server.make_url("/hook")),
     )
     assert code == 0, err

@@ -81,11 +81,11 @@ def test_with_fragment():
 def test_replace_hrefs_touches_only_href_values_in_tags():
     html = (
         '<p><a href="https://b.tistory.com/1">one</a> and <a class="x" href=\'https://b.tistory.com/1\'>again</a>'
-        ' <a href=https://b.tistory.com/1>bare</a></p>\n'
-        "<pre><code>&lt;a href=\"https://b.tistory.com/1\"&gt;</code></pre>\n"
-        "<p>text https://b.tistory.com/1 and src=\"https://b.tistory.com/1\"</p>"
+        " <a href=https://b.tistory.com/1>bare</a></p>\n"
+        '<pre><code>&lt;a href="https://b.tistory.com/1"&gt;</code></pre>\n'
+        '<p>text https://b.tistory.com/1 and src="https://b.tistory.com/1"</p>'
         '<img src="https://b.tistory.com/1">\n'
-        "<!-- tistory-post-abc migrated from https://b.tistory.com/1 <a href=\"https://b.tistory.com/1\"> -->\n"
+        '<!-- tistory-post-abc migrated from https://b.tistory.com/1 <a href="https://b.tistory.com/1"> -->\n'
     )
     out, n = replace_hrefs(html, {"https://b.tistory.com/1": "https://wp/x/"})
     assert n == 3
@@ -94,7 +94,10 @@ def test_replace_hrefs_touches_only_href_values_in_tags():
     assert '&lt;a href="https://b.tistory.com/1"&gt;' in out
     assert "text https://b.tistory.com/1 and" in out
     assert '<img src="https://b.tistory.com/1">' in out
-    assert "<!-- tistory-post-abc migrated from https://b.tistory.com/1 <a href=\"https://b.tistory.com/1\"> -->" in out
+    assert (
+        '<!-- tistory-post-abc migrated from https://b.tistory.com/1 <a href="https://b.tistory.com/1"> -->'
+        in out
+    )
 
 
 def test_replace_hrefs_compares_unescaped_and_writes_escaped():
@@ -118,7 +121,9 @@ def test_replace_hrefs_skips_script_and_style_bodies_and_odd_markup():
     out, n = replace_hrefs(html, {"https://b/1": "https://wp/"})
     assert n == 1
     assert '<a data-x="y > z" href="https://wp/" >ok</a>' in out
-    assert out.startswith('<script>var s = \'<a href="https://b/1">\';</script><style>a[href="https://b/1"]{}</style>')
+    assert out.startswith(
+        '<script>var s = \'<a href="https://b/1">\';</script><style>a[href="https://b/1"]{}</style>'
+    )
     assert out.endswith('< a href="https://b/1">')
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -13,6 +14,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,10 +37,19 @@ KOREAN = "부산-바다-여행-첫째-날-해운대에서-광안리까지-걸어
 def posts() -> list[PostAddress]:
     return [
         PostAddress("https://b.tistory.com/12", 12, None, "Twelve", 101, "publish", f"{WP}/twelve/"),
-        PostAddress("https://b.tistory.com/34", 34, KOREAN, "부산", 102, "draft",
-                    f"{WP}/{quote(KOREAN, safe='').lower()}/", extra_paths=("/notice/34",)),
-        PostAddress('https://b.tistory.com/56', 56, 'say "hi" $HOME', "odd", 103, "draft",
-                    f"{WP}/say-hi-home/"),
+        PostAddress(
+            "https://b.tistory.com/34",
+            34,
+            KOREAN,
+            "부산",
+            102,
+            "draft",
+            f"{WP}/{quote(KOREAN, safe='').lower()}/",
+            extra_paths=("/notice/34",),
+        ),
+        PostAddress(
+            "https://b.tistory.com/56", 56, 'say "hi" $HOME', "odd", 103, "draft", f"{WP}/say-hi-home/"
+        ),
     ]
 
 
@@ -52,8 +63,13 @@ def test_old_paths_numeric_and_slug_forms():
     assert old_paths(12, None) == [("/12", True), ("/m/12", True)]
     enc = quote("글-제목", safe="")
     assert old_paths(7, "글-제목", ["/notice/7", "/entry/" + enc.lower()]) == [
-        ("/7", True), ("/m/7", True), ("/entry/글-제목", True), ("/m/entry/글-제목", True),
-        ("/notice/7", True), (f"/entry/{enc}", False), (f"/m/entry/{enc}", False),
+        ("/7", True),
+        ("/m/7", True),
+        ("/entry/글-제목", True),
+        ("/m/entry/글-제목", True),
+        ("/notice/7", True),
+        (f"/entry/{enc}", False),
+        (f"/m/entry/{enc}", False),
         (f"/entry/{enc.lower()}", False),
     ]
 
@@ -64,7 +80,10 @@ def test_blog_origins_learns_hosts_and_www_twins():
         extra_hosts=["other.example"],
     )
     assert origins == [
-        "http://custom.kr", "http://www.custom.kr", "https://b.tistory.com", "https://other.example",
+        "http://custom.kr",
+        "http://www.custom.kr",
+        "https://b.tistory.com",
+        "https://other.example",
         "https://www.other.example",
     ]
 
@@ -80,8 +99,11 @@ def test_build_redirects_every_host_and_form_without_loops():
     # the WordPress site took over www.custom.kr, and a post's new address is one of its old ones
     looped = PostAddress("https://www.custom.kr/5", 5, None, "Five", 9, "publish", "https://www.custom.kr/5/")
     out = build_redirects([looped], ["https://www.custom.kr", "https://b.tistory.com"])
-    assert {x.old_url for x in out} == {"https://www.custom.kr/m/5", "https://b.tistory.com/5",
-                                        "https://b.tistory.com/m/5"}
+    assert {x.old_url for x in out} == {
+        "https://www.custom.kr/m/5",
+        "https://b.tistory.com/5",
+        "https://b.tistory.com/m/5",
+    }
 
 
 def test_csv_lists_every_old_url():
@@ -91,7 +113,10 @@ def test_csv_lists_every_old_url():
     first = rows[0]
     assert set(first) == {"old_url", "new_url", "status", "wp_post_id", "source_url"}
     drafts = {r["old_url"]: r for r in rows if r["status"] == "draft"}
-    assert drafts["https://b.tistory.com/entry/" + KOREAN]["new_url"] == f"{WP}/{quote(KOREAN, safe='').lower()}/"
+    assert (
+        drafts["https://b.tistory.com/entry/" + KOREAN]["new_url"]
+        == f"{WP}/{quote(KOREAN, safe='').lower()}/"
+    )
 
 
 def test_nginx_map_shape():
@@ -140,11 +165,30 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _log_text(log: Path) -> str:
+    return log.read_text(errors="replace") if log.exists() else ""
+
+
+@contextlib.contextmanager
+def _serving(
+    check: list[str], run: list[str], env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Check the configuration (`-t`), then run the server in the foreground until the block ends."""
+    done = subprocess.run(check, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "could not build" not in done.stderr
+    proc = subprocess.Popen(run, stderr=subprocess.DEVNULL, env=env)
+    try:
+        yield proc
+    finally:
+        _stop(proc)
+
+
 async def _wait_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited: {log.read_text(errors='replace') if log.exists() else ''}")
+            raise AssertionError(f"server exited: {_log_text(log)}")
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.close()
@@ -157,9 +201,13 @@ async def _wait_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeou
 
 async def _location(port: int, raw_path: str) -> tuple[int, str | None]:
     # raw_path is sent as it is (percent-encoding kept), like a browser would.
-    async with aiohttp.ClientSession() as session, session.get(
-        f"http://127.0.0.1:{port}{raw_path}", allow_redirects=False,
-    ) as resp:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            f"http://127.0.0.1:{port}{raw_path}",
+            allow_redirects=False,
+        ) as resp,
+    ):
         return resp.status, resp.headers.get("Location")
 
 
@@ -175,8 +223,15 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 def _many_posts(n: int) -> RedirectSet:
     many = [
-        PostAddress(f"https://b.tistory.com/{i}", i, f"{KOREAN}-{i}" if i % 2 else None, "t", 1000 + i, "draft",
-                    f"{WP}/p-{i}/")
+        PostAddress(
+            f"https://b.tistory.com/{i}",
+            i,
+            f"{KOREAN}-{i}" if i % 2 else None,
+            "t",
+            1000 + i,
+            "draft",
+            f"{WP}/p-{i}/",
+        )
         for i in range(1001, 1001 + n)
     ]
     r = RedirectSet(posts=many, origins=["https://b.tistory.com"])
@@ -190,7 +245,7 @@ APACHE = shutil.which("apache2") or ("/usr/sbin/apache2" if os.path.exists("/usr
 
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx-light, 750 kB)")
 async def test_nginx_accepts_the_map_and_redirects(tmp_path: Path):
-    data = _many_posts(1500)           # 1,500 posts, long Korean slugs: the hash sizes must fit
+    data = _many_posts(1500)  # 1,500 posts, long Korean slugs: the hash sizes must fit
     data.posts.extend(posts())
     data.redirects = build_redirects(data.posts, data.origins)
     (tmp_path / "redirects.conf").write_text(render("nginx", data), encoding="utf-8")
@@ -199,7 +254,8 @@ async def test_nginx_accepts_the_map_and_redirects(tmp_path: Path):
     for d in temp.values():
         d.mkdir()
     conf = tmp_path / "nginx.conf"
-    conf.write_text(f"""
+    conf.write_text(
+        f"""
 daemon off;
 master_process off;
 pid {tmp_path}/nginx.pid;
@@ -207,8 +263,8 @@ error_log {tmp_path}/error.log;
 events {{ worker_connections 64; }}
 http {{
     access_log off;
-    client_body_temp_path {temp['body']}; proxy_temp_path {temp['proxy']};
-    fastcgi_temp_path {temp['fastcgi']}; uwsgi_temp_path {temp['uwsgi']}; scgi_temp_path {temp['scgi']};
+    client_body_temp_path {temp["body"]}; proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]}; uwsgi_temp_path {temp["uwsgi"]}; scgi_temp_path {temp["scgi"]};
     include {tmp_path}/redirects.conf;
     server {{
         listen 127.0.0.1:{port};
@@ -216,13 +272,12 @@ http {{
         location / {{ return 404; }}
     }}
 }}
-""", encoding="utf-8")
-    check = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True,
-                           timeout=60)
-    assert check.returncode == 0, check.stderr
-    assert "could not build" not in check.stderr
-    proc = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf)], stderr=subprocess.DEVNULL)
-    try:
+""",
+        encoding="utf-8",
+    )
+    with _serving(
+        [NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)], [NGINX, "-p", str(tmp_path), "-c", str(conf)]
+    ) as proc:
         await _wait_port(port, proc, tmp_path / "error.log")
         assert await _location(port, "/12") == (301, f"{WP}/twelve/")
         assert await _location(port, "/m/12?category=7") == (301, f"{WP}/twelve/")
@@ -233,8 +288,6 @@ http {{
         assert await _location(port, "/2499") == (301, f"{WP}/p-2499/")
         assert await _location(port, "/entry/" + quote(f"{KOREAN}-2499", safe="")) == (301, f"{WP}/p-2499/")
         assert (await _location(port, "/123456"))[0] == 404
-    finally:
-        _stop(proc)
 
 
 @pytest.mark.skipif(APACHE is None, reason="apache2 is not installed")
@@ -243,7 +296,8 @@ async def test_apache_accepts_the_lines_and_redirects(tmp_path: Path):
     port = _free_port()
     modules = Path("/usr/lib/apache2/modules")
     conf = tmp_path / "httpd.conf"
-    conf.write_text(f"""
+    conf.write_text(
+        f"""
 ServerRoot "{tmp_path}"
 LoadModule mpm_event_module {modules}/mod_mpm_event.so
 LoadModule authz_core_module {modules}/mod_authz_core.so
@@ -254,12 +308,11 @@ PidFile {tmp_path}/httpd.pid
 ErrorLog {tmp_path}/error.log
 DocumentRoot "{tmp_path}"
 Include {tmp_path}/redirects.conf
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     env = {**os.environ, "APACHE_RUN_DIR": str(tmp_path), "APACHE_LOCK_DIR": str(tmp_path)}
-    check = subprocess.run([APACHE, "-t", "-f", str(conf)], capture_output=True, text=True, timeout=60, env=env)
-    assert check.returncode == 0, check.stderr
-    proc = subprocess.Popen([APACHE, "-X", "-f", str(conf)], stderr=subprocess.DEVNULL, env=env)
-    try:
+    with _serving([APACHE, "-t", "-f", str(conf)], [APACHE, "-X", "-f", str(conf)], env) as proc:
         await _wait_port(port, proc, tmp_path / "error.log")
         assert await _location(port, "/12") == (301, f"{WP}/twelve/")
         target = f"{WP}/{quote(KOREAN, safe='').lower()}/"
@@ -267,5 +320,3 @@ Include {tmp_path}/redirects.conf
         status, location = await _location(port, "/m/12?category=7")
         assert status == 301 and location is not None and location.startswith(f"{WP}/twelve/")
         assert (await _location(port, "/123456"))[0] == 404
-    finally:
-        _stop(proc)
