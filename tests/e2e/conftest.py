@@ -14,10 +14,13 @@ where it killed migrate; the numbers are printed at the end of the session.
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -115,10 +118,37 @@ def floor(site: Site) -> int:
 
 
 @pytest.fixture
-def proxy(servers: BackgroundLoop, site: Site) -> tuple[KillingProxy, str]:
+def proxy(servers: BackgroundLoop, site: Site, tmp_path: Path) -> Iterator[tuple[KillingProxy, str]]:
     """A counting/killing reverse proxy in front of the test's WordPress, and its URL."""
     killer = KillingProxy(site.url)
-    return killer, servers.serve(killer.app()).url
+    yield killer, servers.serve(killer.app()).url
+    # For the post-mortem of a failed test (see _keep_artifacts).
+    lines = [f"{method} {path} {status}" for method, path, status in killer.log]
+    (tmp_path / "proxy-writes.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def _keep_artifacts(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
+    """When a test fails, copy its migrate logs and job database out of pytest's temporary folders
+    (which other pytest sessions on the machine rotate away) to $E2E_ARTIFACTS or /tmp/e2e-artifacts."""
+    yield
+    if not request.node.stash.get(_FAILED, False):
+        return
+    target = Path(os.environ.get("E2E_ARTIFACTS", "/tmp/e2e-artifacts")) / request.node.name
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(tmp_path, target, ignore=shutil.ignore_patterns("*.lock"), dirs_exist_ok=True)
+    print(f"\ne2e artifacts of {request.node.name}: {target}")
 
 
 @pytest.fixture
