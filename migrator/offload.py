@@ -12,6 +12,8 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -67,9 +69,19 @@ def default_processes() -> int:
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
-def _ignore_sigint() -> None:
+def _init_worker(parent_pid: int) -> None:
     # Ctrl-C reaches the whole process group; the main process decides what happens, not the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A pool worker blocks on its call queue, whose write end it holds itself, so it would outlive a
+    # parent killed with SIGKILL (holding the parent's stdout and stderr open). Leave with it.
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent_pid:
+            os._exit(0)
 
 
 class CpuPool:
@@ -87,7 +99,7 @@ class CpuPool:
             # spawn, not fork: the parent has threads (aiosqlite) that a fork would copy mid-lock.
             self._pool = ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_ignore_sigint,
+                initializer=_init_worker, initargs=(os.getpid(),),
             )
         return self
 

@@ -72,7 +72,7 @@ async def start_migrate(world: World, workers: int = 1) -> asyncio.subprocess.Pr
         "MIGRATION_DB_PATH": str(world.tmp / "migration.db"), "MAX_ATTEMPTS": "50",
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "migrator", "--all", "--no-progress", "-q", cwd=world.tmp, env=env,
+        sys.executable, "-m", "migrator", "--all", "--no-progress", *os.environ.get("MIGRATE_EXTRA", "-q").split(), cwd=world.tmp, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
 
@@ -124,16 +124,22 @@ async def test_sigkill_at_every_write_then_resume(aiohttp_server, tmp_path, targ
     assert (world.wp.posts.keys(), world.wp.media.keys()) == (before[0].keys(), before[1].keys())
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(6))
 async def test_sigkill_at_random_moments_with_several_workers(aiohttp_server, tmp_path, seed):
     rng = random.Random(seed)
     world = await world_with_killer(aiohttp_server, tmp_path, None)
     for _ in range(3):
+        # kill once WordPress has seen a random number of writes, with three workers in flight
+        target = world.wp.writes() + rng.randint(1, 8)
         proc = await start_migrate(world, workers=3)
-        await asyncio.sleep(rng.uniform(0.3, 1.5))
+        for _ in range(600):
+            if world.wp.writes() >= target or proc.returncode is not None:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(rng.uniform(0, 0.05))
         if proc.returncode is None:
             proc.kill()
-        await proc.communicate()
+        await asyncio.wait_for(proc.communicate(), 30)
     code, output = await run_to_end(world, workers=3)
     assert code == 1, output
     world.assert_consistent(EXPECTED)
