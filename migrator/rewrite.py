@@ -267,7 +267,8 @@ def render_link_report(report: LinkReport, *, max_listed: int = 20) -> str:
     else:
         head = (f"Internal links: {r.rewritten} rewritten"
                 + (f", {r.reverted} put back to their Tistory address" if r.reverted else "")
-                + f" in {r.posts_updated} posts; {r.current} already current; "
+                + f" in {r.posts_updated} post{'' if r.posts_updated == 1 else 's'}; "
+                + f"{r.current} already current; "
                 + f"{len(r.left)} left as they are.")
     lines = [head]
     if r.left:

@@ -196,7 +196,7 @@ def render_status(s: StatusSnapshot, *, now: float | None = None) -> str:
         lines.append("Images and files: " + ", ".join(f"{k} {v}" for k, v in sorted(s.assets.items())))
     if s.links.get("posts_checked"):
         lines.append(f"Internal links: {s.links['rewritten']} point at WordPress, {s.links['left']} left "
-                     f"as they are ({s.links['posts_checked']} posts checked)")
+                     f"as they are ({_n(s.links['posts_checked'], 'post')} checked)")
     return "\n".join(lines)
 
 
@@ -265,8 +265,16 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.state] = counts.get(r.state, 0) + 1
-    summary = f"{len(rows)} posts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    return "\n".join([*_table(header, body), summary]) + "\n"
+    summary = f"{_n(len(rows), 'post')}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    lines = [*_table(header, body), summary]
+    if any("?p=" in r.wp_url for r in rows):
+        lines.append("Drafts show WordPress's ?p=<id> link until they are published; "
+                     "`migrate redirects --format csv` lists the addresses they will have.")
+    return "\n".join(lines) + "\n"
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # --------------------------------------------------------------------------- text tables

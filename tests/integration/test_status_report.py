@@ -131,7 +131,7 @@ async def test_report_formats(world):
         and one["wp_post_id"] == str(by_id[1].wp_post_id)
     )
     code, out, _ = await cli(world, "report", "--format", "table", "--state", "skipped")
-    assert code == 0 and "protected" in out and "1 posts: skipped 1" in out and "One" not in out
+    assert code == 0 and "protected" in out and "1 post: skipped 1" in out and "One" not in out
     target = world.tmp / "report.json"
     code, out, _ = await cli(world, "report", "--format", "json", "-o", str(target))
     assert code == 0 and out == ""
