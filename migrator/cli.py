@@ -32,8 +32,13 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def _settings(ctx: click.Context, *, need_blog: bool = True, need_wordpress: bool = True,
-              blog_url_hint: str | None = None) -> Settings:
+def _settings(
+    ctx: click.Context,
+    *,
+    need_blog: bool = True,
+    need_wordpress: bool = True,
+    blog_url_hint: str | None = None,
+) -> Settings:
     opts = ctx.find_root().params
     flags = {
         "TISTORY_BLOG_URL": opts.get("blog_url"),
@@ -45,8 +50,11 @@ def _settings(ctx: click.Context, *, need_blog: bool = True, need_wordpress: boo
     }
     try:
         return load_settings(
-            flags, dotenv_path=Path(opts.get("env_file") or ".env"), need_blog=need_blog,
-            need_wordpress=need_wordpress, blog_url_hint=blog_url_hint,
+            flags,
+            dotenv_path=Path(opts.get("env_file") or ".env"),
+            need_blog=need_blog,
+            need_wordpress=need_wordpress,
+            blog_url_hint=blog_url_hint,
         )
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
@@ -57,35 +65,61 @@ def _configure_logs(ctx: click.Context, settings: Settings | None = None) -> Non
     opts = ctx.find_root().params
     secrets = (
         (settings.wp_app_password, settings.telegram_bot_token or "", settings.webhook_url or "")
-        if settings else ()
+        if settings
+        else ()
     )
     configure_logging(
-        json_lines=bool(opts.get("log_json")), verbose=bool(opts.get("verbose")), quiet=bool(opts.get("quiet")),
+        json_lines=bool(opts.get("log_json")),
+        verbose=bool(opts.get("verbose")),
+        quiet=bool(opts.get("quiet")),
         secrets=secrets,
     )
 
 
 @click.group(invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
 @click.option("--all", "all_posts", is_flag=True, help="Migrate every public post of the blog.")
-@click.option("--post", "post_urls", multiple=True, metavar="URL",
-              help="Migrate one post (any URL form: /123, /entry/<slug>, /m/123). Repeatable.")
+@click.option(
+    "--post",
+    "post_urls",
+    multiple=True,
+    metavar="URL",
+    help="Migrate one post (any URL form: /123, /entry/<slug>, /m/123). Repeatable.",
+)
 @click.option("--blog-url", metavar="URL", help="The Tistory blog [env TISTORY_BLOG_URL].")
 @click.option("--wp-url", metavar="URL", help="The WordPress site [env WP_BASE_URL].")
-@click.option("--wp-user", metavar="NAME", help="WordPress user [env WP_APP_USER]. The application password "
-              "is read only from WP_APP_PASSWORD (environment or .env), never from a flag.")
+@click.option(
+    "--wp-user",
+    metavar="NAME",
+    help="WordPress user [env WP_APP_USER]. The application password "
+    "is read only from WP_APP_PASSWORD (environment or .env), never from a flag.",
+)
 @click.option("--workers", type=int, metavar="N", help="Concurrent posts [env WORKER_COUNT, default 4].")
-@click.option("--rate-limit", type=float, metavar="R",
-              help="Requests per second to each remote host, 0 = no cap [env RATE_LIMIT, default 2].")
+@click.option(
+    "--rate-limit",
+    type=float,
+    metavar="R",
+    help="Requests per second to each remote host, 0 = no cap [env RATE_LIMIT, default 2].",
+)
 @click.option("--db", metavar="PATH", help="Job database [env MIGRATION_DB_PATH, default ./migration.db].")
 @click.option("--env-file", metavar="PATH", default=".env", show_default=True, help="Settings file.")
-@click.option("--probe-ids", is_flag=True,
-              help="Also try every id from 1 to the newest one (finds posts no listing shows; slow).")
-@click.option("--retry-failed/--no-retry-failed", default=True, show_default=True,
-              help="Try posts that failed in earlier runs again (while MAX_ATTEMPTS allows).")
+@click.option(
+    "--probe-ids",
+    is_flag=True,
+    help="Also try every id from 1 to the newest one (finds posts no listing shows; slow).",
+)
+@click.option(
+    "--retry-failed/--no-retry-failed",
+    default=True,
+    show_default=True,
+    help="Try posts that failed in earlier runs again (while MAX_ATTEMPTS allows).",
+)
 @click.option("--reset-attempts", is_flag=True, help="Forget earlier failed attempts (with --retry-failed).")
-@click.option("--dry-run", is_flag=True,
-              help="Discover, fetch, parse and clean, then report what would be created (posts, categories, "
-              "tags, images) and how long the real run would take. Writes nothing to WordPress.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Discover, fetch, parse and clean, then report what would be created (posts, categories, "
+    "tags, images) and how long the real run would take. Writes nothing to WordPress.",
+)
 @click.option("--log-json", is_flag=True, help="Structured JSON log lines on stderr.")
 @click.option("--no-progress", is_flag=True, help="No live progress display, even on a terminal.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
@@ -126,15 +160,16 @@ def _origin_of(url: str) -> str | None:
 
 
 def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, ...]) -> int:
-    from migrator.pipeline import RunCounters
     from migrator.progress import Progress
     from migrator.report import render_summary
     from migrator.runner import RunOptions, run_migration
 
     opts = ctx.find_root().params
     options = RunOptions(
-        post_urls=tuple(post_urls), probe_ids=bool(opts.get("probe_ids")),
-        retry_failed=bool(opts.get("retry_failed", True)), reset_failed=bool(opts.get("reset_attempts")),
+        post_urls=tuple(post_urls),
+        probe_ids=bool(opts.get("probe_ids")),
+        retry_failed=bool(opts.get("retry_failed", True)),
+        reset_failed=bool(opts.get("reset_attempts")),
     )
     progress: list[Progress] = []
 
@@ -180,8 +215,11 @@ def _run_dry_run(ctx: click.Context, settings: Settings, post_urls: tuple[str, .
     from migrator.runner import RunOptions
 
     opts = ctx.find_root().params
-    options = RunOptions(post_urls=tuple(post_urls), probe_ids=bool(opts.get("probe_ids")),
-                         retry_failed=bool(opts.get("retry_failed", True)))
+    options = RunOptions(
+        post_urls=tuple(post_urls),
+        probe_ids=bool(opts.get("probe_ids")),
+        retry_failed=bool(opts.get("retry_failed", True)),
+    )
     progress: list[Progress] = []
 
     def on_start(engine: Any) -> None:
@@ -216,8 +254,9 @@ def _run_async(make: Any) -> Any:
 
 
 def _db_option(func: Any) -> Any:
-    return click.option("--db", "sub_db", metavar="PATH",
-                        help="Job database [env MIGRATION_DB_PATH, default ./migration.db].")(func)
+    return click.option(
+        "--db", "sub_db", metavar="PATH", help="Job database [env MIGRATION_DB_PATH, default ./migration.db]."
+    )(func)
 
 
 def _sub_settings(ctx: click.Context, *, need_wordpress: bool) -> Settings:
@@ -238,12 +277,15 @@ def _write(text: str, output: str | None) -> None:
 
 
 @cli.command("rewrite-links", context_settings=CONTEXT_SETTINGS)
-@click.option("--link-style", type=click.Choice(["permalink", "id"]), default=None,
-              help="permalink: the post's address (a draft's: the one it gets when published). id: "
-              "<site>/?p=<id>, which WordPress redirects to the permalink. Remembered for later runs "
-              "[default: the last one used, else permalink].")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the report as JSON (every link left, with why).")
+@click.option(
+    "--link-style",
+    type=click.Choice(["permalink", "id"]),
+    default=None,
+    help="permalink: the post's address (a draft's: the one it gets when published). id: "
+    "<site>/?p=<id>, which WordPress redirects to the permalink. Remembered for later runs "
+    "[default: the last one used, else permalink].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (every link left, with why).")
 @_db_option
 @click.pass_context
 def rewrite_links_cmd(ctx: click.Context, link_style: str | None, as_json: bool, **_: Any) -> None:
@@ -261,19 +303,29 @@ def rewrite_links_cmd(ctx: click.Context, link_style: str | None, as_json: bool,
 
     settings = _sub_settings(ctx, need_wordpress=True)
     report = _run_async(lambda: run_rewrite_links(settings, style=link_style))
-    click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json
-               else render_link_report(report))
+    click.echo(
+        json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else render_link_report(report)
+    )
     sys.exit(EXIT_FAILED if report.errors else EXIT_OK)
 
 
 @cli.command("redirects", context_settings=CONTEXT_SETTINGS)
-@click.option("--format", "fmt", type=click.Choice(["csv", "nginx", "apache", "redirection"]), required=True,
-              help="csv: every old URL on every host; nginx: a `map` for the http{} block; apache: "
-              "`Redirect 301` lines; redirection: the Redirection plugin's JSON import.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "nginx", "apache", "redirection"]),
+    required=True,
+    help="csv: every old URL on every host; nginx: a `map` for the http{} block; apache: "
+    "`Redirect 301` lines; redirection: the Redirection plugin's JSON import.",
+)
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
-@click.option("--host", "hosts", multiple=True, metavar="HOST",
-              help="Another host name the blog answered on (the known ones come from the job database). "
-              "Repeatable.")
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Another host name the blog answered on (the known ones come from the job database). Repeatable.",
+)
 @_db_option
 @click.pass_context
 def redirects_cmd(ctx: click.Context, fmt: str, output: str | None, hosts: tuple[str, ...], **_: Any) -> None:
@@ -289,15 +341,19 @@ def redirects_cmd(ctx: click.Context, fmt: str, output: str | None, hosts: tuple
     settings = _sub_settings(ctx, need_wordpress=True)
     result = _run_async(lambda: run_redirects(settings, extra_hosts=hosts))
     _write(render(fmt, result), output)
-    click.echo(f"migrate: {len(result.redirects)} old addresses of {len(result.posts)} posts"
-               + (f" ({result.drafts} drafts: addresses they get when published)" if result.drafts else "")
-               + (f"; {len(result.gone)} migrated posts are gone from WordPress" if result.gone else "")
-               + (f" -> {output}" if output else ""), err=True)
+    click.echo(
+        f"migrate: {len(result.redirects)} old addresses of {len(result.posts)} posts"
+        + (f" ({result.drafts} drafts: addresses they get when published)" if result.drafts else "")
+        + (f"; {len(result.gone)} migrated posts are gone from WordPress" if result.gone else "")
+        + (f" -> {output}" if output else ""),
+        err=True,
+    )
 
 
 @cli.command("undo", context_settings=CONTEXT_SETTINGS)
-@click.option("--job", "job_id", type=int, required=True, metavar="N",
-              help="The job to undo (see `migrate status`).")
+@click.option(
+    "--job", "job_id", type=int, required=True, metavar="N", help="The job to undo (see `migrate status`)."
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @_db_option
 @click.pass_context
@@ -342,16 +398,21 @@ def status_cmd(ctx: click.Context, as_json: bool, **_: Any) -> None:
 
     settings = _sub_settings(ctx, need_wordpress=False)
     snapshot = _run_async(lambda: load_status(settings.db_path))
-    click.echo(json.dumps(snapshot.as_dict(), ensure_ascii=False, indent=2) if as_json
-               else render_status(snapshot))
+    click.echo(
+        json.dumps(snapshot.as_dict(), ensure_ascii=False, indent=2) if as_json else render_status(snapshot)
+    )
 
 
 @cli.command("report", context_settings=CONTEXT_SETTINGS)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
-@click.option("--state", type=click.Choice(["pending", "running", "completed", "failed", "skipped"]),
-              help="Only posts in this state.")
+@click.option(
+    "--state",
+    type=click.Choice(["pending", "running", "completed", "failed", "skipped"]),
+    help="Only posts in this state.",
+)
 @_db_option
 @click.pass_context
 def report_cmd(ctx: click.Context, fmt: str, output: str | None, state: str | None, **_: Any) -> None:
@@ -364,6 +425,8 @@ def report_cmd(ctx: click.Context, fmt: str, output: str | None, state: str | No
     settings = _sub_settings(ctx, need_wordpress=False)
     rows = _run_async(lambda: load_report(settings.db_path, status=state))
     _write(render_report(rows, fmt), output)
+
+
 # ---- end issue 5 commands
 
 

@@ -22,7 +22,15 @@ from migrator.errors import StateError
 from migrator.models import ItemStatus, JobStatus
 
 __all__ = [
-    "SCHEMA_VERSION", "Asset", "Item", "Job", "LinkPass", "LinkRewrite", "LinkRow", "StateStore", "TermRow",
+    "SCHEMA_VERSION",
+    "Asset",
+    "Item",
+    "Job",
+    "LinkPass",
+    "LinkRewrite",
+    "LinkRow",
+    "StateStore",
+    "TermRow",
 ]
 
 # Each entry migrates the schema from version i to i+1; never edit a released entry, append a new one.
@@ -260,6 +268,8 @@ class TermRow:
     key: str
     wp_id: int
     created_by_job: int | None
+
+
 # ---- end issue 5 records
 
 
@@ -406,8 +416,15 @@ class StateStore:
 
     async def update_job(self, job_id: int, **counts: Any) -> None:
         allowed = {
-            "discovered", "completed", "failed", "skipped", "already_done", "images_uploaded",
-            "images_reused", "discovery_json", "error",
+            "discovered",
+            "completed",
+            "failed",
+            "skipped",
+            "already_done",
+            "images_uploaded",
+            "images_reused",
+            "discovery_json",
+            "error",
         }
         cols = [k for k in counts if k in allowed]
         if not cols:
@@ -417,7 +434,9 @@ class StateStore:
 
     async def finish_job(self, job_id: int, status: JobStatus, **counts: Any) -> None:
         await self.update_job(job_id, **counts)
-        await self._exec("UPDATE jobs SET status = ?, ended_at = ? WHERE id = ?", (status, time.time(), job_id))
+        await self._exec(
+            "UPDATE jobs SET status = ?, ended_at = ? WHERE id = ?", (status, time.time(), job_id)
+        )
 
     async def get_job(self, job_id: int) -> Job | None:
         return _row(Job, await self._one(f"SELECT {_JOB_COLS} FROM jobs WHERE id = ?", (job_id,)))
@@ -459,7 +478,12 @@ class StateStore:
         return _row(Item, row)
 
     async def upsert_item(
-        self, *, post_id: int, canonical_url: str, slug: str | None, discovered_by: str | None,
+        self,
+        *,
+        post_id: int,
+        canonical_url: str,
+        slug: str | None,
+        discovered_by: str | None,
         aliases: Iterable[str] = (),
     ) -> Item:
         rows = await self._returning(
@@ -476,25 +500,26 @@ class StateStore:
         )
         return item
 
-    async def record_unreadable(self, url: str, *, post_id: int | None, reason: str, job_id: int,
-                                discovered_by: str | None) -> None:
+    async def record_unreadable(
+        self, url: str, *, post_id: int | None, reason: str, job_id: int, discovered_by: str | None
+    ) -> None:
         """A discovered URL that is not a readable post (deleted, private, protected): skipped, with why."""
         now = time.time()
         if post_id is not None:
             await self._exec(
-                    "INSERT INTO items (post_id, canonical_url, status, skip_reason, job_id, discovered_by, "
-                    "finished_at, updated_at) VALUES (?,?,'skipped',?,?,?,?,?) ON CONFLICT(post_id) DO UPDATE SET "
-                    "status = 'skipped', skip_reason = excluded.skip_reason, job_id = excluded.job_id, "
-                    "finished_at = excluded.finished_at, updated_at = excluded.updated_at "
-                    "WHERE items.status != 'completed'",
+                "INSERT INTO items (post_id, canonical_url, status, skip_reason, job_id, discovered_by, "
+                "finished_at, updated_at) VALUES (?,?,'skipped',?,?,?,?,?) ON CONFLICT(post_id) DO UPDATE SET "
+                "status = 'skipped', skip_reason = excluded.skip_reason, job_id = excluded.job_id, "
+                "finished_at = excluded.finished_at, updated_at = excluded.updated_at "
+                "WHERE items.status != 'completed'",
                 (post_id, url, reason, job_id, discovered_by, now, now),
             )
         else:
             await self._exec(
-                    "INSERT INTO items (canonical_url, status, skip_reason, job_id, discovered_by, finished_at, "
-                    "updated_at) VALUES (?,'skipped',?,?,?,?,?) ON CONFLICT(canonical_url) DO UPDATE SET "
-                    "skip_reason = excluded.skip_reason, job_id = excluded.job_id, updated_at = excluded.updated_at "
-                    "WHERE items.status != 'completed'",
+                "INSERT INTO items (canonical_url, status, skip_reason, job_id, discovered_by, finished_at, "
+                "updated_at) VALUES (?,'skipped',?,?,?,?,?) ON CONFLICT(canonical_url) DO UPDATE SET "
+                "skip_reason = excluded.skip_reason, job_id = excluded.job_id, updated_at = excluded.updated_at "
+                "WHERE items.status != 'completed'",
                 (url, reason, job_id, discovered_by, now, now),
             )
 
@@ -508,7 +533,9 @@ class StateStore:
         return Item(*rows[0])
 
     async def set_title(self, item_id: int, title: str) -> None:
-        await self._exec("UPDATE items SET title = ?, updated_at = ? WHERE id = ?", (title, time.time(), item_id))
+        await self._exec(
+            "UPDATE items SET title = ?, updated_at = ? WHERE id = ?", (title, time.time(), item_id)
+        )
 
     async def record_post_intent(self, item_id: int, job_id: int, marker: str) -> None:
         """Written (durably) BEFORE the draft is created: a crash after this may have left a draft,
@@ -519,7 +546,9 @@ class StateStore:
             (marker, job_id, time.time(), item_id),
         )
 
-    async def record_wp_post(self, item_id: int, wp_post_id: int, wp_slug: str | None, wp_link: str | None) -> None:
+    async def record_wp_post(
+        self, item_id: int, wp_post_id: int, wp_slug: str | None, wp_link: str | None
+    ) -> None:
         await self._exec(
             "UPDATE items SET wp_post_id = ?, wp_slug = ?, wp_link = ?, updated_at = ? WHERE id = ?",
             (wp_post_id, wp_slug, wp_link, time.time(), item_id),
@@ -534,7 +563,13 @@ class StateStore:
         )
 
     async def complete_item(
-        self, item: Item, *, wp_post_id: int, wp_slug: str | None, wp_link: str | None, title: str,
+        self,
+        item: Item,
+        *,
+        wp_post_id: int,
+        wp_slug: str | None,
+        wp_link: str | None,
+        title: str,
         images: int,
     ) -> None:
         now = time.time()
@@ -567,12 +602,15 @@ class StateStore:
     async def requeue_stale(self) -> int:
         """Items a crashed run left 'running' go back to pending; their intents stay for the resume."""
         rows = await self._returning(
-            "UPDATE items SET status = 'pending', updated_at = ? WHERE status = 'running' RETURNING id", (time.time(),)
+            "UPDATE items SET status = 'pending', updated_at = ? WHERE status = 'running' RETURNING id",
+            (time.time(),),
         )
         return len(rows)
 
     async def reset_failed_attempts(self) -> int:
-        return len(await self._returning("UPDATE items SET attempts = 0 WHERE status = 'failed' RETURNING id"))
+        return len(
+            await self._returning("UPDATE items SET attempts = 0 WHERE status = 'failed' RETURNING id")
+        )
 
     async def unfinished_items(self, *, max_attempts: int, include_failed: bool) -> list[Item]:
         """Items a previous run found but did not finish (pending, or failed with attempts left)."""
@@ -589,7 +627,9 @@ class StateStore:
         if status is None:
             rows = await self._all(f"SELECT {_ITEM_COLS} FROM items ORDER BY post_id")
         else:
-            rows = await self._all(f"SELECT {_ITEM_COLS} FROM items WHERE status = ? ORDER BY post_id", (status,))
+            rows = await self._all(
+                f"SELECT {_ITEM_COLS} FROM items WHERE status = ? ORDER BY post_id", (status,)
+            )
         return [Item(*r) for r in rows]
 
     async def status_counts(self) -> dict[str, int]:
@@ -604,7 +644,9 @@ class StateStore:
 
     # ------------------------------------------------------------------ image assets
     async def get_asset(self, asset_id: int) -> Asset | None:
-        return _row(Asset, await self._one(f"SELECT {_ASSET_COLS} FROM image_assets WHERE id = ?", (asset_id,)))
+        return _row(
+            Asset, await self._one(f"SELECT {_ASSET_COLS} FROM image_assets WHERE id = ?", (asset_id,))
+        )
 
     async def asset_for_source(
         self, *, source_key: str, source_url: str, kind: str, item_id: int, job_id: int
@@ -617,7 +659,9 @@ class StateStore:
             (source_key, source_url, kind, item_id, job_id, time.time()),
         )
         asset = Asset(*rows[0])
-        await self._exec("INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)", (item_id, asset.id))
+        await self._exec(
+            "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)", (item_id, asset.id)
+        )
         return asset
 
     async def uploaded_asset_by_hash(self, content_hash: str) -> Asset | None:
@@ -639,8 +683,14 @@ class StateStore:
         )
 
     async def mark_asset_uploaded(
-        self, asset_id: int, *, media_id: int, media_url: str, content_hash: str | None = None,
-        reused_from: int | None = None, owner_item_id: int | None = None,
+        self,
+        asset_id: int,
+        *,
+        media_id: int,
+        media_url: str,
+        content_hash: str | None = None,
+        reused_from: int | None = None,
+        owner_item_id: int | None = None,
     ) -> None:
         await self._exec(
             "UPDATE image_assets SET status = 'uploaded', media_id = ?, media_url = ?, "
@@ -745,7 +795,6 @@ class StateStore:
 
     async def forget_term(self, taxonomy: str, key: str) -> None:
         await self._exec("DELETE FROM terms WHERE taxonomy = ? AND key = ?", (taxonomy, key))
-
 
     # ---- issue 5: link rewriting, undo, status (SQL of migrator/rewrite.py, undo.py, status.py)
     async def item_by_slug(self, slug: str) -> Item | None:
@@ -921,6 +970,7 @@ class StateStore:
     async def aliases_of_item(self, item_id: int) -> list[str]:
         rows = await self._all("SELECT url FROM url_aliases WHERE item_id = ? ORDER BY url", (item_id,))
         return [str(r[0]) for r in rows]
+
     async def asset_by_source_key(self, source_key: str) -> Asset | None:
         """The asset row of an image source (read only; `asset_for_source` creates)."""
         row = await self._one(f"SELECT {_ASSET_COLS} FROM image_assets WHERE source_key = ?", (source_key,))
@@ -935,7 +985,9 @@ class StateStore:
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
     # ---- end issue 5 queries
+
 
 @contextlib.contextmanager
 def _state_errors() -> Iterator[None]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import html as htmllib
 import time
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,15 +26,20 @@ import structlog
 
 from migrator import images as imaging
 from migrator import offload, urls
-from migrator.crawl import Crawler
 from migrator.db import StateStore
 from migrator.errors import FatalError, PostError
 from migrator.models import ItemStatus, JobStatus, PostRef
-from migrator.pipeline import Outcome, RunCounters
+from migrator.pipeline import Outcome, RunCounters, skip_kind, term_key
 from migrator.source import SourceClient
 
 __all__ = [
-    "DryRunMigrator", "DryRunPlan", "DryRunReport", "Estimate", "estimate", "render_dry_run", "run_dry_run",
+    "DryRunMigrator",
+    "DryRunPlan",
+    "DryRunReport",
+    "Estimate",
+    "estimate",
+    "render_dry_run",
+    "run_dry_run",
 ]
 
 log = structlog.get_logger(__name__)
@@ -45,35 +49,21 @@ log = structlog.get_logger(__name__)
 _WP_REQUESTS_PER_POST = 3
 
 
-def _term_key(name: str) -> str:
-    # The same key the pipeline stores terms under (pipeline._term_key).
-    return unicodedata.normalize("NFC", name).strip().casefold()
-
-
-def _reason_kind(reason: str) -> str:
-    # The same grouping as the real run's summary (pipeline._reason_kind).
-    lowered = reason.lower()
-    for kind in ("protected", "private", "deleted", "not found", "notice"):
-        if kind in lowered:
-            return kind
-    return reason[:60]
-
-
 def _name_key(name: str) -> str:
-    return _term_key(htmllib.unescape(name))
+    return term_key(htmllib.unescape(name))
 
 
 @dataclass(slots=True)
 class DryRunPlan:
     """What the real run would create, filled in post by post."""
 
-    posts: list[tuple[str, str]] = field(default_factory=list)          # (source url, title)
-    new_categories: dict[str, tuple[str, ...]] = field(default_factory=dict)   # key -> path
-    new_tags: dict[str, str] = field(default_factory=dict)                     # key -> name
-    image_uses: Counter[str] = field(default_factory=Counter)                  # source key -> posts
+    posts: list[tuple[str, str]] = field(default_factory=list)  # (source url, title)
+    new_categories: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> path
+    new_tags: dict[str, str] = field(default_factory=dict)  # key -> name
+    image_uses: Counter[str] = field(default_factory=Counter)  # source key -> posts
     attachment_uses: Counter[str] = field(default_factory=Counter)
-    host_of: dict[str, str] = field(default_factory=dict)                      # source key -> host
-    reused_keys: set[str] = field(default_factory=set)     # uploaded by an earlier run
+    host_of: dict[str, str] = field(default_factory=dict)  # source key -> host
+    reused_keys: set[str] = field(default_factory=set)  # uploaded by an earlier run
     internal_links: int = 0
     page_seconds: list[float] = field(default_factory=list)
 
@@ -98,8 +88,16 @@ class Estimate:
     busiest_host: str
 
 
-def estimate(plan: DryRunPlan, *, blog_host: str, wp_host: str, rate: float, wp_rate: float | None,
-             workers: int, wp_latency_s: float) -> Estimate:
+def estimate(
+    plan: DryRunPlan,
+    *,
+    blog_host: str,
+    wp_host: str,
+    rate: float,
+    wp_rate: float | None,
+    workers: int,
+    wp_latency_s: float,
+) -> Estimate:
     """How long the real run should take at the configured rate limit (see the module docstring)."""
     uploads = plan.uploads()
     requests: Counter[str] = Counter()
@@ -127,8 +125,15 @@ class DryRunMigrator:
     """Drop-in for PostMigrator in the Engine: `await migrate(ref)`, `rollback_on_cancel`."""
 
     def __init__(
-        self, *, store: StateStore, source: SourceClient, origin: str, counters: RunCounters,
-        plan: DryRunPlan, existing_categories: dict[tuple[int, str], int], existing_tags: set[str],
+        self,
+        *,
+        store: StateStore,
+        source: SourceClient,
+        origin: str,
+        counters: RunCounters,
+        plan: DryRunPlan,
+        existing_categories: dict[tuple[int, str], int],
+        existing_tags: set[str],
         cpu: offload.CpuPool | None = None,
     ) -> None:
         self.store = store
@@ -139,12 +144,13 @@ class DryRunMigrator:
         self.existing_categories = existing_categories
         self.existing_tags = existing_tags
         self.cpu = cpu or offload.CpuPool(0)
-        self.rollback_on_cancel = True      # nothing to roll back; read by the Engine
+        self.rollback_on_cancel = True  # nothing to roll back; read by the Engine
         self._seen: set[int] = set()
 
     async def migrate(self, ref: PostRef) -> Outcome:
-        known = await (self.store.item_by_post_id(ref.post_id) if ref.post_id
-                       else self.store.item_by_url(ref.url))
+        known = await (
+            self.store.item_by_post_id(ref.post_id) if ref.post_id else self.store.item_by_url(ref.url)
+        )
         if known is not None and known.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
             return Outcome("already_done", known.canonical_url, known.wp_post_id)
         started = time.monotonic()
@@ -162,7 +168,7 @@ class DryRunMigrator:
             return Outcome(ItemStatus.SKIPPED, ref.url, reason=reason)
         parsed = await self.cpu.run(offload.parse_page, page.text, page.url)
         if parsed.skip_reason is not None:
-            self.counters.note_skip(ref.url, _reason_kind(parsed.skip_reason))
+            self.counters.note_skip(ref.url, skip_kind(parsed.skip_reason))
             return Outcome(ItemStatus.SKIPPED, ref.url, reason=parsed.skip_reason)
         if parsed.source is None or parsed.body is None:
             reason = parsed.error or "unreadable page"
@@ -185,19 +191,19 @@ class DryRunMigrator:
         parent: int | None = 0
         key = ""
         for name in path:
-            key = f"{key}/{_term_key(name)}" if key else _term_key(name)
+            key = f"{key}/{term_key(name)}" if key else term_key(name)
             known = await self.store.get_term("categories", key)
             if known is not None:
-                parent = known      # created or found by an earlier run
+                parent = known  # created or found by an earlier run
                 continue
             found = self.existing_categories.get((parent, _name_key(name))) if parent is not None else None
             if found is not None:
                 parent = found
                 continue
-            parent = None           # this level is new, so is every level below it
+            parent = None  # this level is new, so is every level below it
             self.plan.new_categories.setdefault(key, path[: key.count("/") + 1])
         for tag in tags:
-            k = _term_key(tag)
+            k = term_key(tag)
             if k in self.existing_tags or await self.store.get_term("tags", k) is not None:
                 continue
             self.plan.new_tags.setdefault(k, tag.strip())
@@ -270,9 +276,12 @@ def render_dry_run(report: DryRunReport, *, rate: float, max_listed: int = 20) -
         f"Dry run (job {d['job_id']}, nothing written to WordPress) in {_duration(report.elapsed_s)}:",
         f"  posts to migrate   {d['posts']}"
         + (f"  ({d['already_done']} already migrated)" if d["already_done"] else ""),
-        f"  skipped            {d['skipped']}" + (
+        f"  skipped            {d['skipped']}"
+        + (
             "  (" + ", ".join(f"{k}: {v}" for k, v in sorted(d["skip_reasons"].items())) + ")"
-            if d["skip_reasons"] else ""),
+            if d["skip_reasons"]
+            else ""
+        ),
         f"  unreadable         {d['unreadable']}",
         f"  new categories     {len(d['new_categories'])}" + _listing(d["new_categories"], max_listed),
         f"  new tags           {len(d['new_tags'])}" + _listing(d["new_tags"], max_listed),
@@ -280,13 +289,19 @@ def render_dry_run(report: DryRunReport, *, rate: float, max_listed: int = 20) -
         f"({d['shared_images']} used by more than one post, uploaded once)",
         f"  files              {d['attachments']}",
         f"  uploads            {d['uploads']}"
-        + (f" ({d['reused_from_earlier_runs']} reused from earlier runs)"
-           if d["reused_from_earlier_runs"] else ""),
+        + (
+            f" ({d['reused_from_earlier_runs']} reused from earlier runs)"
+            if d["reused_from_earlier_runs"]
+            else ""
+        ),
         f"  internal links     {d['internal_links']}",
         f"Estimated duration: {_duration(d['estimate_s'])} "
-        + (f"at {rate:g} requests/s per host (busiest: {report.estimate.busiest_host}, "
-           f"{report.estimate.requests.get(report.estimate.busiest_host, 0)} requests)"
-           if rate > 0 else "with no rate limit (from the latencies measured now)"),
+        + (
+            f"at {rate:g} requests/s per host (busiest: {report.estimate.busiest_host}, "
+            f"{report.estimate.requests.get(report.estimate.busiest_host, 0)} requests)"
+            if rate > 0
+            else "with no rate limit (from the latencies measured now)"
+        ),
     ]
     if report.counters.failures:
         lines.append("Unreadable posts:")
@@ -302,21 +317,24 @@ def _listing(names: list[str], limit: int) -> str:
 
 
 async def _existing_terms(wp: Any) -> tuple[dict[tuple[int, str], int], set[str]]:
-    categories = {(int(t.get("parent") or 0), _name_key(str(t.get("name", "")))): int(t["id"])
-                  for t in await wp.list_terms("categories")}
+    categories = {
+        (int(t.get("parent") or 0), _name_key(str(t.get("name", "")))): int(t["id"])
+        for t in await wp.list_terms("categories")
+    }
     tags = {_name_key(str(t.get("name", ""))) for t in await wp.list_terms("tags")}
     return categories, tags
 
 
-async def run_dry_run(settings: Any, options: Any, *, network: Any = None, on_start: Any = None,
-                      on_tick: Any = None) -> DryRunReport:
+async def run_dry_run(
+    settings: Any, options: Any, *, network: Any = None, on_start: Any = None, on_tick: Any = None
+) -> DryRunReport:
     """`migrate --all --dry-run` (or with `--post`). Raises FatalError before the job starts."""
-    from migrator.engine import Engine
-    from migrator.runner import _iterate, _refs_for_urls, db_lock, open_clients
+    from migrator.runner import _refs_for_urls, build_engine, db_lock, open_clients, parse_processes
 
     started = time.monotonic()
     single = bool(options.post_urls)
-    refs_list = _refs_for_urls(options.post_urls, settings.blog_url) if single else []
+    if single:
+        _refs_for_urls(options.post_urls, settings.blog_url)  # a bad --post URL stops before any network call
     with db_lock(settings.db_path):
         store = await StateStore.open(settings.db_path)
         try:
@@ -325,47 +343,64 @@ async def run_dry_run(settings: Any, options: Any, *, network: Any = None, on_st
                 await clients.wp.check_auth()
                 wp_latency = time.monotonic() - t0
                 categories, tags = await _existing_terms(clients.wp)
-                job_id = await store.start_job("dry-run", blog_url=settings.blog_url,
-                                               wp_base_url=settings.wp_base_url)
+                job_id = await store.start_job(
+                    "dry-run", blog_url=settings.blog_url, wp_base_url=settings.wp_base_url
+                )
                 counters = RunCounters()
                 plan = DryRunPlan()
-                processes = settings.parse_processes
-                if processes < 0:
-                    processes = offload.default_processes() if settings.worker_count > 1 else 0
-                cpu = await stack.enter_async_context(offload.CpuPool(processes))
+                cpu = await stack.enter_async_context(offload.CpuPool(parse_processes(settings)))
                 migrator = DryRunMigrator(
-                    store=store, source=clients.source, origin=settings.blog_url, counters=counters,
-                    plan=plan, existing_categories=categories, existing_tags=tags, cpu=cpu,
+                    store=store,
+                    source=clients.source,
+                    origin=settings.blog_url,
+                    counters=counters,
+                    plan=plan,
+                    existing_categories=categories,
+                    existing_tags=tags,
+                    cpu=cpu,
                 )
-                crawler = None
-                if single:
-                    refs = _iterate(refs_list)
-                else:
-                    crawler = Crawler(clients.source, settings.blog_url, probe=options.probe_ids)
-                    refs = crawler.discover()
-                engine = Engine(
-                    store=store, migrator=migrator, counters=counters, job_id=job_id,  # type: ignore[arg-type]
-                    workers=settings.worker_count, max_attempts=settings.max_attempts,
-                    queue_size=settings.queue_size, grace_s=settings.shutdown_grace_s,
-                    post_timeout_s=settings.post_timeout_s, retry_failed=options.retry_failed,
-                    resume_unfinished=not single, on_tick=on_tick,
-                    discovery_stats=(crawler.stats.as_dict if crawler is not None else None),
+                engine, refs, _ = build_engine(
+                    settings,
+                    options,
+                    store=store,
+                    source=clients.source,
+                    migrator=migrator,
+                    counters=counters,
+                    job_id=job_id,
+                    on_tick=on_tick,
                 )
                 if on_start is not None:
                     on_start(engine)
                 result = await engine.run(refs)
                 await store.finish_job(
-                    job_id, result.status, error=str(result.fatal) if result.fatal else None,
+                    job_id,
+                    result.status,
+                    error=str(result.fatal) if result.fatal else None,
                 )
                 wp_host = (urlsplit(settings.wp_base_url).netloc or "").lower()
                 blog_host = (urlsplit(settings.blog_url).netloc or "").lower()
-                est = estimate(plan, blog_host=blog_host, wp_host=wp_host, rate=settings.rate_limit,
-                               wp_rate=settings.wp_rate_limit, workers=settings.worker_count,
-                               wp_latency_s=wp_latency)
-                report = DryRunReport(job_id, result.status, counters, plan, est, time.monotonic() - started,
-                                      wp_writes=clients.wp_http.stats.writes)
-                log.info("dry_run_finished", **{k: v for k, v in report.as_dict().items()
-                                                if isinstance(v, int | float | str)})
+                est = estimate(
+                    plan,
+                    blog_host=blog_host,
+                    wp_host=wp_host,
+                    rate=settings.rate_limit,
+                    wp_rate=settings.wp_rate_limit,
+                    workers=settings.worker_count,
+                    wp_latency_s=wp_latency,
+                )
+                report = DryRunReport(
+                    job_id,
+                    result.status,
+                    counters,
+                    plan,
+                    est,
+                    time.monotonic() - started,
+                    wp_writes=clients.wp_http.stats.writes,
+                )
+                log.info(
+                    "dry_run_finished",
+                    **{k: v for k, v in report.as_dict().items() if isinstance(v, int | float | str)},
+                )
                 return report
         finally:
             await store.close()

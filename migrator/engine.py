@@ -40,10 +40,21 @@ class Engine:
     """Runs one job: feeds PostRefs from `refs` to `workers` tasks running `migrator.migrate`."""
 
     def __init__(
-        self, *, store: StateStore, migrator: PostMigrator, counters: RunCounters, job_id: int,
-        workers: int, max_attempts: int, queue_size: int = 0, grace_s: float = 15.0,
-        post_timeout_s: float = 900.0, retry_failed: bool = True, resume_unfinished: bool = True,
-        on_tick: Callable[[], None] | None = None, discovery_stats: Callable[[], dict[str, object]] | None = None,
+        self,
+        *,
+        store: StateStore,
+        migrator: PostMigrator,
+        counters: RunCounters,
+        job_id: int,
+        workers: int,
+        max_attempts: int,
+        queue_size: int = 0,
+        grace_s: float = 15.0,
+        post_timeout_s: float = 900.0,
+        retry_failed: bool = True,
+        resume_unfinished: bool = True,
+        on_tick: Callable[[], None] | None = None,
+        discovery_stats: Callable[[], dict[str, object]] | None = None,
     ) -> None:
         self.store = store
         self.migrator = migrator
@@ -169,8 +180,14 @@ class Engine:
         c = self.counters
         discovery = self.discovery_stats() if self.discovery_stats else None
         await self.store.update_job(
-            self.job_id, discovered=c.discovered, completed=c.completed, failed=c.failed, skipped=c.skipped,
-            already_done=c.already_done, images_uploaded=c.images_uploaded, images_reused=c.images_reused,
+            self.job_id,
+            discovered=c.discovered,
+            completed=c.completed,
+            failed=c.failed,
+            skipped=c.skipped,
+            already_done=c.already_done,
+            images_uploaded=c.images_uploaded,
+            images_reused=c.images_reused,
             discovery_json=json.dumps(discovery, ensure_ascii=False) if discovery else None,
         )
 
@@ -204,7 +221,9 @@ class Engine:
                         continue
                     seen_ids.add(item.post_id)
                     self.counters.discovered += 1
-                    await self.queue.put(PostRef(item.canonical_url, item.post_id, item.slug, source="resume"))
+                    await self.queue.put(
+                        PostRef(item.canonical_url, item.post_id, item.slug, source="resume")
+                    )
         finally:
             self.discovery_done = True
             if not self.stopping:
@@ -214,8 +233,11 @@ class Engine:
 
     async def _needs_work(self, ref: PostRef) -> bool:
         """Skip, without fetching anything, posts the database already settled."""
-        item = await (self.store.item_by_post_id(ref.post_id) if ref.post_id is not None
-                      else self.store.item_by_url(ref.url))
+        item = await (
+            self.store.item_by_post_id(ref.post_id)
+            if ref.post_id is not None
+            else self.store.item_by_url(ref.url)
+        )
         if item is None:
             return True
         if item.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
@@ -266,9 +288,9 @@ class Engine:
             await self.migrator.migrate(ref)
         except FatalError:
             raise
-        except PostError as exc:    # failures the migrator could not attach to an item
+        except PostError as exc:  # failures the migrator could not attach to an item
             self.counters.note_failure(ref.url, f"{exc.__class__.__name__}: {exc}")
             log.warning("post_failed", source_url=ref.url, error=exc.__class__.__name__, error_msg=str(exc))
-        except Exception as exc:    # a bug must cost one post, never the run
+        except Exception as exc:  # a bug must cost one post, never the run
             self.counters.note_failure(ref.url, f"internal error ({exc.__class__.__name__}: {exc})")
             log.exception("post_failed", source_url=ref.url, error=exc.__class__.__name__, error_msg=str(exc))

@@ -68,7 +68,10 @@ def make_session(
     connector = aiohttp.TCPConnector(**connector_kw)
     timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(timeout_s, 20), sock_read=timeout_s)
     return aiohttp.ClientSession(
-        connector=connector, timeout=timeout, headers=dict(headers or {}), auto_decompress=True,
+        connector=connector,
+        timeout=timeout,
+        headers=dict(headers or {}),
+        auto_decompress=True,
         raise_for_status=False,
     )
 
@@ -94,7 +97,9 @@ class Response:
         try:
             return jsonlib.loads(self.body.decode("utf-8", errors="replace").lstrip("\ufeff"))
         except ValueError:
-            raise PermanentError("expected JSON, got something else", url=self.url, status=self.status) from None
+            raise PermanentError(
+                "expected JSON, got something else", url=self.url, status=self.status
+            ) from None
 
     @property
     def content_type(self) -> str:
@@ -264,13 +269,18 @@ class HttpClient:
             failure: TransientError
             try:
                 async with self.session.request(
-                    method, url, params=params, json=json, data=data, headers=merged_headers,
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    headers=merged_headers,
                     allow_redirects=True,
                 ) as raw:
                     body = await raw.read()
                     resp = Response(raw.status, raw.headers, body, str(raw.url))
                     self.stats.bytes_in += len(body)
-            except (TimeoutError, asyncio.TimeoutError) as exc:
+            except TimeoutError as exc:
                 failure = TransientError(f"{self.service}: request timed out", url=url)
                 failure.__cause__ = exc
             except aiohttp.ClientError as exc:
@@ -283,20 +293,26 @@ class HttpClient:
                     delay = parse_retry_after(resp.headers.get("Retry-After"))
                     if resp.status in (429, 503):
                         failure = RateLimited(
-                            f"{self.service}: too many requests", retry_after_s=delay, url=url, status=resp.status
+                            f"{self.service}: too many requests",
+                            retry_after_s=delay,
+                            url=url,
+                            status=resp.status,
                         )
                         if delay:
                             self.limiters.pause(host, min(delay, self.max_delay_s * 4))
                     else:
                         failure = TransientError(
-                            f"{self.service}: server error {_error_detail(resp)}".rstrip(), url=url,
+                            f"{self.service}: server error {_error_detail(resp)}".rstrip(),
+                            url=url,
                             status=resp.status,
                         )
                 else:
                     detail = _error_detail(resp)
                     if resp.status in self.auth_statuses:
                         raise AuthError(
-                            f"{self.service} refused the request {detail}".rstrip(), url=url, status=resp.status
+                            f"{self.service} refused the request {detail}".rstrip(),
+                            url=url,
+                            status=resp.status,
                         )
                     raise PermanentError(
                         f"{self.service}: unexpected answer {detail}".rstrip(), url=url, status=resp.status
@@ -309,7 +325,11 @@ class HttpClient:
             attempt += 1
             self.stats.retries += 1
             log.debug(
-                "http_retry_scheduled", service=self.service, url=url, attempt=attempt,
-                http_status=failure.status, retry_in_s=round(delay_s, 2),
+                "http_retry_scheduled",
+                service=self.service,
+                url=url,
+                attempt=attempt,
+                http_status=failure.status,
+                retry_in_s=round(delay_s, 2),
             )
             await asyncio.sleep(delay_s)

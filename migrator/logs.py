@@ -54,7 +54,11 @@ def _redactor(secrets: tuple[str, ...]) -> Any:
 
 
 def configure_logging(
-    *, json_lines: bool = False, verbose: bool = False, quiet: bool = False, secrets: tuple[str, ...] = (),
+    *,
+    json_lines: bool = False,
+    verbose: bool = False,
+    quiet: bool = False,
+    secrets: tuple[str, ...] = (),
     stream: TextIO | None = None,
 ) -> None:
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
@@ -65,9 +69,14 @@ def configure_logging(
         _redactor(tuple(s for s in secrets if s)),
     ]
     if json_lines:
-        renderer: Any = [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer(ensure_ascii=False)]
+        renderer: Any = [
+            structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ]
     else:
-        renderer = [structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)]
+        renderer = [
+            structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+        ]
     structlog.configure(
         processors=[*shared, *renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),

@@ -34,9 +34,9 @@ T = TypeVar("T")
 class ParsedPage:
     source: SourcePost | None = None
     body: CleanPost | None = None
-    skip_reason: str | None = None      # protected / private / deleted: not an error
-    error: str | None = None            # the page cannot be migrated, and why
-    post_id: int | None = None          # known even for skipped pages when the page carries it
+    skip_reason: str | None = None  # protected / private / deleted: not an error
+    error: str | None = None  # the page cannot be migrated, and why
+    post_id: int | None = None  # known even for skipped pages when the page carries it
 
 
 def parse_page(html: str, page_url: str) -> ParsedPage:
@@ -48,12 +48,17 @@ def parse_page(html: str, page_url: str) -> ParsedPage:
     except MigratorError as exc:
         return ParsedPage(error=f"unreadable page: {exc}", post_id=_safe_post_id(html))
     except Exception as exc:  # a parser bug must fail this post only, with its reason recorded
-        return ParsedPage(error=f"unreadable page ({exc.__class__.__name__}: {exc})", post_id=_safe_post_id(html))
+        return ParsedPage(
+            error=f"unreadable page ({exc.__class__.__name__}: {exc})", post_id=_safe_post_id(html)
+        )
     try:
         body = cleaning.clean_body(source.body_html, page_url=page_url, blog_hosts=source.blog_hosts)
     except Exception as exc:
-        return ParsedPage(source=source, error=f"the body could not be cleaned ({exc.__class__.__name__}: {exc})",
-                          post_id=source.post_id)
+        return ParsedPage(
+            source=source,
+            error=f"the body could not be cleaned ({exc.__class__.__name__}: {exc})",
+            post_id=source.post_id,
+        )
     return ParsedPage(source=source, body=body, post_id=source.post_id)
 
 
@@ -98,8 +103,10 @@ class CpuPool:
         if self.processes > 0:
             # spawn, not fork: the parent has threads (aiosqlite) that a fork would copy mid-lock.
             self._pool = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker, initargs=(os.getpid(),),
+                max_workers=self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(os.getpid(),),
             )
         return self
 

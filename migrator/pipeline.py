@@ -26,8 +26,7 @@ import structlog
 
 from migrator import clean as cleaning
 from migrator import images as imaging
-from migrator import offload
-from migrator import urls
+from migrator import offload, urls
 from migrator.db import Asset, Item, LinkRow, StateStore
 from migrator.errors import (
     FatalError,
@@ -36,14 +35,23 @@ from migrator.errors import (
     ParseError,
     PermanentError,
     PostError,
-    SkipPost,
     TransientError,
 )
 from migrator.models import CleanPost, ItemStatus, PostRef, SourcePost
 from migrator.source import SourceClient
 from migrator.wordpress import WordPressClient, WpMedia, WpPost, local_and_gmt
 
-__all__ = ["KeyedLocks", "Outcome", "PostMigrator", "RunCounters", "media_marker", "post_marker", "wp_slug_for"]
+__all__ = [
+    "KeyedLocks",
+    "Outcome",
+    "PostMigrator",
+    "RunCounters",
+    "media_marker",
+    "post_marker",
+    "skip_kind",
+    "term_key",
+    "wp_slug_for",
+]
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -107,7 +115,7 @@ class RunCounters:
     attachments_uploaded: int = 0
     in_flight: int = 0
     skip_reasons: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    failures: list[tuple[str, str]] = field(default_factory=list)   # (url, reason), bounded
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason), bounded
     skipped_posts: list[tuple[str, str]] = field(default_factory=list)
 
     def note_failure(self, url: str, reason: str) -> None:
@@ -124,7 +132,7 @@ class RunCounters:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: str            # ItemStatus value, or "already_done" / "duplicate"
+    status: str  # ItemStatus value, or "already_done" / "duplicate"
     url: str
     wp_post_id: int | None = None
     reason: str | None = None
@@ -165,9 +173,18 @@ class PostMigrator:
     """Migrates posts one at a time per call; shared by all workers of a run."""
 
     def __init__(
-        self, *, store: StateStore, source: SourceClient, wp: WordPressClient, job_id: int, origin: str,
-        counters: RunCounters, adopt_posts: bool = False, adopt_media: bool = False,
-        post_timeout_s: float = 900.0, cpu: offload.CpuPool | None = None,
+        self,
+        *,
+        store: StateStore,
+        source: SourceClient,
+        wp: WordPressClient,
+        job_id: int,
+        origin: str,
+        counters: RunCounters,
+        adopt_posts: bool = False,
+        adopt_media: bool = False,
+        post_timeout_s: float = 900.0,
+        cpu: offload.CpuPool | None = None,
     ) -> None:
         self.store = store
         self.source = source
@@ -191,7 +208,9 @@ class PostMigrator:
     async def migrate(self, ref: PostRef) -> Outcome:
         """Migrate one discovered post. Never raises PostError (it becomes the outcome); FatalError and
         cancellation propagate."""
-        known = await (self.store.item_by_post_id(ref.post_id) if ref.post_id else self.store.item_by_url(ref.url))
+        known = await (
+            self.store.item_by_post_id(ref.post_id) if ref.post_id else self.store.item_by_url(ref.url)
+        )
         if known is not None and known.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
             return Outcome("already_done", known.canonical_url, known.wp_post_id)
         try:
@@ -201,7 +220,7 @@ class PostMigrator:
         except PostError as exc:
             return await self._fail_unfetched(ref, known, str(exc))
         if page.status != 200:
-            reason = "deleted or private (HTTP %d)" % page.status
+            reason = f"deleted or private (HTTP {page.status})"
             if ref.protected:
                 reason = "protected (password)"
             await self.store.record_unreadable(
@@ -213,10 +232,13 @@ class PostMigrator:
         if parsed.skip_reason is not None:
             post_id = ref.post_id or parsed.post_id
             await self.store.record_unreadable(
-                urls.canonical_post_url(self.origin, post_id) if post_id else ref.url, post_id=post_id,
-                reason=parsed.skip_reason, job_id=self.job_id, discovered_by=ref.source,
+                urls.canonical_post_url(self.origin, post_id) if post_id else ref.url,
+                post_id=post_id,
+                reason=parsed.skip_reason,
+                job_id=self.job_id,
+                discovered_by=ref.source,
             )
-            self.counters.note_skip(ref.url, _reason_kind(parsed.skip_reason))
+            self.counters.note_skip(ref.url, skip_kind(parsed.skip_reason))
             return Outcome(ItemStatus.SKIPPED, ref.url, reason=parsed.skip_reason)
         if parsed.source is None:
             return await self._fail_unfetched(ref, known, parsed.error or "unreadable page")
@@ -224,13 +246,16 @@ class PostMigrator:
 
         canonical = urls.canonical_post_url(self.origin, source.post_id)
         item = await self.store.upsert_item(
-            post_id=source.post_id, canonical_url=canonical, slug=source.slug, discovered_by=ref.source,
+            post_id=source.post_id,
+            canonical_url=canonical,
+            slug=source.slug,
+            discovered_by=ref.source,
             aliases=(ref.url, page.url),
         )
         if item.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
             return Outcome("already_done", item.canonical_url, item.wp_post_id)
         if source.post_id in self._claimed:
-            return Outcome("duplicate", item.canonical_url)   # the same post found under two URLs
+            return Outcome("duplicate", item.canonical_url)  # the same post found under two URLs
         self._claimed.add(source.post_id)
         try:
             return await self._migrate_item(item, source, parsed, page.url)
@@ -242,8 +267,10 @@ class PostMigrator:
             await self.store.fail_item(known.id, reason)
         elif ref.post_id is not None:
             item = await self.store.upsert_item(
-                post_id=ref.post_id, canonical_url=urls.canonical_post_url(self.origin, ref.post_id),
-                slug=ref.slug, discovered_by=ref.source,
+                post_id=ref.post_id,
+                canonical_url=urls.canonical_post_url(self.origin, ref.post_id),
+                slug=ref.slug,
+                discovered_by=ref.source,
             )
             item = await self.store.begin_attempt(item.id, self.job_id)
             await self.store.fail_item(item.id, reason)
@@ -251,8 +278,9 @@ class PostMigrator:
         log.warning("post_failed", source_url=ref.url, error_msg=reason)
         return Outcome(ItemStatus.FAILED, ref.url, reason=reason)
 
-    async def _migrate_item(self, item: Item, source: SourcePost, parsed: offload.ParsedPage,
-                            page_url: str) -> Outcome:
+    async def _migrate_item(
+        self, item: Item, source: SourcePost, parsed: offload.ParsedPage, page_url: str
+    ) -> Outcome:
         item = await self.store.begin_attempt(item.id, self.job_id, title=source.title)
         bound = structlog.contextvars.bound_contextvars(source_url=item.canonical_url, attempt=item.attempts)
         with bound:
@@ -269,9 +297,12 @@ class PostMigrator:
                 raise
             except FatalError:
                 raise
-            except Exception as exc:   # PostError, or a bug: either way this post only
-                reason = _describe(exc) if isinstance(exc, PostError) else (
-                    f"internal error ({exc.__class__.__name__}: {exc}); please report it")
+            except Exception as exc:  # PostError, or a bug: either way this post only
+                reason = (
+                    _describe(exc)
+                    if isinstance(exc, PostError)
+                    else (f"internal error ({exc.__class__.__name__}: {exc}); please report it")
+                )
                 if isinstance(exc, PostError):
                     log.warning("post_failed", error=exc.__class__.__name__, error_msg=reason)
                 else:
@@ -330,8 +361,12 @@ class PostMigrator:
             final_fields["featured_media"] = featured
         final = await self.wp.update_post(draft.id, final_fields)
         await self.store.complete_item(
-            item, wp_post_id=final.id, wp_slug=final.slug or fields["slug"], wp_link=final.link,
-            title=source.title, images=image_count,
+            item,
+            wp_post_id=final.id,
+            wp_slug=final.slug or fields["slug"],
+            wp_link=final.link,
+            title=source.title,
+            images=image_count,
         )
         return final
 
@@ -348,8 +383,9 @@ class PostMigrator:
                 target_url = urls.canonical_slug_url(self.origin, target.slug)
             else:
                 continue
-            rows.setdefault(href, LinkRow(href, target_url, target.post_id, target.slug,
-                                          urls.post_url_fragment(href)))
+            rows.setdefault(
+                href, LinkRow(href, target_url, target.post_id, target.slug, urls.post_url_fragment(href))
+            )
         return list(rows.values())
 
     # ------------------------------------------------------------------ terms
@@ -357,12 +393,12 @@ class PostMigrator:
         parent = 0
         key = ""
         for name in path:
-            key = f"{key}/{_term_key(name)}" if key else _term_key(name)
+            key = f"{key}/{term_key(name)}" if key else term_key(name)
             parent = await self._ensure_term("categories", name, parent=parent, key=key)
         return [parent] if path else []
 
     async def _ensure_term(self, taxonomy: str, name: str, *, parent: int = 0, key: str | None = None) -> int:
-        key = key or _term_key(name)
+        key = key or term_key(name)
         cached = self._term_cache.get((taxonomy, key))
         if cached is not None:
             return cached
@@ -370,7 +406,9 @@ class PostMigrator:
             term_id = await self.store.get_term(taxonomy, key)
             if term_id is None:
                 term_id, created = await self.wp.ensure_term(taxonomy, name.strip(), parent=parent)
-                await self.store.put_term(taxonomy, key, term_id, created_by_job=self.job_id if created else None)
+                await self.store.put_term(
+                    taxonomy, key, term_id, created_by_job=self.job_id if created else None
+                )
                 log.debug("term_ready", taxonomy=taxonomy, name=name, term_id=term_id, created=created)
             self._term_cache[(taxonomy, key)] = term_id
             return term_id
@@ -381,12 +419,12 @@ class PostMigrator:
             existing = await self.wp.get_post(item.wp_post_id)
             if existing is not None:
                 return existing
-            await self.store.clear_wp_post(item.id)    # deleted in WordPress meanwhile: create anew
+            await self.store.clear_wp_post(item.id)  # deleted in WordPress meanwhile: create anew
         elif item.post_intent or self.adopt_posts:
             found = await self.wp.find_posts_by_marker(marker)
             if found:
                 keep, extra = found[0], found[1:]
-                for dup in extra:   # cannot happen with intents; repairs databases from older bugs
+                for dup in extra:  # cannot happen with intents; repairs databases from older bugs
                     await self.wp.delete_post(dup.id)
                 await self.store.record_post_intent(item.id, self.job_id, marker)
                 await self.store.record_wp_post(item.id, keep.id, keep.slug, keep.link)
@@ -403,7 +441,9 @@ class PostMigrator:
         await self.store.record_wp_post(item.id, draft.id, draft.slug, draft.link)
         return draft
 
-    async def _create_once(self, create: Callable[[], Awaitable[T]], lookup: Callable[[], Awaitable[T | None]]) -> T:
+    async def _create_once(
+        self, create: Callable[[], Awaitable[T]], lookup: Callable[[], Awaitable[T | None]]
+    ) -> T:
         """Create something in WordPress exactly once. After an ambiguous failure (timeout, dropped
         connection, 5xx: WordPress may have acted before the answer was lost) look the object up by
         its marker before trying again, so an in-process retry cannot duplicate it either."""
@@ -429,7 +469,9 @@ class PostMigrator:
         refreshed: dict[str, str] | None = None
         media_map: dict[str, _Media] = {}
         stem = wp_slug_for(source) if source.slug else f"tistory-{source.post_id}"
-        jobs: list[tuple[str, str, str | None, str, str, str]] = []  # (src, url, filename, alt, caption, kind)
+        jobs: list[
+            tuple[str, str, str | None, str, str, str]
+        ] = []  # (src, url, filename, alt, caption, kind)
         for ref in body.images:
             jobs.append((ref.src, ref.original_url, ref.filename, ref.alt, ref.caption, "image"))
         for att in body.attachments:
@@ -443,18 +485,36 @@ class PostMigrator:
                 continue
             try:
                 media = await self._ensure_asset(
-                    item, url, filename=filename, alt=alt, caption=caption, kind=kind, stem=stem, index=index,
-                    wp_post_id=wp_post_id, page_url=page_url,
+                    item,
+                    url,
+                    filename=filename,
+                    alt=alt,
+                    caption=caption,
+                    kind=kind,
+                    stem=stem,
+                    index=index,
+                    wp_post_id=wp_post_id,
+                    page_url=page_url,
                 )
             except ImageExpired:
                 if refreshed is None:
                     refreshed = await self._fresh_urls(page_url)
                 fresh = refreshed.get(imaging.image_source_key(url))
                 if not fresh or fresh == url:
-                    raise PermanentError("an image link expired and the page gave no fresh one", url=url) from None
+                    raise PermanentError(
+                        "an image link expired and the page gave no fresh one", url=url
+                    ) from None
                 media = await self._ensure_asset(
-                    item, fresh, filename=filename, alt=alt, caption=caption, kind=kind, stem=stem, index=index,
-                    wp_post_id=wp_post_id, page_url=page_url,
+                    item,
+                    fresh,
+                    filename=filename,
+                    alt=alt,
+                    caption=caption,
+                    kind=kind,
+                    stem=stem,
+                    index=index,
+                    wp_post_id=wp_post_id,
+                    page_url=page_url,
                 )
             media_map[src] = media
             by_key[imaging.image_source_key(url)] = media
@@ -467,8 +527,16 @@ class PostMigrator:
             else:
                 try:
                     extra = await self._ensure_asset(
-                        item, source.featured_image_url, filename=None, alt=source.title, caption="",
-                        kind="image", stem=stem, index=index + 1, wp_post_id=wp_post_id, page_url=page_url,
+                        item,
+                        source.featured_image_url,
+                        filename=None,
+                        alt=source.title,
+                        caption="",
+                        kind="image",
+                        stem=stem,
+                        index=index + 1,
+                        wp_post_id=wp_post_id,
+                        page_url=page_url,
                     )
                     featured_id = extra.media_id
                 except (ImageExpired, PermanentError) as exc:
@@ -493,8 +561,18 @@ class PostMigrator:
         return fresh
 
     async def _ensure_asset(
-        self, item: Item, url: str, *, filename: str | None, alt: str, caption: str, kind: str, stem: str,
-        index: int, wp_post_id: int, page_url: str,
+        self,
+        item: Item,
+        url: str,
+        *,
+        filename: str | None,
+        alt: str,
+        caption: str,
+        kind: str,
+        stem: str,
+        index: int,
+        wp_post_id: int,
+        page_url: str,
     ) -> _Media:
         key = imaging.image_source_key(url)
         async with self.asset_locks.hold("src:" + key):
@@ -524,25 +602,39 @@ class PostMigrator:
                 twin = await self.store.uploaded_asset_by_hash(content_hash)
                 if twin is not None and twin.media_id and twin.media_url:
                     await self.store.mark_asset_uploaded(
-                        asset.id, media_id=twin.media_id, media_url=twin.media_url, content_hash=content_hash,
+                        asset.id,
+                        media_id=twin.media_id,
+                        media_url=twin.media_url,
+                        content_hash=content_hash,
                         reused_from=twin.id,
                     )
                     self.counters.images_reused += 1
                     return _Media(twin.media_id, twin.media_url, uploaded=False)
                 upload_name = imaging.upload_filename(filename, fallback_stem=stem, index=index, ext=ext)
                 await self.store.mark_asset_uploading(
-                    asset.id, content_hash=content_hash, owner_item_id=item.id, job_id=self.job_id,
+                    asset.id,
+                    content_hash=content_hash,
+                    owner_item_id=item.id,
+                    job_id=self.job_id,
                     filename=upload_name,
                 )
                 media = await self._create_once(
                     lambda: self.wp.upload_media(
-                        download.data, filename=upload_name, mime=mime, alt_text=alt, caption=caption,
-                        description=marker_comment(marker), post=wp_post_id,
+                        download.data,
+                        filename=upload_name,
+                        mime=mime,
+                        alt_text=alt,
+                        caption=caption,
+                        description=marker_comment(marker),
+                        post=wp_post_id,
                     ),
                     lambda: self._find_media(marker),
                 )
                 await self.store.mark_asset_uploaded(
-                    asset.id, media_id=media.id, media_url=media.source_url, content_hash=content_hash,
+                    asset.id,
+                    media_id=media.id,
+                    media_url=media.source_url,
+                    content_hash=content_hash,
                     owner_item_id=item.id,
                 )
             if kind == "image":
@@ -593,7 +685,7 @@ class PostMigrator:
                     await self.wp.delete_media(media.id)
                 await self.store.reset_asset(asset.id)
         for media_id, new_parent in keep_users.items():
-            if new_parent:   # shared media stays, attached to a post that still uses it
+            if new_parent:  # shared media stays, attached to a post that still uses it
                 await self.wp.update_media(media_id, {"post": new_parent})
         if item.wp_post_id:
             await self.wp.delete_post(item.wp_post_id)
@@ -606,11 +698,13 @@ class PostMigrator:
         log.info("post_rolled_back", wp_post_id=item.wp_post_id)
 
 
-def _term_key(name: str) -> str:
+def term_key(name: str) -> str:
+    """How a category/tag name is keyed in the database (WordPress compares names case-insensitively)."""
     return unicodedata.normalize("NFC", name).strip().casefold()
 
 
-def _reason_kind(reason: str) -> str:
+def skip_kind(reason: str) -> str:
+    """The group a skip reason is counted under in summaries (protected, private, deleted, ...)."""
     lowered = reason.lower()
     for kind in ("protected", "private", "deleted", "not found", "notice"):
         if kind in lowered:

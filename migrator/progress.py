@@ -29,11 +29,17 @@ class Progress:
         self._task: Any = None
         if self.live:
             from rich.console import Console
-            from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
 
             self._rich = RichProgress(
-                TextColumn("[bold]migrating[/]"), BarColumn(), TextColumn("{task.description}"),
-                TimeElapsedColumn(), console=Console(file=sys.stderr), transient=False, redirect_stderr=True,
+                TextColumn("[bold]migrating[/]"),
+                BarColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=Console(file=sys.stderr),
+                transient=False,
+                redirect_stderr=True,
             )
             self._task = self._rich.add_task("starting…", total=None)
             self._rich.start()
@@ -72,15 +78,23 @@ class Progress:
             finished = c.completed + c.already_done + c.failed + c.skipped
             discovery_done = bool(self._engine and self._engine.discovery_done)
             self._rich.update(
-                self._task, description=self.line(), completed=finished,
+                self._task,
+                description=self.line(),
+                completed=finished,
                 total=c.discovered if discovery_done else None,
             )
         elif time.monotonic() - self._last_log >= self.log_every_s:
             self._last_log = time.monotonic()
             log.info(
-                "progress", discovered=c.discovered, completed=c.completed, already_done=c.already_done,
-                failed=c.failed, skipped=c.skipped, images_uploaded=c.images_uploaded,
-                images_reused=c.images_reused, posts_per_min=round(self.rate_per_min(), 1),
+                "progress",
+                discovered=c.discovered,
+                completed=c.completed,
+                already_done=c.already_done,
+                failed=c.failed,
+                skipped=c.skipped,
+                images_uploaded=c.images_uploaded,
+                images_reused=c.images_reused,
+                posts_per_min=round(self.rate_per_min(), 1),
                 eta_s=round(self.eta_s() or 0) or None,
             )
 

@@ -47,9 +47,11 @@ def render_summary(report: Any, *, max_listed: int = 20) -> str:
         f"  discovered   {d['discovered']}",
         f"  migrated     {d['migrated']}  ({d['posts_per_min']} posts/min)",
         f"  already done {d['already_done']}  (migrated by an earlier run, not fetched again)",
-        f"  skipped      {d['skipped']}" + (
+        f"  skipped      {d['skipped']}"
+        + (
             "  (" + ", ".join(f"{k}: {v}" for k, v in sorted(d["skip_reasons"].items())) + ")"
-            if d["skip_reasons"] else ""
+            if d["skip_reasons"]
+            else ""
         ),
         f"  failed       {d['failed']}",
         f"  images       {d['images_uploaded']} uploaded, {d['images_reused']} reused"

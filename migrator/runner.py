@@ -40,7 +40,7 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
-    post_urls: tuple[str, ...] = ()          # empty = the whole blog
+    post_urls: tuple[str, ...] = ()  # empty = the whole blog
     probe_ids: bool = False
     retry_failed: bool = True
     reset_failed: bool = False
@@ -64,7 +64,7 @@ class RunReport:
     fatal: FatalError | None = None
     requests: dict[str, int] = field(default_factory=dict)
     wp_writes: int = 0
-    links: LinkReport | None = None          # the rewrite-links pass at the end of `--all`
+    links: LinkReport | None = None  # the rewrite-links pass at the end of `--all`
 
 
 @contextlib.contextmanager
@@ -72,7 +72,7 @@ def db_lock(db_path: Path) -> Iterator[None]:
     """One run per database at a time: a second `migrate` on the same state would race the first."""
     lock_path = db_path.with_name(db_path.name + ".lock")
     try:
-        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole run
+        handle = open(lock_path, "a+")
     except OSError as exc:
         raise StateError(f"cannot create the lock file {lock_path}: {exc.strerror}") from None
     try:
@@ -108,22 +108,41 @@ async def open_clients(settings: Any, network: Network | None = None) -> AsyncIt
     limiters = HostLimiters(settings.rate_limit, overrides)
     per_host = max(8, settings.worker_count * 2)
     async with contextlib.AsyncExitStack() as stack:
-        tistory_session = await stack.enter_async_context(make_session(
-            timeout_s=settings.request_timeout_s, limit_per_host=per_host, resolver=network.resolver,
-            ssl=network.ssl, headers=BROWSER_HEADERS,
-        ))
-        wp_session = await stack.enter_async_context(make_session(
-            timeout_s=settings.request_timeout_s, limit_per_host=per_host, resolver=network.resolver,
-            ssl=network.ssl, headers={"User-Agent": "migrator/0.1 (+Tistory to WordPress)"},
-        ))
+        tistory_session = await stack.enter_async_context(
+            make_session(
+                timeout_s=settings.request_timeout_s,
+                limit_per_host=per_host,
+                resolver=network.resolver,
+                ssl=network.ssl,
+                headers=BROWSER_HEADERS,
+            )
+        )
+        wp_session = await stack.enter_async_context(
+            make_session(
+                timeout_s=settings.request_timeout_s,
+                limit_per_host=per_host,
+                resolver=network.resolver,
+                ssl=network.ssl,
+                headers={"User-Agent": "migrator/0.1 (+Tistory to WordPress)"},
+            )
+        )
         tistory_http = HttpClient(
-            tistory_session, service="tistory", rate_limit=settings.rate_limit, limiters=limiters,
-            base_delay_s=settings.retry_base_delay_s, max_delay_s=settings.retry_max_delay_s,
+            tistory_session,
+            service="tistory",
+            rate_limit=settings.rate_limit,
+            limiters=limiters,
+            base_delay_s=settings.retry_base_delay_s,
+            max_delay_s=settings.retry_max_delay_s,
         )
         wp_http = HttpClient(
-            wp_session, service="wordpress", rate_limit=settings.rate_limit, limiters=limiters,
-            base_delay_s=settings.retry_base_delay_s, max_delay_s=settings.retry_max_delay_s,
-            permanent_codes=PERMANENT_WP_CODES, auth_statuses=(401,),
+            wp_session,
+            service="wordpress",
+            rate_limit=settings.rate_limit,
+            limiters=limiters,
+            base_delay_s=settings.retry_base_delay_s,
+            max_delay_s=settings.retry_max_delay_s,
+            permanent_codes=PERMANENT_WP_CODES,
+            auth_statuses=(401,),
         )
         wp = WordPressClient(wp_http, settings.wp_base_url, settings.wp_user, settings.wp_app_password)
         yield Clients(SourceClient(tistory_http), wp, tistory_http, wp_http)
@@ -143,8 +162,11 @@ def _refs_for_urls(post_urls: tuple[str, ...], origin: str) -> list[PostRef]:
             refs.append(PostRef(f"{parts.scheme}://{parts.netloc}{parts.path}", target.post_id, source="cli"))
         else:
             scheme_host = f"{urlsplit(raw).scheme}://{urlsplit(raw).netloc}"
-            refs.append(PostRef(urls.canonical_slug_url(scheme_host, target.slug or ""), None, target.slug,
-                                source="cli"))
+            refs.append(
+                PostRef(
+                    urls.canonical_slug_url(scheme_host, target.slug or ""), None, target.slug, source="cli"
+                )
+            )
     return refs
 
 
@@ -153,15 +175,65 @@ async def _iterate(refs: list[PostRef]) -> AsyncIterator[PostRef]:
         yield ref
 
 
+def parse_processes(settings: Any) -> int:
+    """How many processes parse pages: the setting, or one per spare core when several workers run."""
+    if settings.parse_processes >= 0:
+        return int(settings.parse_processes)
+    return default_processes() if settings.worker_count > 1 else 0
+
+
+def build_engine(
+    settings: Any,
+    options: RunOptions,
+    *,
+    store: StateStore,
+    source: SourceClient,
+    migrator: Any,
+    counters: RunCounters,
+    job_id: int,
+    on_tick: Any = None,
+) -> tuple[Engine, AsyncIterator[PostRef], Crawler | None]:
+    """The engine for a run (real or dry) and what feeds it: the crawler for `--all`, the given URLs
+    for `--post` (then posts unfinished by earlier runs are not resumed)."""
+    single = bool(options.post_urls)
+    crawler = None
+    if single:
+        refs = _iterate(_refs_for_urls(options.post_urls, settings.blog_url))
+    else:
+        crawler = Crawler(source, settings.blog_url, probe=options.probe_ids)
+        refs = crawler.discover()
+    engine = Engine(
+        store=store,
+        migrator=migrator,
+        counters=counters,
+        job_id=job_id,
+        workers=settings.worker_count,
+        max_attempts=settings.max_attempts,
+        queue_size=settings.queue_size,
+        grace_s=settings.shutdown_grace_s,
+        post_timeout_s=settings.post_timeout_s,
+        retry_failed=options.retry_failed,
+        resume_unfinished=not single,
+        on_tick=on_tick,
+        discovery_stats=(crawler.stats.as_dict if crawler is not None else None),
+    )
+    return engine, refs, crawler
+
+
 async def run_migration(
-    settings: Any, options: RunOptions, *, network: Network | None = None, on_start: Any = None,
+    settings: Any,
+    options: RunOptions,
+    *,
+    network: Network | None = None,
+    on_start: Any = None,
     on_tick: Any = None,
 ) -> RunReport:
     """Run `migrate --all` or `migrate --post`. Raises FatalError subclasses before the job starts
     (bad credentials, busy database); later fatal errors end the job as aborted in the report."""
     started = time.monotonic()
     single = bool(options.post_urls)
-    refs_list = _refs_for_urls(options.post_urls, settings.blog_url) if single else []
+    if single:
+        _refs_for_urls(options.post_urls, settings.blog_url)  # a bad --post URL stops before any network call
     with db_lock(settings.db_path):
         store = await StateStore.open(settings.db_path)
         try:
@@ -178,51 +250,64 @@ async def run_migration(
                 )
                 counters = RunCounters()
                 adopt_posts, adopt_media = await _adoption_needed(clients.wp, store)
-                processes = settings.parse_processes
-                if processes < 0:
-                    processes = default_processes() if settings.worker_count > 1 else 0
-                cpu = await stack.enter_async_context(CpuPool(processes))
+                cpu = await stack.enter_async_context(CpuPool(parse_processes(settings)))
                 migrator = PostMigrator(
-                    store=store, source=clients.source, wp=clients.wp, job_id=job_id, origin=settings.blog_url,
-                    counters=counters, adopt_posts=adopt_posts, adopt_media=adopt_media,
-                    post_timeout_s=settings.post_timeout_s, cpu=cpu,
+                    store=store,
+                    source=clients.source,
+                    wp=clients.wp,
+                    job_id=job_id,
+                    origin=settings.blog_url,
+                    counters=counters,
+                    adopt_posts=adopt_posts,
+                    adopt_media=adopt_media,
+                    post_timeout_s=settings.post_timeout_s,
+                    cpu=cpu,
                 )
                 log.info(
-                    "run_started", job_id=job_id, blog=settings.blog_url, wordpress=settings.wp_base_url,
-                    workers=settings.worker_count, rate_limit=settings.rate_limit, resumed_items=requeued,
-                    adopt_posts=adopt_posts, adopt_media=adopt_media,
+                    "run_started",
+                    job_id=job_id,
+                    blog=settings.blog_url,
+                    wordpress=settings.wp_base_url,
+                    workers=settings.worker_count,
+                    rate_limit=settings.rate_limit,
+                    resumed_items=requeued,
+                    adopt_posts=adopt_posts,
+                    adopt_media=adopt_media,
                 )
                 await _finish_leftover_rollbacks(store, migrator)
-                crawler = None
-                if single:
-                    refs = _iterate(refs_list)
-                else:
-                    crawler = Crawler(clients.source, settings.blog_url, probe=options.probe_ids)
-                    refs = crawler.discover()
-                engine = Engine(
-                    store=store, migrator=migrator, counters=counters, job_id=job_id,
-                    workers=settings.worker_count, max_attempts=settings.max_attempts,
-                    queue_size=settings.queue_size, grace_s=settings.shutdown_grace_s,
-                    post_timeout_s=settings.post_timeout_s, retry_failed=options.retry_failed,
-                    resume_unfinished=not single, on_tick=on_tick,
-                    discovery_stats=(crawler.stats.as_dict if crawler is not None else None),
+                engine, refs, crawler = build_engine(
+                    settings,
+                    options,
+                    store=store,
+                    source=clients.source,
+                    migrator=migrator,
+                    counters=counters,
+                    job_id=job_id,
+                    on_tick=on_tick,
                 )
                 if on_start is not None:
                     on_start(engine)
                 result = await engine.run(refs)
                 discovery = crawler.stats.as_dict() if crawler is not None else {}
                 await store.finish_job(
-                    job_id, result.status, error=str(result.fatal) if result.fatal else None,
+                    job_id,
+                    result.status,
+                    error=str(result.fatal) if result.fatal else None,
                 )
                 links = None
                 if not single and result.status in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_FAILURES):
                     # Internal links can point at WordPress only once their targets are migrated.
                     links = await rewrite_after_run(store, clients.wp, workers=settings.worker_count)
                 report = RunReport(
-                    job_id=job_id, status=result.status, counters=counters,
-                    elapsed_s=time.monotonic() - started, discovery=discovery, fatal=result.fatal,
+                    job_id=job_id,
+                    status=result.status,
+                    counters=counters,
+                    elapsed_s=time.monotonic() - started,
+                    discovery=discovery,
+                    fatal=result.fatal,
                     requests={**clients.tistory_http.stats.per_host, **clients.wp_http.stats.per_host},
-                    wp_writes=clients.wp_http.stats.writes, links=links,
+                    wp_writes=clients.wp_http.stats.writes,
+                    links=links,
                 )
                 await notify_run_end(settings, report)
                 return report
@@ -244,8 +329,12 @@ async def _adoption_needed(wp: WordPressClient, store: StateStore) -> tuple[bool
 async def _finish_leftover_rollbacks(store: StateStore, migrator: PostMigrator) -> None:
     """A failed post whose rollback was cut short (crash, network) still has things in WordPress."""
     for item in await store.items(status="failed"):
-        if item.wp_post_id or item.post_intent or any(
-            a.owner_item_id == item.id and a.status in ("uploaded", "uploading")
-            for a in await store.assets_of_item(item.id)
+        if (
+            item.wp_post_id
+            or item.post_intent
+            or any(
+                a.owner_item_id == item.id and a.status in ("uploaded", "uploading")
+                for a in await store.assets_of_item(item.id)
+            )
         ):
             await migrator.rollback_safely(item.id)

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,10 +25,15 @@ from migrator.http import HttpClient
 __all__ = ["WordPressClient", "WpMedia", "WpPermalink", "WpPost", "local_and_gmt"]
 
 # 500 answers of WordPress that retrying cannot fix (file type refused, file too large for PHP).
-PERMANENT_WP_CODES = frozenset({
-    "rest_upload_sideload_error", "rest_upload_unknown_error", "rest_upload_file_too_big",
-    "rest_upload_limited_space", "rest_upload_user_quota_exceeded",
-})
+PERMANENT_WP_CODES = frozenset(
+    {
+        "rest_upload_sideload_error",
+        "rest_upload_unknown_error",
+        "rest_upload_file_too_big",
+        "rest_upload_limited_space",
+        "rest_upload_user_quota_exceeded",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +112,7 @@ def local_and_gmt(when: datetime, tz: tzinfo) -> tuple[str, str]:
     if when.tzinfo is None:
         raise ValueError("a timezone-aware datetime is required")
     local = when.astimezone(tz).replace(tzinfo=None)
-    gmt = when.astimezone(timezone.utc).replace(tzinfo=None)
+    gmt = when.astimezone(UTC).replace(tzinfo=None)
     return local.isoformat(timespec="seconds"), gmt.isoformat(timespec="seconds")
 
 
@@ -121,7 +126,7 @@ class WordPressClient:
         self.user = user
         # The header is built once and kept only here; it is never logged or put in a message.
         self._auth = {"Authorization": aiohttp.encode_basic_auth(user, app_password)}
-        self.site_tz: tzinfo = timezone.utc
+        self.site_tz: tzinfo = UTC
 
     def __repr__(self) -> str:
         return f"WordPressClient(base_url={self.base_url!r}, user={self.user!r})"
@@ -142,34 +147,39 @@ class WordPressClient:
                     "and that the password is an application password (Users → Profile → Application "
                     "Passwords), not the login password; over plain http WordPress also needs "
                     "WP_ENVIRONMENT_TYPE=local",
-                    url=self.api + "/users/me", status=401,
+                    url=self.api + "/users/me",
+                    status=401,
                 ) from None
             raise
         except PermanentError as exc:
             if exc.status == 403:
                 raise AuthError(
                     "WordPress refused the REST API to this user (HTTP 403); a security plugin may be blocking "
-                    "REST requests", url=self.api + "/users/me", status=403,
+                    "REST requests",
+                    url=self.api + "/users/me",
+                    status=403,
                 ) from None
             raise
         if resp.status == 404:
             raise AuthError(
                 "WP_BASE_URL does not look like a WordPress site with the REST API (no /wp-json/wp/v2/users/me)",
-                url=self.api, status=404,
+                url=self.api,
+                status=404,
             )
         data = resp.json()
         caps = data.get("capabilities") or {}
         if isinstance(caps, dict) and caps and not (caps.get("edit_posts") and caps.get("upload_files")):
             raise AuthError(
                 f"the WordPress user {self.user!r} may not create posts and upload media (needs Author or above)",
-                url=self.api + "/users/me", status=403,
+                url=self.api + "/users/me",
+                status=403,
             )
         return dict(data)
 
     async def load_site_timezone(self) -> tzinfo:
         """The site's time zone from the REST index (`timezone_string`, else `gmt_offset`)."""
         resp = await self.http.request("GET", self.base_url + "/wp-json/", headers=self._auth, allow=(404,))
-        tz: tzinfo = timezone.utc
+        tz: tzinfo = UTC
         if resp.status == 200:
             data = resp.json()
             name = data.get("timezone_string") or ""
@@ -177,12 +187,12 @@ class WordPressClient:
                 try:
                     tz = ZoneInfo(name)
                 except (ZoneInfoNotFoundError, ValueError):
-                    tz = timezone.utc
+                    tz = UTC
             else:
                 try:
                     tz = timezone(timedelta(hours=float(data.get("gmt_offset") or 0)))
                 except (TypeError, ValueError):
-                    tz = timezone.utc
+                    tz = UTC
         self.site_tz = tz
         return tz
 
@@ -218,9 +228,15 @@ class WordPressClient:
         page = 1
         while True:
             resp = await self._req(
-                "GET", "/posts",
-                params={"search": marker, "status": "any", "context": "edit", "per_page": "100",
-                        "page": str(page)},
+                "GET",
+                "/posts",
+                params={
+                    "search": marker,
+                    "status": "any",
+                    "context": "edit",
+                    "per_page": "100",
+                    "page": str(page),
+                },
                 allow=(400,),
             )
             if resp.status != 200:
@@ -244,14 +260,26 @@ class WordPressClient:
 
     # ------------------------------------------------------------------ media
     async def upload_media(
-        self, data: bytes, *, filename: str, mime: str, title: str = "", alt_text: str = "",
-        caption: str = "", description: str = "", post: int | None = None,
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        mime: str,
+        title: str = "",
+        alt_text: str = "",
+        caption: str = "",
+        description: str = "",
+        post: int | None = None,
     ) -> WpMedia:
         """Upload a file as the raw body; the fields travel in the query string of the same request,
         so the media is created together with its marker (no window where it exists unmarked)."""
         params: dict[str, str] = {"context": "edit"}
-        for key, value in (("title", title), ("alt_text", alt_text), ("caption", caption),
-                           ("description", description)):
+        for key, value in (
+            ("title", title),
+            ("alt_text", alt_text),
+            ("caption", caption),
+            ("description", description),
+        ):
             if value:
                 params[key] = value
         if post:
@@ -284,7 +312,8 @@ class WordPressClient:
         page = 1
         while True:
             resp = await self._req(
-                "GET", "/media",
+                "GET",
+                "/media",
                 params={"search": marker, "context": "edit", "per_page": "100", "page": str(page)},
                 allow=(400,),
             )
@@ -344,7 +373,8 @@ class WordPressClient:
         raise PermanentError(
             f"WordPress refused the {taxonomy[:-1] if taxonomy.endswith('s') else taxonomy} {name!r}: "
             f"{code or resp.status} {message}".rstrip(),
-            url=self.api + f"/{taxonomy}", status=resp.status,
+            url=self.api + f"/{taxonomy}",
+            status=resp.status,
         )
 
     async def _find_term(self, taxonomy: str, name: str, parent: int) -> int | None:
@@ -371,12 +401,17 @@ class WordPressClient:
         found: dict[int, WpPermalink] = {}
         ids = sorted(set(post_ids))
         for start in range(0, len(ids), 100):
-            chunk = ids[start:start + 100]
+            chunk = ids[start : start + 100]
             resp = await self._req(
-                "GET", "/posts",
-                params={"include": ",".join(map(str, chunk)), "status": "any", "context": "edit",
-                        "per_page": "100",
-                        "_fields": "id,status,slug,link,permalink_template,generated_slug"},
+                "GET",
+                "/posts",
+                params={
+                    "include": ",".join(map(str, chunk)),
+                    "status": "any",
+                    "context": "edit",
+                    "per_page": "100",
+                    "_fields": "id,status,slug,link,permalink_template,generated_slug",
+                },
             )
             for data in resp.json():
                 item = WpPermalink.from_json(data)
@@ -388,7 +423,8 @@ class WordPressClient:
         total = 0
         for status in ("any", "trash"):
             resp = await self._req(
-                "GET", "/posts",
+                "GET",
+                "/posts",
                 params={taxonomy: str(term_id), "status": status, "per_page": "1", "_fields": "id"},
             )
             total += int(resp.headers.get("X-WP-Total", "0") or 0)
@@ -396,8 +432,9 @@ class WordPressClient:
 
     async def count_child_terms(self, term_id: int) -> int:
         resp = await self._req(
-            "GET", "/categories", params={"parent": str(term_id), "per_page": "1", "hide_empty": "false",
-                                          "_fields": "id"},
+            "GET",
+            "/categories",
+            params={"parent": str(term_id), "per_page": "1", "hide_empty": "false", "_fields": "id"},
         )
         return int(resp.headers.get("X-WP-Total", "0") or 0)
 
@@ -407,9 +444,14 @@ class WordPressClient:
         page = 1
         while True:
             resp = await self._req(
-                "GET", f"/{taxonomy}",
-                params={"per_page": "100", "page": str(page), "hide_empty": "false",
-                        "_fields": "id,name,parent"},
+                "GET",
+                f"/{taxonomy}",
+                params={
+                    "per_page": "100",
+                    "page": str(page),
+                    "hide_empty": "false",
+                    "_fields": "id,name,parent",
+                },
                 allow=(400,),
             )
             if resp.status != 200:
@@ -420,7 +462,9 @@ class WordPressClient:
                 break
             page += 1
         return terms
+
     # ---- end issue 5 reads
+
 
 def _same_term_name(stored: str, wanted: str) -> bool:
     # WordPress stores names HTML-escaped (& -> &amp;) and compares them case-insensitively.
