@@ -118,9 +118,12 @@ def floor(site: Site) -> int:
 
 
 @pytest.fixture
-def proxy(servers: BackgroundLoop, site: Site, tmp_path: Path) -> Iterator[tuple[KillingProxy, str]]:
-    """A counting/killing reverse proxy in front of the test's WordPress, and its URL."""
-    killer = KillingProxy(site.url)
+def proxy(
+    request: pytest.FixtureRequest, servers: BackgroundLoop, site: Site, tmp_path: Path
+) -> Iterator[tuple[KillingProxy, str]]:
+    """A counting/killing reverse proxy in front of the test's WordPress (0-20 ms of random delay
+    per request, seeded by the test's name), and its URL."""
+    killer = KillingProxy(site.url, jitter_s=0.02, seed=request.node.name)
     yield killer, servers.serve(killer.app()).url
     # For the post-mortem of a failed test (see _keep_artifacts).
     lines = [f"{method} {path} {status}" for method, path, status in killer.log]

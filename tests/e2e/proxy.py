@@ -10,7 +10,9 @@ crash can leave WordPress and the job database disagreeing.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import random
 import re
 import signal
 
@@ -53,8 +55,12 @@ class KillingProxy:
     of every kill it made; `log` lists (method, path, status) of every write WordPress answered.
     """
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, *, jitter_s: float = 0.0, seed: int | str = 0) -> None:
         self.upstream = upstream.rstrip("/")
+        # Random delay before forwarding each request: shuffles the order in which concurrent
+        # workers reach WordPress, as a slow network would.
+        self.jitter_s = jitter_s
+        self._rng = random.Random(seed)
         self.writes = 0
         self.kill_at: int | None = None
         self.phase = "before"
@@ -116,6 +122,8 @@ class KillingProxy:
         if armed and self.phase == "before":
             self._kill(where)
             return web.Response(status=502, text="killed before forwarding")
+        if self.jitter_s:
+            await asyncio.sleep(self._rng.uniform(0, self.jitter_s))
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _SKIP_REQUEST}
         async with self._session.request(
             request.method,
