@@ -60,6 +60,7 @@ class RunReport:
     status: JobStatus
     counters: RunCounters
     elapsed_s: float
+    migrate_s: float = 0.0  # discovery + posts (the engine), without the link pass
     discovery: dict[str, Any] = field(default_factory=dict)
     fatal: FatalError | None = None
     requests: dict[str, int] = field(default_factory=dict)
@@ -303,6 +304,7 @@ async def run_migration(
                     status=result.status,
                     counters=counters,
                     elapsed_s=time.monotonic() - started,
+                    migrate_s=result.elapsed_s,
                     discovery=discovery,
                     fatal=result.fatal,
                     requests={**clients.tistory_http.stats.per_host, **clients.wp_http.stats.per_host},
