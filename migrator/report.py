@@ -61,6 +61,13 @@ def render_summary(report: Any, *, max_listed: int = 20) -> str:
         found = d["discovery"].get("found_by_source") or {}
         if found:
             lines.append("  found by     " + ", ".join(f"{k} {v}" for k, v in found.items()))
+    skipped = [(u, r) for u, r in report.counters.skipped_posts if "earlier run" not in r]
+    if skipped:
+        lines.append("Skipped posts (not migrated, not errors):")
+        for url, reason in skipped[:max_listed]:
+            lines.append(f"  {url}: {reason}")
+        if len(skipped) > max_listed:
+            lines.append(f"  … and {len(skipped) - max_listed} more (see `migrate report --state skipped`)")
     if d["failures"]:
         lines.append("Failed posts:")
         for failure in d["failures"][:max_listed]:
