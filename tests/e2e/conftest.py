@@ -135,22 +135,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     outcome = yield
     report = outcome.get_result()
     if report.when == "call":
-        item.stash[_FAILED] = report.failed
+        item.stash[_FAILED] = report.longreprtext if report.failed else ""
 
 
-_FAILED = pytest.StashKey[bool]()
+_FAILED = pytest.StashKey[str]()
 
 
 @pytest.fixture(autouse=True)
 def _keep_artifacts(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
-    """When a test fails, copy its migrate logs and job database out of pytest's temporary folders
-    (which other pytest sessions on the machine rotate away) to $E2E_ARTIFACTS or /tmp/e2e-artifacts."""
+    """When a test fails, copy its migrate logs, job database, proxy log and the failure out of
+    pytest's temporary folders (which other pytest sessions on the machine rotate away) to
+    $E2E_ARTIFACTS or /tmp/e2e-artifacts."""
     yield
-    if not request.node.stash.get(_FAILED, False):
+    failure = request.node.stash.get(_FAILED, "")
+    if not failure:
         return
     target = Path(os.environ.get("E2E_ARTIFACTS", "/tmp/e2e-artifacts")) / request.node.name
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(tmp_path, target, ignore=shutil.ignore_patterns("*.lock"), dirs_exist_ok=True)
+    (target / "failure.txt").write_text(failure, encoding="utf-8")
     print(f"\ne2e artifacts of {request.node.name}: {target}")
 
 

@@ -15,6 +15,7 @@ import os
 import random
 import re
 import signal
+from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
@@ -47,6 +48,19 @@ _SKIP_RESPONSE = {
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+@dataclass
+class _Hold:
+    pattern: re.Pattern[str]
+    seconds: float
+    disposition: str | None
+    times: int
+
+    def matches(self, where: str, disposition: str) -> bool:
+        return bool(self.pattern.search(where)) and (
+            self.disposition is None or self.disposition in disposition
+        )
+
+
 class KillingProxy:
     """Forwards everything to `upstream`; counts writes; kills `pgid` at write number `kill_at`.
 
@@ -70,6 +84,7 @@ class KillingProxy:
         self.log: list[tuple[str, str, int]] = []
         self.match: re.Pattern[str] | None = None
         self.matched = 0
+        self._holds: list[_Hold] = []
         self._session: aiohttp.ClientSession | None = None
 
     def arm(self, kill_at: int, phase: str, pgid: int, match: str | None = None) -> None:
@@ -80,6 +95,12 @@ class KillingProxy:
         self.writes, self.kill_at, self.phase, self.pgid, self.fired = 0, kill_at, phase, pgid, False
         self.matched = 0
         self.match = re.compile(match) if match else None
+
+    def hold(self, pattern: str, seconds: float, *, disposition: str | None = None, times: int = 1) -> None:
+        """Hold the next `times` requests matching `pattern` (a regex searched in "METHOD /path")
+        and, if given, whose Content-Disposition contains `disposition`, for `seconds` before
+        forwarding them: forces an interleaving of concurrent workers."""
+        self._holds.append(_Hold(re.compile(pattern), seconds, disposition, times))
 
     def disarm(self) -> None:
         self.writes, self.kill_at, self.pgid, self.fired = 0, None, None, False
@@ -124,6 +145,11 @@ class KillingProxy:
             return web.Response(status=502, text="killed before forwarding")
         if self.jitter_s:
             await asyncio.sleep(self._rng.uniform(0, self.jitter_s))
+        for held in self._holds:
+            if held.times > 0 and held.matches(where, request.headers.get("Content-Disposition", "")):
+                held.times -= 1
+                await asyncio.sleep(held.seconds)
+                break
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _SKIP_REQUEST}
         async with self._session.request(
             request.method,

@@ -27,7 +27,14 @@ from tests.e2e.servers import BackgroundLoop
 from tests.fakes.blog import FakeBlog, FakePost
 from tests.fakes.cdn import FakeCDN, make_png
 
-__all__ = ["AVIF_BYTES", "BlogUnderTest", "ExpectedPost", "build_blog"]
+__all__ = [
+    "AVIF_BYTES",
+    "SLOW_NAME",
+    "BlogUnderTest",
+    "ExpectedPost",
+    "build_blog",
+    "build_shared_image_blog",
+]
 
 KST = timezone(timedelta(hours=9))
 # A minimal AVIF header: enough for type sniffing; WordPress 6.1 refuses the type outright.
@@ -77,7 +84,7 @@ class BlogUnderTest:
     protected_titles: list[str]
     failing: list[ExpectedPost]
     shared_image: bytes  # the image used by two posts (by the same URL)
-    twin_image: bytes  # the bytes served under two different URLs
+    twin_image: bytes | None  # the bytes served under two different URLs
 
     def titles(self) -> set[str]:
         return {p.title for p in self.public}
@@ -294,4 +301,69 @@ def build_blog(
         failing=failing,
         shared_image=shared,
         twin_image=twin,
+    )
+
+
+SLOW_NAME = "늦게 올라갈 사진"
+
+
+def build_shared_image_blog(servers: BackgroundLoop, token: str) -> BlogUnderTest:
+    """Two posts sharing one image: a good one (id 1: its own picture named SLOW_NAME, then the
+    shared one) and, newer so started first, one that fails (id 2: the shared picture, then an
+    AVIF file WordPress refuses). For forcing the order of a rollback against a reuse."""
+    cdn = FakeCDN()
+    cdn_url = servers.serve(cdn.app()).url
+    images = _Images(cdn, cdn_url, token)
+    own, shared = make_png(_seed(token, 1)), make_png(_seed(token, 2))
+    own_url, shared_url = images.add(own), images.add(shared)
+    avif_url = images.add(AVIF_BYTES, "image/avif")
+    when = _published(1)
+    good = FakePost(
+        post_id=1,
+        title=f"먼저 올린 글 · {token}",
+        category="여행/부산",
+        tags=("바다",),
+        published=when.isoformat(),
+        body_html=figure(own_url, f"{SLOW_NAME}.png") + "\n" + figure(shared_url, "함께 쓰는 사진.png"),
+    )
+    bad = FakePost(
+        post_id=2,
+        title=f"거부되는 그림이 있는 글 · {token}",
+        category="여행/부산",
+        tags=("바다",),
+        published=_published(2).isoformat(),
+        body_html=figure(shared_url, "함께 쓰는 사진.png") + "\n" + figure(avif_url, "거부될 사진.avif"),
+    )
+    blog = FakeBlog([good, bad], host=f"{token}.tistory.com", blog_title=f"가짜 블로그 {token}")
+    blog_url = servers.serve(blog.app()).url
+    expected = ExpectedPost(
+        post_id=1,
+        title=good.title,
+        date=when.replace(tzinfo=None).isoformat(),
+        date_gmt=when.astimezone(UTC).replace(tzinfo=None).isoformat(),
+        category=("여행", "부산"),
+        tags={"바다"},
+        images=[own, shared],
+        named=[upload_stem(f"{SLOW_NAME}.png")],
+    )
+    failing = ExpectedPost(
+        post_id=2,
+        title=bad.title,
+        date="",
+        date_gmt="",
+        category=("여행", "부산"),
+        tags={"바다"},
+        images=[shared, AVIF_BYTES],
+    )
+    return BlogUnderTest(
+        token=token,
+        blog=blog,
+        cdn=cdn,
+        blog_url=blog_url,
+        cdn_url=cdn_url,
+        public=[expected],
+        protected_titles=[],
+        failing=[failing],
+        shared_image=shared,
+        twin_image=None,
     )
