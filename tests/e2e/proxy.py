@@ -15,6 +15,7 @@ import os
 import random
 import re
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -82,19 +83,22 @@ class KillingProxy:
         self.fired = False
         self.kills: list[tuple[int, str, str]] = []
         self.log: list[tuple[str, str, int]] = []
-        self.match: re.Pattern[str] | None = None
+        self.match: Callable[[str], object] | None = None
         self.matched = 0
         self._holds: list[_Hold] = []
         self._session: aiohttp.ClientSession | None = None
 
-    def arm(self, kill_at: int, phase: str, pgid: int, match: str | None = None) -> None:
-        """Kill at the `kill_at`-th write; with `match` (a regex searched in "METHOD /path"), at the
-        `kill_at`-th write that matches it (e.g. r"^DELETE " for the first step of a rollback)."""
+    def arm(
+        self, kill_at: int, phase: str, pgid: int, match: str | Callable[[str], bool] | None = None
+    ) -> None:
+        """Kill at the `kill_at`-th write; with `match` (a regex searched in "METHOD /path", or a
+        predicate called with that string for every write), at the `kill_at`-th write that matches
+        (e.g. r"^DELETE " for the first step of a rollback)."""
         if phase not in ("before", "after"):
             raise ValueError(f"phase must be 'before' or 'after', not {phase!r}")
         self.writes, self.kill_at, self.phase, self.pgid, self.fired = 0, kill_at, phase, pgid, False
         self.matched = 0
-        self.match = re.compile(match) if match else None
+        self.match = re.compile(match).search if isinstance(match, str) else match
 
     def hold(self, pattern: str, seconds: float, *, disposition: str | None = None, times: int = 1) -> None:
         """Hold the next `times` requests matching `pattern` (a regex searched in "METHOD /path")
@@ -137,7 +141,7 @@ class KillingProxy:
         where = f"{request.method} {request.path}"
         if request.method in WRITE_METHODS:
             self.writes += 1
-            if self.match is None or self.match.search(where):
+            if self.match is None or self.match(where):
                 self.matched += 1
                 armed = self.kill_at is not None and not self.fired and self.matched == self.kill_at
         if armed and self.phase == "before":

@@ -58,6 +58,22 @@ def run(m: Migration, timing: Timing) -> MigrateResult:
     return result
 
 
+def second_update() -> Callable[[str], bool]:
+    """Matches a write that updates a post a second time in the run: every post gets one update
+    with its final content; a second one is the link rewriting that ends the run."""
+    seen: set[str] = set()
+
+    def match(where: str) -> bool:
+        if not re.fullmatch(r"POST /wp-json/wp/v2/posts/\d+", where):
+            return False
+        if where in seen:
+            return True
+        seen.add(where)
+        return False
+
+    return match
+
+
 def hold_refused_uploads(killer: KillingProxy) -> None:
     """Delay the failing post's AVIF uploads by 2 s, so that the posts sharing its picture are done
     before its rollback decides whether that picture is still used. The other order is a known
@@ -112,14 +128,14 @@ def test_second_run_creates_nothing(site: Site, servers, token, floor, tmp_path,
 @pytest.mark.parametrize(
     "kill_points",
     [
-        # (phase, k): SIGKILL at the k-th write of each successive run. A whole first run of this
+        # (phase, k) per successive run: SIGKILL at its k-th write. A whole first run of this
         # blog makes 135 writes: terms, 32 drafts, 46 uploads, 32 final updates, then ~13 updates
         # that rewrite internal links; resumed runs make fewer.
         (("before", 1), ("before", 40), ("before", 25), ("before", 12)),
         (("after", 2), ("after", 33), ("after", 21), ("after", 9)),
-        # Write 128 falls in the link rewriting that ends a run; the resumed run then has only
-        # the rest of that work (a handful of writes) left.
-        (("after", 128), ("before", 4)),
+        # (phase, "links", k): at the k-th update that rewrites internal links (they end a run);
+        # then the resumed run's 2nd write, in the rest of that work.
+        (("after", "links", 3), ("before", 2)),
     ],
     ids=["before", "after", "mixed-links"],
 )
@@ -129,14 +145,17 @@ def test_sigkill_at_writes_then_resume(
     killer, proxy_url = proxy
     blog = build_blog(servers, token)
     m = migration(tmp_path, blog, site, wp_url=proxy_url)
-    for phase, k in kill_points:
+    for phase, *which in kill_points:
+        k = which[-1]
+        match = second_update() if which[0] == "links" else None
         running = m.start()
-        killer.arm(k, phase, running.pid)
+        killer.arm(k, phase, running.pid, match)
         result = m.wait(running)
         timings.add_run(result.elapsed_s)
         assert killer.fired, f"run {m.runs} finished after {killer.writes} writes, before write {k}"
         assert result.killed, result.output
-        timings.kills.append(f"{phase} write {k} ({killer.kills[-1][2]})")
+        what = "link update" if match else "write"
+        timings.kills.append(f"{phase} {what} {k} ({killer.kills[-1][2]})")
     killer.disarm()
 
     final = run(m, timings)
