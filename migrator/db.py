@@ -714,6 +714,11 @@ class StateStore:
             (time.time(), media_id),
         )
 
+    async def assets_with_media(self, media_id: int) -> list[Asset]:
+        """Every asset row that resolves to this WordPress media (its own upload and hash reuses)."""
+        rows = await self._all(f"SELECT {_ASSET_COLS} FROM image_assets WHERE media_id = ? ORDER BY id", (media_id,))
+        return [Asset(*r) for r in rows]
+
     async def transfer_media_owner(self, media_id: int, item_id: int) -> None:
         await self._exec(
             "UPDATE image_assets SET owner_item_id = ?, updated_at = ? WHERE media_id = ?",

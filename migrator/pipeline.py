@@ -12,6 +12,7 @@ A failure rolls back what this post created (draft, media no other post uses) an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import re
 import unicodedata
@@ -644,6 +645,19 @@ class PostMigrator:
             log.debug("media_uploaded", wp_media_id=media.id, filename=upload_name)
             return _Media(media.id, media.source_url, uploaded=True)
 
+    @asynccontextmanager
+    async def _media_locks(self, asset: Asset) -> AsyncIterator[None]:
+        # Always sources in sorted order, then the hash: the order _ensure_asset takes them in (one
+        # source, then the hash), so the two can never wait on each other in a circle.
+        sharing = await self.store.assets_with_media(asset.media_id) if asset.media_id else []
+        keys = sorted({asset.source_key, *(a.source_key for a in sharing)})
+        async with contextlib.AsyncExitStack() as stack:
+            for key in keys:
+                await stack.enter_async_context(self.asset_locks.hold("src:" + key))
+            if asset.content_hash:
+                await stack.enter_async_context(self.asset_locks.hold("hash:" + asset.content_hash))
+            yield
+
     async def _find_media(self, marker: str) -> WpMedia | None:
         found = await self.wp.find_media_by_marker(marker)
         return found[0] if found else None
@@ -673,17 +687,25 @@ class PostMigrator:
             if asset.owner_item_id != item.id:
                 continue
             if asset.status == "uploaded" and asset.media_id:
-                users = await self.store.other_users_of_media(asset.media_id, item.id)
-                if users:
-                    keep_users[asset.media_id] = next((u.wp_post_id for u in users if u.wp_post_id), None)
-                    await self.store.transfer_media_owner(asset.media_id, users[0].id)
-                    continue
-                await self.wp.delete_media(asset.media_id)
-                await self.store.reset_assets_of_media(asset.media_id)
+                # Decide and delete while holding every lock through which another post could pick
+                # this media up (its sources, its content hash): otherwise a post could reuse it
+                # between our "nobody else uses it" and the delete.
+                async with self._media_locks(asset):
+                    current = await self.store.get_asset(asset.id)
+                    if current is None or current.status != "uploaded" or current.media_id != asset.media_id:
+                        continue
+                    users = await self.store.other_users_of_media(asset.media_id, item.id)
+                    if users:
+                        keep_users[asset.media_id] = next((u.wp_post_id for u in users if u.wp_post_id), None)
+                        await self.store.transfer_media_owner(asset.media_id, users[0].id)
+                        continue
+                    await self.wp.delete_media(asset.media_id)
+                    await self.store.reset_assets_of_media(asset.media_id)
             elif asset.status == "uploading":
-                for media in await self.wp.find_media_by_marker(media_marker(asset.source_key)):
-                    await self.wp.delete_media(media.id)
-                await self.store.reset_asset(asset.id)
+                async with self.asset_locks.hold("src:" + asset.source_key):
+                    for media in await self.wp.find_media_by_marker(media_marker(asset.source_key)):
+                        await self.wp.delete_media(media.id)
+                    await self.store.reset_asset(asset.id)
         for media_id, new_parent in keep_users.items():
             if new_parent:  # shared media stays, attached to a post that still uses it
                 await self.wp.update_media(media_id, {"post": new_parent})
