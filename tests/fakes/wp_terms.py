@@ -68,6 +68,7 @@ class TermRoutes(WPState):
         return f"{base}/category/{'/'.join(chain)}/"
 
     def term_json(self, term: dict[str, Any], base: str) -> dict[str, Any]:
+        self.fresh_counts()
         rest_base = "categories" if term["taxonomy"] == "category" else "tags"
         data: dict[str, Any] = {
             "id": term["id"],
@@ -271,6 +272,7 @@ class TermRoutes(WPState):
             key = "categories" if taxonomy == "category" else "tags"
             attached = self.posts.get(post_id, {}).get(key, [])
             items = [t for t in items if t["id"] in attached]
+        self.fresh_counts()
         if params.get_bool("hide_empty"):
             items = [t for t in items if t["count"] > 0]
         if orderby == "include" and include:
