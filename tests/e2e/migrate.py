@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RUN_TIMEOUT_S", "MigrateResult", "Migration", "Running", "kill_group"]
+__all__ = ["RUN_TIMEOUT_S", "MigrateResult", "Migration", "Running", "exited", "kill_group"]
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 150.0
@@ -96,22 +96,45 @@ class Migration:
         return Running(proc, log, time.monotonic())
 
     def wait(self, run: Running, timeout: float = RUN_TIMEOUT_S) -> MigrateResult:
-        try:
-            code = run.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        if not exited(run, timeout):
             kill_group(run)
             run.proc.wait(timeout=10)
-            raise AssertionError(f"migrate did not finish within {timeout:.0f} s:\n{_read(run)}") from None
+            raise AssertionError(f"migrate did not finish within {timeout:.0f} s:\n{_read(run)}")
         # Whatever the outcome, no process of this run may outlive it (parse workers included).
+        # The leader is not reaped yet, so its pid, which names the group, cannot have been reused.
         kill_group(run)
+        code = run.proc.wait(timeout=10)
         return MigrateResult(code, _read(run), time.monotonic() - run.started_at)
 
     def run(self, timeout: float = RUN_TIMEOUT_S) -> MigrateResult:
         return self.wait(self.start(), timeout)
 
 
+def exited(run: Running, timeout: float) -> bool:
+    """Wait up to `timeout` s for the run's leader to exit WITHOUT reaping it (waitid WNOWAIT).
+
+    A reaped pid can be given to a new process at once (pid_max is often 32768, and other test
+    sessions start MariaDB servers with setsid, i.e. as group leaders): a later killpg on it would
+    hit a stranger. An exited but unreaped leader keeps its pid, so killpg stays safe until
+    `proc.wait()`.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if run.proc.returncode is not None:  # already reaped elsewhere
+            return True
+        if os.waitid(os.P_PID, run.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+
+
 def kill_group(run: Running) -> None:
-    """SIGKILL the run's process group (a simulated crash of the machine running migrate)."""
+    """SIGKILL the run's process group (a simulated crash of the machine running migrate).
+
+    Only while the leader is unreaped (see `exited`); after `proc.wait()` it does nothing."""
+    if run.proc.returncode is not None:
+        return
     try:
         os.killpg(run.pid, signal.SIGKILL)
     except ProcessLookupError:

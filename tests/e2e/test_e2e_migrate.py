@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import random
 import re
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import pytest
 
 from tests.e2e.checks import WPState, assert_complete, assert_images_local, read_state
 from tests.e2e.conftest import Site, Timing
-from tests.e2e.migrate import MigrateResult, Migration, kill_group
+from tests.e2e.migrate import MigrateResult, Migration, exited, kill_group
 from tests.e2e.proxy import KillingProxy
 from tests.e2e.scenario import SLOW_NAME, BlogUnderTest, build_blog, build_shared_image_blog
 from tests.e2e.wpread import raw
@@ -76,8 +75,9 @@ def second_update() -> Callable[[str], bool]:
 
 def hold_refused_uploads(killer: KillingProxy) -> None:
     """Delay the failing post's AVIF uploads by 2 s, so that the posts sharing its picture are done
-    before its rollback decides whether that picture is still used. The other order is a known
-    engine race (test_rollback_never_deletes_media_another_post_just_reused), tested on its own."""
+    before its rollback decides whether that picture is still used: the rollback must then keep it
+    and hand it to them. The other order is forced by
+    test_rollback_never_deletes_media_another_post_just_reused."""
     killer.hold(r"^POST /wp-json/wp/v2/media$", 2.0, disposition="거부될", times=100)
 
 
@@ -198,9 +198,7 @@ def test_sigkill_at_random_moments(site: Site, servers, token, floor, tmp_path, 
     for _ in range(4):
         running = m.start()
         delay = rng.uniform(0.8, longest)
-        try:
-            running.proc.wait(timeout=delay)
-        except subprocess.TimeoutExpired:  # still running: crash it now
+        if not exited(running, delay):  # still running: crash it now
             kill_group(running)
         result = m.wait(running)
         timings.add_run(result.elapsed_s)
@@ -251,16 +249,6 @@ def test_refused_upload_rolls_back_its_post(site: Site, servers, token, floor, t
 
 
 @e2e
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine bug: PostMigrator.rollback() decides that a media item has no other user, then deletes "
-        "it (DELETE /media/<id>) and only afterwards resets its asset rows, without holding the asset's "
-        "'src:'/'hash:' locks; a post migrating meanwhile finds the asset still 'uploaded', reuses the "
-        "media and is completed with a link to a file that is then deleted (broken image, and its "
-        "asset row reset to pending although the post is done)"
-    ),
-)
 def test_rollback_never_deletes_media_another_post_just_reused(
     site: Site, servers, token, floor, tmp_path, timings, proxy
 ):
@@ -269,7 +257,9 @@ def test_rollback_never_deletes_media_another_post_just_reused(
     The proxy forces the interleaving: the good post's own upload is held 1.5 s, so the failing
     post uploads the shared picture, is refused its AVIF file and starts its rollback first; the
     rollback's DELETE of the shared picture is held 3 s, during which the good post reaches the
-    shared picture. Whatever the order, WordPress must end with the good post's pictures present."""
+    shared picture. WordPress must end with the good post's pictures present. (This was an engine
+    race found by this suite: the rollback decided and deleted outside the asset locks; fixed in
+    7827a98.)"""
     killer, proxy_url = proxy
     blog = build_shared_image_blog(servers, token)
     killer.hold(r"^POST /wp-json/wp/v2/media$", 1.5, disposition=SLOW_NAME)
