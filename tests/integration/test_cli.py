@@ -56,6 +56,16 @@ async def test_migrate_all_then_again(world, tmp_path):
     assert code == 0 and world.wp.writes() == 0
     assert "already done 6" in out
     assert '"event": "run_started"' in err            # JSON log lines on stderr
+    code, out2, err2 = await migrate("--all", "-v", env=base_env(world, tmp_path), cwd=tmp_path)
+    assert code == 0
+    # the application password is never written anywhere: output, debug logs, the job database
+    import base64
+
+    basic = base64.b64encode(f"admin:{APP_PASSWORD}".encode()).decode()
+    stored = b"".join(f.read_bytes() for f in tmp_path.glob("migration.db*") if f.is_file())
+    for secret in (APP_PASSWORD, APP_PASSWORD.replace(" ", ""), basic):
+        assert secret not in out + err + out2 + err2
+        assert secret.encode() not in stored
 
 
 async def test_single_post_any_url_form(world, tmp_path):
