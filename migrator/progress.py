@@ -34,7 +34,7 @@ class Progress:
 
             self._rich = RichProgress(
                 TextColumn("[bold]migrating[/]"),
-                BarColumn(),
+                BarColumn(bar_width=16),
                 TextColumn("{task.description}"),
                 TimeElapsedColumn(),
                 console=Console(file=sys.stderr),
@@ -67,9 +67,8 @@ class Progress:
         eta = self.eta_s()
         eta_text = f", ETA {_duration(eta)}" if eta is not None else ""
         return (
-            f"{c.completed + c.already_done}/{total} done ({c.completed} new, {c.already_done} earlier), "
-            f"{c.failed} failed, {c.skipped} skipped, images {c.images_uploaded} up/{c.images_reused} reused, "
-            f"{self.rate_per_min():.1f} posts/min{eta_text}"
+            f"{c.completed + c.already_done}/{total} posts, {c.failed} failed, {c.skipped} skipped, "
+            f"{c.images_uploaded}+{c.images_reused} images, {self.rate_per_min():.0f}/min{eta_text}"
         )
 
     def tick(self) -> None:
