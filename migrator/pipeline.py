@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import re
 import unicodedata
@@ -484,19 +485,20 @@ class PostMigrator:
             index += 1
             if src in media_map:
                 continue
+            ensure = functools.partial(
+                self._ensure_asset,
+                item,
+                filename=filename,
+                alt=alt,
+                caption=caption,
+                kind=kind,
+                stem=stem,
+                index=index,
+                wp_post_id=wp_post_id,
+                page_url=page_url,
+            )
             try:
-                media = await self._ensure_asset(
-                    item,
-                    url,
-                    filename=filename,
-                    alt=alt,
-                    caption=caption,
-                    kind=kind,
-                    stem=stem,
-                    index=index,
-                    wp_post_id=wp_post_id,
-                    page_url=page_url,
-                )
+                media = await ensure(url)
             except ImageExpired:
                 if refreshed is None:
                     refreshed = await self._fresh_urls(page_url)
@@ -505,18 +507,7 @@ class PostMigrator:
                     raise PermanentError(
                         "an image link expired and the page gave no fresh one", url=url
                     ) from None
-                media = await self._ensure_asset(
-                    item,
-                    fresh,
-                    filename=filename,
-                    alt=alt,
-                    caption=caption,
-                    kind=kind,
-                    stem=stem,
-                    index=index,
-                    wp_post_id=wp_post_id,
-                    page_url=page_url,
-                )
+                media = await ensure(fresh)
             media_map[src] = media
             by_key[imaging.image_source_key(url)] = media
             if kind == "image" and featured_id is None:
