@@ -159,43 +159,53 @@ def _origin_of(url: str) -> str | None:
     return None
 
 
-def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, ...]) -> int:
-    from migrator.progress import Progress
-    from migrator.report import render_summary
-    from migrator.runner import RunOptions, run_migration
+def _run_options(ctx: click.Context, post_urls: tuple[str, ...]) -> Any:
+    from migrator.runner import RunOptions
 
     opts = ctx.find_root().params
-    options = RunOptions(
+    return RunOptions(
         post_urls=tuple(post_urls),
         probe_ids=bool(opts.get("probe_ids")),
         retry_failed=bool(opts.get("retry_failed", True)),
         reset_failed=bool(opts.get("reset_attempts")),
     )
-    progress: list[Progress] = []
 
-    def on_start(engine: Any) -> None:
-        show = not opts.get("no_progress") and not opts.get("log_json") and sys.stderr.isatty()
-        progress.append(Progress(engine.counters, live=show))
-        progress[0].attach(engine)
 
-    def on_tick() -> None:
-        if progress:
-            progress[0].tick()
+class _ProgressHooks:
+    """The engine's on_start/on_tick callbacks, driving the progress display of a real or dry run."""
 
+    def __init__(self, ctx: click.Context) -> None:
+        opts = ctx.find_root().params
+        self.show = not opts.get("no_progress") and not opts.get("log_json") and sys.stderr.isatty()
+        self.progress: Any = None
+
+    def on_start(self, engine: Any) -> None:
+        from migrator.progress import Progress
+
+        self.progress = Progress(engine.counters, live=self.show)
+        self.progress.attach(engine)
+
+    def on_tick(self) -> None:
+        if self.progress is not None:
+            self.progress.tick()
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+
+
+def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, ...]) -> int:
+    from migrator.report import render_summary
+    from migrator.runner import run_migration
+
+    options = _run_options(ctx, post_urls)
+    hooks = _ProgressHooks(ctx)
     try:
-        report = asyncio.run(run_migration(settings, options, on_start=on_start, on_tick=on_tick))
-    except KeyboardInterrupt:
-        click.echo("migrate: interrupted; run the same command again to resume safely", err=True)
-        return EXIT_INTERRUPTED
-    except ConfigError as exc:
-        _fail(str(exc), EXIT_USAGE)
-    except (AuthError, StateError) as exc:
-        _fail(str(exc), EXIT_USAGE)
-    except FatalError as exc:
-        _fail(str(exc), EXIT_FAILED)
+        report = _run_async(
+            lambda: run_migration(settings, options, on_start=hooks.on_start, on_tick=hooks.on_tick)
+        )
     finally:
-        if progress:
-            progress[0].close()
+        hooks.close()
     click.echo(render_summary(report))
     if report.status == JobStatus.INTERRUPTED:
         return EXIT_INTERRUPTED
@@ -211,31 +221,15 @@ def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, .
 # ---- issue 5: --dry-run and the subcommands run after (or beside) a migration
 def _run_dry_run(ctx: click.Context, settings: Settings, post_urls: tuple[str, ...]) -> int:
     from migrator.dryrun import render_dry_run, run_dry_run
-    from migrator.progress import Progress
-    from migrator.runner import RunOptions
 
-    opts = ctx.find_root().params
-    options = RunOptions(
-        post_urls=tuple(post_urls),
-        probe_ids=bool(opts.get("probe_ids")),
-        retry_failed=bool(opts.get("retry_failed", True)),
-    )
-    progress: list[Progress] = []
-
-    def on_start(engine: Any) -> None:
-        show = not opts.get("no_progress") and not opts.get("log_json") and sys.stderr.isatty()
-        progress.append(Progress(engine.counters, live=show))
-        progress[0].attach(engine)
-
-    def on_tick() -> None:
-        if progress:
-            progress[0].tick()
-
+    options = _run_options(ctx, post_urls)
+    hooks = _ProgressHooks(ctx)
     try:
-        report = _run_async(lambda: run_dry_run(settings, options, on_start=on_start, on_tick=on_tick))
+        report = _run_async(
+            lambda: run_dry_run(settings, options, on_start=hooks.on_start, on_tick=hooks.on_tick)
+        )
     finally:
-        if progress:
-            progress[0].close()
+        hooks.close()
     click.echo(render_dry_run(report, rate=settings.rate_limit))
     return EXIT_INTERRUPTED if report.status == JobStatus.INTERRUPTED else EXIT_OK
 
@@ -245,7 +239,7 @@ def _run_async(make: Any) -> Any:
     try:
         return asyncio.run(make())
     except KeyboardInterrupt:
-        click.echo("migrate: interrupted; run the same command again to finish safely", err=True)
+        click.echo("migrate: interrupted; run the same command again to resume safely", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except (ConfigError, AuthError, StateError) as exc:
         _fail(str(exc), EXIT_USAGE)

@@ -31,6 +31,7 @@ __all__ = [
     "LinkRow",
     "StateStore",
     "TermRow",
+    "pid_alive",
 ]
 
 # Each entry migrates the schema from version i to i+1; never edit a released entry, append a new one.
@@ -359,35 +360,31 @@ class StateStore:
     # and single statements do not wait for each other: aiosqlite runs them in order, each atomic,
     # so many workers' writes are pipelined. Only while a `transaction()` holds the lock must a
     # statement wait, or it would land inside someone else's transaction.
+    @contextlib.asynccontextmanager
+    async def _statement(self) -> AsyncIterator[None]:
+        # Not locked: nothing is awaited before the caller issues its statement, so it is queued
+        # on aiosqlite's thread ahead of any transaction that starts later.
+        with _state_errors():
+            if self._tx_lock.locked():
+                async with self._tx_lock:
+                    yield
+            else:
+                yield
+
     async def _exec(self, sql: str, params: Sequence[Any] = ()) -> int:
         """One write statement (autocommit). Returns lastrowid."""
-        with _state_errors():
-            return await self._exec_unguarded(sql, params)
-
-    async def _exec_unguarded(self, sql: str, params: Sequence[Any]) -> int:
-        if self._tx_lock.locked():
-            async with self._tx_lock:
-                row = await self._conn.execute_insert(sql, params)
-        else:
+        async with self._statement():
             row = await self._conn.execute_insert(sql, params)
         return int(row[0]) if row else 0
 
     async def _returning(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """One write statement with a RETURNING clause (autocommit)."""
-        with _state_errors():
-            if self._tx_lock.locked():
-                async with self._tx_lock:
-                    return list(await self._conn.execute_fetchall(sql, params))
+        async with self._statement():
             return list(await self._conn.execute_fetchall(sql, params))
 
     async def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        with _state_errors():
-            if self._tx_lock.locked():
-                async with self._tx_lock:
-                    await self._run(self._conn.executemany(sql, rows))
-            else:
+        if rows:
+            async with self._statement():
                 await self._run(self._conn.executemany(sql, rows))
 
     @staticmethod
@@ -449,7 +446,7 @@ class StateStore:
         rows = await self._all("SELECT id, pid FROM jobs WHERE status = 'running'")
         closed = 0
         for job_id, pid in rows:
-            if pid == os.getpid() or (pid and _pid_alive(pid)):
+            if pid == os.getpid() or (pid and pid_alive(pid)):
                 continue
             await self._exec(
                 "UPDATE jobs SET status = 'interrupted', ended_at = COALESCE(ended_at, ?), "
@@ -716,7 +713,9 @@ class StateStore:
 
     async def assets_with_media(self, media_id: int) -> list[Asset]:
         """Every asset row that resolves to this WordPress media (its own upload and hash reuses)."""
-        rows = await self._all(f"SELECT {_ASSET_COLS} FROM image_assets WHERE media_id = ? ORDER BY id", (media_id,))
+        rows = await self._all(
+            f"SELECT {_ASSET_COLS} FROM image_assets WHERE media_id = ? ORDER BY id", (media_id,)
+        )
         return [Asset(*r) for r in rows]
 
     async def transfer_media_owner(self, media_id: int, item_id: int) -> None:
@@ -1022,7 +1021,8 @@ class _Tx:
         return list(await self._store._conn.execute_fetchall(sql, params))
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (ours to signal or not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -30,6 +30,7 @@ from migrator.db import StateStore
 from migrator.errors import FatalError, PostError
 from migrator.models import ItemStatus, JobStatus, PostRef
 from migrator.pipeline import Outcome, RunCounters, skip_kind, term_key
+from migrator.report import duration_text
 from migrator.source import SourceClient
 
 __all__ = [
@@ -262,18 +263,10 @@ class DryRunReport:
         }
 
 
-def _duration(seconds: float) -> str:
-    if seconds >= 3600:
-        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
-    if seconds >= 60:
-        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
-    return f"{seconds:.0f} s"
-
-
 def render_dry_run(report: DryRunReport, *, rate: float, max_listed: int = 20) -> str:
     d = report.as_dict()
     lines = [
-        f"Dry run (job {d['job_id']}, nothing written to WordPress) in {_duration(report.elapsed_s)}:",
+        f"Dry run (job {d['job_id']}, nothing written to WordPress) in {duration_text(report.elapsed_s)}:",
         f"  posts to migrate   {d['posts']}"
         + (f"  ({d['already_done']} already migrated)" if d["already_done"] else ""),
         f"  skipped            {d['skipped']}"
@@ -295,7 +288,7 @@ def render_dry_run(report: DryRunReport, *, rate: float, max_listed: int = 20) -
             else ""
         ),
         f"  internal links     {d['internal_links']}",
-        f"Estimated duration: {_duration(d['estimate_s'])} "
+        f"Estimated duration: {duration_text(d['estimate_s'])} "
         + (
             f"at {rate:g} requests/s per host (busiest: {report.estimate.busiest_host}, "
             f"{report.estimate.requests.get(report.estimate.busiest_host, 0)} requests)"

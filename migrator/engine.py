@@ -240,11 +240,11 @@ class Engine:
         )
         if item is None:
             return True
-        if item.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
+        if item.status == ItemStatus.COMPLETED:
             self.counters.already_done += 1
-            if item.status == ItemStatus.SKIPPED:
-                self.counters.note_skip(item.canonical_url, f"{item.skip_reason or 'skipped'} (earlier run)")
-                self.counters.already_done -= 1
+            return False
+        if item.status == ItemStatus.SKIPPED:
+            self.counters.note_skip(item.canonical_url, f"{item.skip_reason or 'skipped'} (earlier run)")
             return False
         if item.status == ItemStatus.FAILED and (not self.retry_failed or item.attempts >= self.max_attempts):
             self.counters.note_failure(

@@ -6,7 +6,7 @@ from typing import Any
 
 from migrator.models import JobStatus
 
-__all__ = ["render_summary", "summary_dict"]
+__all__ = ["duration_text", "render_summary", "summary_dict"]
 
 _STATUS_TEXT = {
     JobStatus.COMPLETED: "finished",
@@ -43,7 +43,7 @@ def summary_dict(report: Any) -> dict[str, Any]:
 def render_summary(report: Any, *, max_listed: int = 20) -> str:
     d = summary_dict(report)
     lines = [
-        f"Job {d['job_id']} {_STATUS_TEXT.get(report.status, d['status'])} in {_duration(d['elapsed_s'])}.",
+        f"Job {d['job_id']} {_STATUS_TEXT.get(report.status, d['status'])} in {duration_text(d['elapsed_s'], decimals=1)}.",
         f"  discovered   {d['discovered']}",
         f"  migrated     {d['migrated']}  ({d['posts_per_min']} posts/min)",
         f"  already done {d['already_done']}  (migrated by an earlier run, not fetched again)",
@@ -83,10 +83,11 @@ def render_summary(report: Any, *, max_listed: int = 20) -> str:
     return "\n".join(lines)
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float, *, decimals: int = 0) -> str:
+    """A duration for people: "2 h 5 min", "3 min 12 s", "41 s" (`decimals` under a minute)."""
     seconds = float(seconds)
     if seconds >= 3600:
         return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
     if seconds >= 60:
         return f"{int(seconds // 60)} min {int(seconds % 60)} s"
-    return f"{seconds:.1f} s"
+    return f"{seconds:.{decimals}f} s"

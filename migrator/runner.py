@@ -153,21 +153,17 @@ def _refs_for_urls(post_urls: tuple[str, ...], origin: str) -> list[PostRef]:
     hosts = urls.blog_aliases(origin)
     refs = []
     for raw in post_urls:
-        target = urls.classify_post_url(raw, set(hosts) | {(urlsplit(raw).hostname or "").lower()})
+        parts = urlsplit(raw.strip())
+        target = urls.classify_post_url(raw, set(hosts) | {(parts.hostname or "").lower()})
         if target is None:
             raise ConfigError(f"--post: {raw!r} is not the address of a Tistory post (/123 or /entry/<slug>)")
+        # Fetch it where the user pointed (either host of the blog, /notice/ or /m/ form, without query
+        # or fragment); it is recorded under the blog origin and its numeric id once the page is read.
         if target.post_id is not None:
-            # Fetch it where the user pointed (either host of the blog, /notice/ or /m/ form, without
-            # query or fragment); it is recorded under the blog origin and its numeric id.
-            parts = urlsplit(raw.strip())
             refs.append(PostRef(f"{parts.scheme}://{parts.netloc}{parts.path}", target.post_id, source="cli"))
         else:
-            scheme_host = f"{urlsplit(raw).scheme}://{urlsplit(raw).netloc}"
-            refs.append(
-                PostRef(
-                    urls.canonical_slug_url(scheme_host, target.slug or ""), None, target.slug, source="cli"
-                )
-            )
+            slug_url = urls.canonical_slug_url(f"{parts.scheme}://{parts.netloc}", target.slug or "")
+            refs.append(PostRef(slug_url, None, target.slug, source="cli"))
     return refs
 
 

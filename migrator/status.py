@@ -18,8 +18,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrator.db import Job, StateStore
+from migrator.db import Job, StateStore, pid_alive
 from migrator.errors import StateError
+from migrator.report import duration_text
 
 __all__ = [
     "REPORT_FORMATS",
@@ -40,7 +41,7 @@ REPORT_FORMATS = ("table", "csv", "json")
 class JobLine:
     id: int
     kind: str
-    status: str                  # the jobs row's status, or "undone"
+    status: str  # the jobs row's status, or "undone"
     started_at: float
     ended_at: float | None
     discovered: int
@@ -52,7 +53,7 @@ class JobLine:
     images_reused: int
     error: str | None
     pid: int | None
-    live: bool                   # this job's process is running now
+    live: bool  # this job's process is running now
 
     @property
     def settled(self) -> int:
@@ -62,7 +63,7 @@ class JobLine:
 @dataclass(slots=True)
 class StatusSnapshot:
     db_path: str
-    running_pid: int | None                      # a process holds the database lock
+    running_pid: int | None  # a process holds the database lock
     jobs: list[JobLine] = field(default_factory=list)
     items: dict[str, int] = field(default_factory=dict)
     assets: dict[str, int] = field(default_factory=dict)
@@ -111,24 +112,25 @@ def _job_line(job: Job, undone: dict[int, float], running_pid: int | None) -> Jo
     live = job.status == "running" and running_pid is not None and job.pid == running_pid
     status = "undone" if job.id in undone else job.status
     if job.status == "running" and not live:
-        alive = bool(job.pid) and _alive(job.pid or 0)
+        alive = bool(job.pid) and pid_alive(job.pid or 0)
         status = "running" if alive else "stopped (crash or kill; the next run resumes it)"
     return JobLine(
-        id=job.id, kind=job.kind, status=status, started_at=job.started_at, ended_at=job.ended_at,
-        discovered=job.discovered, completed=job.completed, failed=job.failed, skipped=job.skipped,
-        already_done=job.already_done, images_uploaded=job.images_uploaded, images_reused=job.images_reused,
-        error=job.error, pid=job.pid, live=live,
+        id=job.id,
+        kind=job.kind,
+        status=status,
+        started_at=job.started_at,
+        ended_at=job.ended_at,
+        discovered=job.discovered,
+        completed=job.completed,
+        failed=job.failed,
+        skipped=job.skipped,
+        already_done=job.already_done,
+        images_uploaded=job.images_uploaded,
+        images_reused=job.images_reused,
+        error=job.error,
+        pid=job.pid,
+        live=live,
     )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 async def load_status(db_path: Path) -> StatusSnapshot:
@@ -151,24 +153,19 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "-"
 
 
-def _duration(seconds: float) -> str:
-    if seconds >= 3600:
-        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
-    if seconds >= 60:
-        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
-    return f"{seconds:.0f} s"
-
-
 def render_status(s: StatusSnapshot, *, now: float | None = None) -> str:
     now = time.time() if now is None else now
     lines = [f"Job database: {s.db_path}"]
     if s.running_pid:
         live = next((j for j in reversed(s.jobs) if j.live), None)
         if live is not None:
-            progress = (f"{live.settled} of {live.discovered} posts found so far" if live.discovered
-                        else "starting")
-            lines.append(f"A run is going on: job {live.id} (pid {s.running_pid}), {progress}, "
-                         f"running for {_duration(now - live.started_at)}.")
+            progress = (
+                f"{live.settled} of {live.discovered} posts found so far" if live.discovered else "starting"
+            )
+            lines.append(
+                f"A run is going on: job {live.id} (pid {s.running_pid}), {progress}, "
+                f"running for {duration_text(now - live.started_at)}."
+            )
         else:
             lines.append(f"The database is in use by another migrate command (pid {s.running_pid}).")
     else:
@@ -176,14 +173,37 @@ def render_status(s: StatusSnapshot, *, now: float | None = None) -> str:
     if not s.jobs:
         lines.append("No job has run yet.")
     else:
-        header = ("job", "kind", "status", "started", "took", "found", "done", "earlier", "failed", "skipped",
-                  "images")
+        header = (
+            "job",
+            "kind",
+            "status",
+            "started",
+            "took",
+            "found",
+            "done",
+            "earlier",
+            "failed",
+            "skipped",
+            "images",
+        )
         rows = []
         for j in s.jobs:
-            took = _duration((j.ended_at or now) - j.started_at)
-            rows.append((str(j.id), j.kind, j.status, _when(j.started_at), took, str(j.discovered),
-                         str(j.completed), str(j.already_done), str(j.failed), str(j.skipped),
-                         f"{j.images_uploaded} new, {j.images_reused} reused"))
+            took = duration_text((j.ended_at or now) - j.started_at)
+            rows.append(
+                (
+                    str(j.id),
+                    j.kind,
+                    j.status,
+                    _when(j.started_at),
+                    took,
+                    str(j.discovered),
+                    str(j.completed),
+                    str(j.already_done),
+                    str(j.failed),
+                    str(j.skipped),
+                    f"{j.images_uploaded} new, {j.images_reused} reused",
+                )
+            )
         lines.append("")
         lines.extend(_table(header, rows))
         for j in s.jobs:
@@ -195,8 +215,10 @@ def render_status(s: StatusSnapshot, *, now: float | None = None) -> str:
     if s.assets:
         lines.append("Images and files: " + ", ".join(f"{k} {v}" for k, v in sorted(s.assets.items())))
     if s.links.get("posts_checked"):
-        lines.append(f"Internal links: {s.links['rewritten']} point at WordPress, {s.links['left']} left "
-                     f"as they are ({_n(s.links['posts_checked'], 'post')} checked)")
+        lines.append(
+            f"Internal links: {s.links['rewritten']} point at WordPress, {s.links['left']} left "
+            f"as they are ({_n(s.links['posts_checked'], 'post')} checked)"
+        )
     return "\n".join(lines)
 
 
@@ -231,17 +253,37 @@ async def load_report(db_path: Path, *, status: str | None = None) -> list[Repor
         bucket[r.item_id] = bucket.get(r.item_id, 0) + 1
     return [
         ReportRow(
-            source_url=i.canonical_url, post_id=i.post_id, title=i.title or "", state=i.status,
-            wp_post_id=i.wp_post_id, wp_url=i.wp_link or "", images=i.images, attempts=i.attempts,
-            job_id=i.job_id, error=i.error or i.skip_reason or "",
-            links_rewritten=rewritten.get(i.id, 0), links_left=left.get(i.id, 0),
+            source_url=i.canonical_url,
+            post_id=i.post_id,
+            title=i.title or "",
+            state=i.status,
+            wp_post_id=i.wp_post_id,
+            wp_url=i.wp_link or "",
+            images=i.images,
+            attempts=i.attempts,
+            job_id=i.job_id,
+            error=i.error or i.skip_reason or "",
+            links_rewritten=rewritten.get(i.id, 0),
+            links_left=left.get(i.id, 0),
         )
         for i in items
     ]
 
 
-_REPORT_COLUMNS = ("source_url", "post_id", "title", "state", "wp_post_id", "wp_url", "images", "attempts",
-                   "job_id", "error", "links_rewritten", "links_left")
+_REPORT_COLUMNS = (
+    "source_url",
+    "post_id",
+    "title",
+    "state",
+    "wp_post_id",
+    "wp_url",
+    "images",
+    "attempts",
+    "job_id",
+    "error",
+    "links_rewritten",
+    "links_left",
+)
 
 
 def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
@@ -258,8 +300,15 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
         raise ValueError(f"unknown report format {fmt!r}")
     header = ("source", "state", "wp id", "wordpress url", "images", "error / reason", "title")
     body = [
-        (r.source_url, r.state, "" if r.wp_post_id is None else str(r.wp_post_id), r.wp_url, str(r.images),
-         _clip(r.error, 60), _clip(r.title, 40))
+        (
+            r.source_url,
+            r.state,
+            "" if r.wp_post_id is None else str(r.wp_post_id),
+            r.wp_url,
+            str(r.images),
+            _clip(r.error, 60),
+            _clip(r.title, 40),
+        )
         for r in rows
     ]
     counts: dict[str, int] = {}
@@ -268,8 +317,10 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
     summary = f"{_n(len(rows), 'post')}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     lines = [*_table(header, body), summary]
     if any("?p=" in r.wp_url for r in rows):
-        lines.append("Drafts show WordPress's ?p=<id> link until they are published; "
-                     "`migrate redirects --format csv` lists the addresses they will have.")
+        lines.append(
+            "Drafts show WordPress's ?p=<id> link until they are published; "
+            "`migrate redirects --format csv` lists the addresses they will have."
+        )
     return "\n".join(lines) + "\n"
 
 
