@@ -160,7 +160,7 @@ def _origin_of(url: str) -> str | None:
 
 
 def _run_options(ctx: click.Context, post_urls: tuple[str, ...]) -> Any:
-    from migrator.runner import RunOptions
+    from migrator.commands.migrate import RunOptions
 
     opts = ctx.find_root().params
     return RunOptions(
@@ -180,7 +180,7 @@ class _ProgressHooks:
         self.progress: Any = None
 
     def on_start(self, engine: Any) -> None:
-        from migrator.progress import Progress
+        from migrator.core.progress import Progress
 
         self.progress = Progress(engine.counters, live=self.show)
         self.progress.attach(engine)
@@ -195,8 +195,8 @@ class _ProgressHooks:
 
 
 def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, ...]) -> int:
-    from migrator.report import render_summary
-    from migrator.runner import run_migration
+    from migrator.commands.migrate import run_migration
+    from migrator.commands.summary import render_summary
 
     options = _run_options(ctx, post_urls)
     hooks = _ProgressHooks(ctx)
@@ -220,7 +220,7 @@ def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, .
 
 # ---- issue 5: --dry-run and the subcommands run after (or beside) a migration
 def _run_dry_run(ctx: click.Context, settings: Settings, post_urls: tuple[str, ...]) -> int:
-    from migrator.dryrun import render_dry_run, run_dry_run
+    from migrator.commands.dryrun import render_dry_run, run_dry_run
 
     options = _run_options(ctx, post_urls)
     hooks = _ProgressHooks(ctx)
@@ -293,7 +293,7 @@ def rewrite_links_cmd(ctx: click.Context, link_style: str | None, as_json: bool,
     """
     import json
 
-    from migrator.rewrite import render_link_report, run_rewrite_links
+    from migrator.commands.rewrite_links import render_link_report, run_rewrite_links
 
     settings = _sub_settings(ctx, need_wordpress=True)
     report = _run_async(lambda: run_rewrite_links(settings, style=link_style))
@@ -330,7 +330,7 @@ def redirects_cmd(ctx: click.Context, fmt: str, output: str | None, hosts: tuple
     slug under the site's permalink structure, as WordPress shows it): run this again after
     publishing or renaming posts. Reads WordPress and the job database; writes nothing.
     """
-    from migrator.redirects import render, run_redirects
+    from migrator.commands.redirects import render, run_redirects
 
     settings = _sub_settings(ctx, need_wordpress=True)
     result = _run_async(lambda: run_redirects(settings, extra_hosts=hosts))
@@ -358,7 +358,7 @@ def undo_cmd(ctx: click.Context, job_id: int, yes: bool, **_: Any) -> None:
     other post uses. Lists all of it first and asks. Never touches what the job did not create
     (posts of other jobs, media it reused, terms that existed before). Safe to run again if cut short.
     """
-    from migrator.undo import render_result, run_undo
+    from migrator.commands.undo import render_result, run_undo
 
     settings = _sub_settings(ctx, need_wordpress=True)
 
@@ -388,7 +388,7 @@ def status_cmd(ctx: click.Context, as_json: bool, **_: Any) -> None:
     """The jobs so far, their state, counts and progress. Works while a run is going on."""
     import json
 
-    from migrator.status import load_status, render_status
+    from migrator.commands.status import load_status, render_status
 
     settings = _sub_settings(ctx, need_wordpress=False)
     snapshot = _run_async(lambda: load_status(settings.db_path))
@@ -414,7 +414,7 @@ def report_cmd(ctx: click.Context, fmt: str, output: str | None, state: str | No
 
     Also the internal links rewritten and left per post. Works while a run is going on.
     """
-    from migrator.status import load_report, render_report
+    from migrator.commands.status import load_report, render_report
 
     settings = _sub_settings(ctx, need_wordpress=False)
     rows = _run_async(lambda: load_report(settings.db_path, status=state))

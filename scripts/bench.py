@@ -108,8 +108,8 @@ async def _serve(args: argparse.Namespace, ready: multiprocessing.Queue) -> None
 
 # ---------------------------------------------------------------------- the engine process
 def parse_clean_cpu_ms() -> list[float]:
-    from migrator.clean import clean_body
-    from migrator.parse import parse_post
+    from migrator.tistory.clean import clean_body
+    from migrator.tistory.parse import parse_post
 
     pages = sorted((ROOT / "tests" / "data").glob("skin-*_post*.html"))
     figures = []
@@ -134,9 +134,9 @@ async def control(port: int, method: str, path: str) -> dict:  # type: ignore[ty
 
 
 async def run_engine(args: argparse.Namespace, ports: dict[str, int], db: Path) -> dict:  # type: ignore[type-arg]
+    from migrator.commands.migrate import RunOptions, run_migration
     from migrator.config import Settings
     from migrator.logs import configure_logging
-    from migrator.runner import RunOptions, run_migration
 
     configure_logging(quiet=True)
     settings = Settings(

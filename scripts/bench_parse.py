@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from migrator.clean import clean_body  # noqa: E402
-from migrator.parse import parse_post  # noqa: E402
+from migrator.tistory.clean import clean_body  # noqa: E402
+from migrator.tistory.parse import parse_post  # noqa: E402
 
 # Copies in tests/data are used when present, else the shared read-only fixtures.
 _DIRS = (ROOT / "tests" / "data", ROOT.parent / "shared" / "fixtures" / "tistory-samples")

@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from migrator.db import LinkRow, StateStore  # noqa: E402
 from migrator.models import JobStatus  # noqa: E402
+from migrator.state.store import LinkRow, StateStore  # noqa: E402
 
 BLOG = "https://example-blog.tistory.com"
 WP = "https://wordpress.example.com"

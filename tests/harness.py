@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migrator.commands.migrate import RunOptions, RunReport, run_migration
 from migrator.config import Settings
-from migrator.db import StateStore
-from migrator.runner import RunOptions, RunReport, run_migration
+from migrator.state.store import StateStore
 from tests.fakes.blog import FakeBlog, FakePost
 from tests.fakes.cdn import FakeCDN, make_png
 from tests.fakes.wordpress import FakeWordPress

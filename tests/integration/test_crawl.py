@@ -11,8 +11,11 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 from structlog.testing import capture_logs
 
-import migrator.crawl as crawl_module
-from migrator.crawl import (
+import migrator.tistory.crawl as crawl_module
+from migrator.errors import SourceBlocked
+from migrator.http import HttpClient, make_session
+from migrator.models import PostRef
+from migrator.tistory.crawl import (
     Crawler,
     Found,
     extract_post_links,
@@ -20,11 +23,8 @@ from migrator.crawl import (
     parse_rss_links,
     parse_sitemap,
 )
-from migrator.errors import SourceBlocked
-from migrator.http import HttpClient, make_session
-from migrator.models import PostRef
-from migrator.source import SourceClient
-from migrator.urls import canonical_post_url, canonical_slug_url
+from migrator.tistory.source import SourceClient
+from migrator.tistory.urls import canonical_post_url, canonical_slug_url
 from tests.fakes.blog import FakeBlog, FakePost
 
 MakeCrawler = Callable[..., Awaitable[tuple[Crawler, str]]]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from migrator.dryrun import estimate, render_dry_run, run_dry_run
+from migrator.commands.dryrun import estimate, render_dry_run, run_dry_run
+from migrator.commands.migrate import RunOptions
 from migrator.models import JobStatus
-from migrator.runner import RunOptions
 from tests.fakes.blog import FakePost
 from tests.harness import make_world
 
@@ -107,7 +107,7 @@ async def test_dry_run_after_a_partial_run_counts_only_what_is_left(world):
 
 
 def test_estimate_uses_the_rate_limit_per_host(world):
-    from migrator.dryrun import DryRunPlan
+    from migrator.commands.dryrun import DryRunPlan
 
     plan = DryRunPlan()
     plan.posts = [(f"u{i}", "t") for i in range(10)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from migrator import offload
+from migrator.core import offload
 from migrator.models import JobStatus
 from tests.fakes.blog import FakePost
 from tests.fakes.wordpress import FailRule

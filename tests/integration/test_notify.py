@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pytest
 import structlog
 
+from migrator.commands.notify import TELEGRAM_MAX_CHARS, Notification, notify
 from migrator.logs import configure_logging
-from migrator.notify import TELEGRAM_MAX_CHARS, Notification, notify
 from tests.fakes.blog import FakePost
 from tests.fakes.notify import FakeNotify
 from tests.harness import make_world

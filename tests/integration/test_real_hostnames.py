@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from migrator.commands.migrate import Network
 from migrator.models import JobStatus
-from migrator.runner import Network
 from tests.conftest import StaticResolver
 from tests.fakes.blog import FakeBlog, FakePost
 from tests.fakes.cdn import FakeCDN, make_jpeg, make_png
@@ -45,7 +45,7 @@ async def world(aiohttp_server, tmp_path, server_ssl, client_ssl):
 
 
 async def test_real_url_forms_end_to_end(world):
-    from migrator.runner import RunOptions, run_migration
+    from migrator.commands.migrate import RunOptions, run_migration
 
     report = await run_migration(world.settings(), RunOptions(), network=world.network)
     assert report.status == JobStatus.COMPLETED, report.counters.failures

@@ -8,9 +8,9 @@ import re
 import aiohttp
 import pytest
 
-from migrator.links import find_hrefs
+from migrator.commands.rewrite_links import render_link_report, run_rewrite_links
+from migrator.core.links import find_hrefs
 from migrator.models import JobStatus
-from migrator.rewrite import render_link_report, run_rewrite_links
 from tests.fakes.blog import FakePost
 from tests.fakes.wordpress import FailRule
 from tests.harness import APP_PASSWORD, make_world
@@ -212,7 +212,7 @@ async def test_a_deleted_target_puts_the_tistory_link_back(world):
 
 
 async def test_redirects_map_drafts_to_their_future_address_and_follow_publishing(world):
-    from migrator.redirects import render, run_redirects
+    from migrator.commands.redirects import render, run_redirects
 
     await world.run()
     writes = world.wp.writes()

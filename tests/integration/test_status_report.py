@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from migrator.status import load_report, load_status, render_report, render_status
+from migrator.commands.status import load_report, load_status, render_report, render_status
 from tests.fakes.blog import FakePost
 from tests.harness import APP_PASSWORD, World, make_world
 

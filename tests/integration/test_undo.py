@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from migrator.commands.undo import render_plan, render_result, run_undo
 from migrator.errors import ConfigError
-from migrator.undo import render_plan, render_result, run_undo
 from tests.fakes.blog import FakePost
 from tests.fakes.wordpress import FailRule
 from tests.harness import make_world
@@ -201,8 +201,8 @@ async def test_an_interrupted_undo_is_finished_by_running_it_again(world):
 
 
 async def test_undo_of_a_dry_run_has_nothing_to_do(world):
-    from migrator.dryrun import run_dry_run
-    from migrator.runner import RunOptions
+    from migrator.commands.dryrun import run_dry_run
+    from migrator.commands.migrate import RunOptions
 
     report = await run_dry_run(world.settings(), RunOptions())
     world.wp.reset_counters()

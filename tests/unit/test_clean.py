@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from migrator.clean import clean_body, replace_urls
 from migrator.models import CleanPost
-from migrator.parse import parse_post
+from migrator.tistory.clean import clean_body, replace_urls
+from migrator.tistory.parse import parse_post
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PAGES = {

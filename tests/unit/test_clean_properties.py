@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from migrator.clean import clean_body, replace_urls
+from migrator.tistory.clean import clean_body, replace_urls
 
 TAGS = [
     "p",

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from migrator.db import SCHEMA_VERSION, LinkRow, StateStore
 from migrator.errors import StateError
 from migrator.models import JobStatus
+from migrator.state.store import SCHEMA_VERSION, LinkRow, StateStore
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from migrator.images import (
+from migrator.tistory.images import (
     attachment_media_type,
     best_srcset_url,
     image_source_key,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from migrator.links import (
+from migrator.core.links import (
     LinkDecision,
     encode_slug,
     find_hrefs,

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrator.errors import ParseError, SkipPost
-from migrator.parse import page_post_id, parse_post
+from migrator.tistory.parse import page_post_id, parse_post
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 KST = timezone(timedelta(hours=9))

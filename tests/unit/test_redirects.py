@@ -21,7 +21,7 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
-from migrator.redirects import (
+from migrator.commands.redirects import (
     PostAddress,
     RedirectSet,
     blog_origins,

@@ -1,4 +1,4 @@
-"""Table tests for migrator.urls: every post URL form of tistory.md §3.1/§3.2, and what is not a post."""
+"""Table tests for migrator.tistory.urls: every post URL form of tistory.md §3.1/§3.2, and what is not a post."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from migrator.urls import (
+from migrator.tistory.urls import (
     PostUrl,
     blog_aliases,
     blog_origin,

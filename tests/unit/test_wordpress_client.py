@@ -11,7 +11,7 @@ from aioresponses import aioresponses
 
 from migrator.errors import AuthError, PermanentError
 from migrator.http import HttpClient, make_session
-from migrator.wordpress import PERMANENT_WP_CODES, WordPressClient, local_and_gmt
+from migrator.wordpress.client import PERMANENT_WP_CODES, WordPressClient, local_and_gmt
 
 BASE = "https://wp.example.com"
 API = BASE + "/wp-json/wp/v2"

@@ -28,11 +28,11 @@ from urllib.parse import quote, unquote, urlsplit
 
 import structlog
 
-from migrator import urls
-from migrator.db import StateStore
-from migrator.links import public_url
+from migrator.core.links import public_url
 from migrator.models import ItemStatus
-from migrator.wordpress import WordPressClient
+from migrator.state.store import StateStore
+from migrator.tistory import urls
+from migrator.wordpress.client import WordPressClient
 
 __all__ = [
     "FORMATS",
@@ -308,7 +308,7 @@ async def run_redirects(
     settings: Any, *, extra_hosts: Iterable[str] = (), network: Any = None
 ) -> RedirectSet:
     """`migrate redirects`: reads the job database (a run may be going on) and WordPress; writes nothing."""
-    from migrator.runner import open_clients
+    from migrator.commands.migrate import open_clients
 
     store = await StateStore.open(settings.db_path)
     try:

@@ -24,14 +24,15 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from migrator import images as imaging
-from migrator import offload, urls
-from migrator.db import StateStore
+from migrator.commands.summary import duration_text
+from migrator.core import offload
+from migrator.core.pipeline import Outcome, RunCounters, skip_kind, term_key
 from migrator.errors import FatalError, PostError
 from migrator.models import ItemStatus, JobStatus, PostRef
-from migrator.pipeline import Outcome, RunCounters, skip_kind, term_key
-from migrator.report import duration_text
-from migrator.source import SourceClient
+from migrator.state.store import StateStore
+from migrator.tistory import images as imaging
+from migrator.tistory import urls
+from migrator.tistory.source import SourceClient
 
 __all__ = [
     "DryRunMigrator",
@@ -322,7 +323,7 @@ async def run_dry_run(
     settings: Any, options: Any, *, network: Any = None, on_start: Any = None, on_tick: Any = None
 ) -> DryRunReport:
     """`migrate --all --dry-run` (or with `--post`). Raises FatalError before the job starts."""
-    from migrator.runner import _refs_for_urls, build_engine, db_lock, open_clients, parse_processes
+    from migrator.commands.migrate import _refs_for_urls, build_engine, db_lock, open_clients, parse_processes
 
     started = time.monotonic()
     single = bool(options.post_urls)

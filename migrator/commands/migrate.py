@@ -19,19 +19,19 @@ from urllib.parse import urlsplit
 import aiohttp
 import structlog
 
-from migrator import urls
-from migrator.crawl import Crawler
-from migrator.db import StateStore
-from migrator.engine import Engine
+from migrator.commands.notify import notify_run_end
+from migrator.commands.rewrite_links import LinkReport, rewrite_after_run
+from migrator.core.engine import Engine
+from migrator.core.offload import CpuPool, default_processes
+from migrator.core.pipeline import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX, PostMigrator, RunCounters
 from migrator.errors import ConfigError, FatalError, StateError
 from migrator.http import BROWSER_HEADERS, HostLimiters, HttpClient, make_session
 from migrator.models import JobStatus, PostRef
-from migrator.notify import notify_run_end
-from migrator.offload import CpuPool, default_processes
-from migrator.pipeline import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX, PostMigrator, RunCounters
-from migrator.rewrite import LinkReport, rewrite_after_run
-from migrator.source import SourceClient
-from migrator.wordpress import PERMANENT_WP_CODES, WordPressClient
+from migrator.state.store import StateStore
+from migrator.tistory import urls
+from migrator.tistory.crawl import Crawler
+from migrator.tistory.source import SourceClient
+from migrator.wordpress.client import PERMANENT_WP_CODES, WordPressClient
 
 __all__ = ["Network", "RunOptions", "RunReport", "db_lock", "open_clients", "run_migration"]
 

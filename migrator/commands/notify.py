@@ -37,13 +37,13 @@ class Notification:
 
 def run_notification(report: Any) -> Notification:
     """The notification for a finished `migrate --all/--post` run (a runner.RunReport)."""
-    from migrator.report import render_summary, summary_dict
+    from migrator.commands.summary import render_summary, summary_dict
 
     data = summary_dict(report)
     text = render_summary(report, max_listed=10)
     links = getattr(report, "links", None)
     if links is not None:
-        from migrator.rewrite import render_link_report
+        from migrator.commands.rewrite_links import render_link_report
 
         data["links"] = links.as_dict()
         text += "\n" + render_link_report(links, max_listed=5)

@@ -19,11 +19,11 @@ from typing import Any
 
 import structlog
 
-from migrator import links as linking
-from migrator.db import Item, LinkRewrite, LinkRow, StateStore
+from migrator.core import links as linking
 from migrator.errors import FatalError, PostError
 from migrator.models import ItemStatus
-from migrator.wordpress import WordPressClient, WpPermalink
+from migrator.state.store import Item, LinkRewrite, LinkRow, StateStore
+from migrator.wordpress.client import WordPressClient, WpPermalink
 
 __all__ = [
     "LINK_STYLES", "LeftLink", "LinkReport", "LinkRewriter", "render_link_report", "rewrite_after_run",
@@ -307,7 +307,7 @@ async def run_rewrite_links(settings: Any, *, style: str | None = None, network:
 
     `style` None keeps the style used last. Raises FatalError (bad credentials, busy database).
     """
-    from migrator.runner import db_lock, open_clients
+    from migrator.commands.migrate import db_lock, open_clients
 
     with db_lock(settings.db_path):
         store = await StateStore.open(settings.db_path)

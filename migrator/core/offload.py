@@ -20,10 +20,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from migrator import clean as cleaning
-from migrator import parse as parsing
 from migrator.errors import MigratorError, SkipPost
 from migrator.models import CleanPost, SourcePost
+from migrator.tistory import clean as cleaning
+from migrator.tistory import parse as parsing
 
 __all__ = ["CpuPool", "ParsedPage", "default_processes", "parse_page"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import structlog
 
-from migrator.pipeline import RunCounters
+from migrator.core.pipeline import RunCounters
 
 __all__ = ["Progress"]
 

@@ -20,11 +20,11 @@ from typing import Any
 
 import structlog
 
-from migrator.db import Item, Job, StateStore, TermRow
+from migrator.commands.rewrite_links import LinkReport, LinkRewriter
+from migrator.core.pipeline import media_marker
 from migrator.errors import ConfigError, PostError
-from migrator.pipeline import media_marker
-from migrator.rewrite import LinkReport, LinkRewriter
-from migrator.wordpress import WordPressClient
+from migrator.state.store import Item, Job, StateStore, TermRow
+from migrator.wordpress.client import WordPressClient
 
 __all__ = ["KeptMedia", "MediaToDelete", "UndoPlan", "UndoResult", "execute_undo", "plan_undo", "render_plan",
            "render_result", "run_undo"]
@@ -253,7 +253,7 @@ async def run_undo(settings: Any, job_id: int, *, confirm: Any, network: Any = N
     Holds the database lock (no run may go on meanwhile). Returns the plan and the result (None when
     there was nothing to do or the operator said no). Raises ConfigError (unknown job), FatalError.
     """
-    from migrator.runner import db_lock, open_clients
+    from migrator.commands.migrate import db_lock, open_clients
 
     with db_lock(settings.db_path):
         store = await StateStore.open(settings.db_path)

@@ -26,10 +26,7 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from migrator import clean as cleaning
-from migrator import images as imaging
-from migrator import offload, urls
-from migrator.db import Asset, Item, LinkRow, StateStore
+from migrator.core import offload
 from migrator.errors import (
     FatalError,
     ImageExpired,
@@ -40,8 +37,12 @@ from migrator.errors import (
     TransientError,
 )
 from migrator.models import CleanPost, ItemStatus, PostRef, SourcePost
-from migrator.source import SourceClient
-from migrator.wordpress import WordPressClient, WpMedia, WpPost, local_and_gmt
+from migrator.state.store import Asset, Item, LinkRow, StateStore
+from migrator.tistory import clean as cleaning
+from migrator.tistory import images as imaging
+from migrator.tistory import urls
+from migrator.tistory.source import SourceClient
+from migrator.wordpress.client import WordPressClient, WpMedia, WpPost, local_and_gmt
 
 __all__ = [
     "KeyedLocks",

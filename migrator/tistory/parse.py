@@ -18,8 +18,8 @@ from urllib.parse import unquote, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from migrator.errors import ParseError, SkipPost
-from migrator.images import is_placeholder_image, original_image_url
 from migrator.models import SourcePost
+from migrator.tistory.images import is_placeholder_image, original_image_url
 
 __all__ = ["page_post_id", "parse_post"]
 

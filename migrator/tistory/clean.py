@@ -50,8 +50,13 @@ from markdownify import (  # type: ignore[attr-defined]  # helpers missing from 
 )
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from migrator.images import best_srcset_url, image_source_key, is_placeholder_image, original_image_url
 from migrator.models import AttachmentRef, CleanPost, ImageRef
+from migrator.tistory.images import (
+    best_srcset_url,
+    image_source_key,
+    is_placeholder_image,
+    original_image_url,
+)
 
 __all__ = ["clean_body", "replace_urls"]
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import structlog
 
-from migrator.db import StateStore
+from migrator.core.pipeline import PostMigrator, RunCounters
 from migrator.errors import FatalError, PostError
 from migrator.models import ItemStatus, JobStatus, PostRef
-from migrator.pipeline import PostMigrator, RunCounters
+from migrator.state.store import StateStore
 
 __all__ = ["Engine", "EngineResult"]
 

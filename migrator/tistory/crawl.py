@@ -35,8 +35,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from migrator.errors import AuthError, PermanentError, TransientError
 from migrator.models import PostRef
-from migrator.source import Page, SourceClient
-from migrator.urls import (
+from migrator.tistory.source import Page, SourceClient
+from migrator.tistory.urls import (
     PostUrl,
     blog_aliases,
     blog_origin,

@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrator.db import Job, StateStore, pid_alive
+from migrator.commands.summary import duration_text
 from migrator.errors import StateError
-from migrator.report import duration_text
+from migrator.state.store import Job, StateStore, pid_alive
 
 __all__ = [
     "REPORT_FORMATS",

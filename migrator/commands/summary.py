@@ -77,7 +77,7 @@ def render_summary(report: Any, *, max_listed: int = 20) -> str:
     if d["error"]:
         lines.append(f"Stopped by: {d['error']}")
     if getattr(report, "links", None) is not None:
-        from migrator.rewrite import render_link_report
+        from migrator.commands.rewrite_links import render_link_report
 
         lines.append(render_link_report(report.links, max_listed=max_listed))
     return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""What the CLI runs: one module per command, plus the end-of-run summary and notifications."""

@@ -1,0 +1,1 @@
+"""The migration itself: the engine, one post's pipeline, and what it needs."""

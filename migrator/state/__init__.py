@@ -1,0 +1,1 @@
+"""The job database: every SQL statement lives here."""

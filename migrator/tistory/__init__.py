@@ -1,0 +1,1 @@
+"""Reading a Tistory blog: URLs, discovery, pages, parsing and cleaning."""

@@ -1,0 +1,1 @@
+"""Talking to WordPress through its REST API."""
