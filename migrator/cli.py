@@ -196,14 +196,19 @@ class _ProgressHooks:
 
 def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, ...]) -> int:
     from migrator.commands.migrate import run_migration
+    from migrator.commands.notify import notify_run_end
     from migrator.commands.summary import render_summary
 
     options = _run_options(ctx, post_urls)
     hooks = _ProgressHooks(ctx)
+
+    async def migrate_and_notify() -> Any:
+        report = await run_migration(settings, options, on_start=hooks.on_start, on_tick=hooks.on_tick)
+        await notify_run_end(settings, report)
+        return report
+
     try:
-        report = _run_async(
-            lambda: run_migration(settings, options, on_start=hooks.on_start, on_tick=hooks.on_tick)
-        )
+        report = _run_async(migrate_and_notify)
     finally:
         hooks.close()
     click.echo(render_summary(report))

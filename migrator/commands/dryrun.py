@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import structlog
 
+from migrator.commands.migrate import build_engine, parse_processes, refs_for_urls
 from migrator.commands.summary import duration_text
 from migrator.core import offload
 from migrator.core.pipeline import Outcome, RunCounters, skip_kind, term_key
@@ -33,6 +34,7 @@ from migrator.state.store import StateStore
 from migrator.tistory import images as imaging
 from migrator.tistory import urls
 from migrator.tistory.source import SourceClient
+from migrator.wiring import open_run
 
 __all__ = [
     "DryRunMigrator",
@@ -323,78 +325,73 @@ async def run_dry_run(
     settings: Any, options: Any, *, network: Any = None, on_start: Any = None, on_tick: Any = None
 ) -> DryRunReport:
     """`migrate --all --dry-run` (or with `--post`). Raises FatalError before the job starts."""
-    from migrator.commands.migrate import _refs_for_urls, build_engine, db_lock, open_clients, parse_processes
 
     started = time.monotonic()
     single = bool(options.post_urls)
     if single:
-        _refs_for_urls(options.post_urls, settings.blog_url)  # a bad --post URL stops before any network call
-    with db_lock(settings.db_path):
-        store = await StateStore.open(settings.db_path)
-        try:
-            async with open_clients(settings, network) as clients, contextlib.AsyncExitStack() as stack:
-                t0 = time.monotonic()
-                await clients.wp.check_auth()
-                wp_latency = time.monotonic() - t0
-                categories, tags = await _existing_terms(clients.wp)
-                job_id = await store.start_job(
-                    "dry-run", blog_url=settings.blog_url, wp_base_url=settings.wp_base_url
-                )
-                counters = RunCounters()
-                plan = DryRunPlan()
-                cpu = await stack.enter_async_context(offload.CpuPool(parse_processes(settings)))
-                migrator = DryRunMigrator(
-                    store=store,
-                    source=clients.source,
-                    origin=settings.blog_url,
-                    counters=counters,
-                    plan=plan,
-                    existing_categories=categories,
-                    existing_tags=tags,
-                    cpu=cpu,
-                )
-                engine, refs, _ = build_engine(
-                    settings,
-                    options,
-                    store=store,
-                    source=clients.source,
-                    migrator=migrator,
-                    counters=counters,
-                    job_id=job_id,
-                    on_tick=on_tick,
-                )
-                if on_start is not None:
-                    on_start(engine)
-                result = await engine.run(refs)
-                await store.finish_job(
-                    job_id,
-                    result.status,
-                    error=str(result.fatal) if result.fatal else None,
-                )
-                wp_host = (urlsplit(settings.wp_base_url).netloc or "").lower()
-                blog_host = (urlsplit(settings.blog_url).netloc or "").lower()
-                est = estimate(
-                    plan,
-                    blog_host=blog_host,
-                    wp_host=wp_host,
-                    rate=settings.rate_limit,
-                    wp_rate=settings.wp_rate_limit,
-                    workers=settings.worker_count,
-                    wp_latency_s=wp_latency,
-                )
-                report = DryRunReport(
-                    job_id,
-                    result.status,
-                    counters,
-                    plan,
-                    est,
-                    time.monotonic() - started,
-                    wp_writes=clients.wp_http.stats.writes,
-                )
-                log.info(
-                    "dry_run_finished",
-                    **{k: v for k, v in report.as_dict().items() if isinstance(v, int | float | str)},
-                )
-                return report
-        finally:
-            await store.close()
+        refs_for_urls(options.post_urls, settings.blog_url)  # a bad --post URL stops before any network call
+    t0 = time.monotonic()
+    async with open_run(settings, network) as run, contextlib.AsyncExitStack() as stack:
+        store, clients = run.store, run.clients
+        assert clients is not None
+        wp_latency = time.monotonic() - t0
+        categories, tags = await _existing_terms(clients.wp)
+        job_id = await store.start_job(
+            "dry-run", blog_url=settings.blog_url, wp_base_url=settings.wp_base_url
+        )
+        counters = RunCounters()
+        plan = DryRunPlan()
+        cpu = await stack.enter_async_context(offload.CpuPool(parse_processes(settings)))
+        migrator = DryRunMigrator(
+            store=store,
+            source=clients.source,
+            origin=settings.blog_url,
+            counters=counters,
+            plan=plan,
+            existing_categories=categories,
+            existing_tags=tags,
+            cpu=cpu,
+        )
+        engine, refs, _ = build_engine(
+            settings,
+            options,
+            store=store,
+            source=clients.source,
+            migrator=migrator,
+            counters=counters,
+            job_id=job_id,
+            on_tick=on_tick,
+        )
+        if on_start is not None:
+            on_start(engine)
+        result = await engine.run(refs)
+        await store.finish_job(
+            job_id,
+            result.status,
+            error=str(result.fatal) if result.fatal else None,
+        )
+        wp_host = (urlsplit(settings.wp_base_url).netloc or "").lower()
+        blog_host = (urlsplit(settings.blog_url).netloc or "").lower()
+        est = estimate(
+            plan,
+            blog_host=blog_host,
+            wp_host=wp_host,
+            rate=settings.rate_limit,
+            wp_rate=settings.wp_rate_limit,
+            workers=settings.worker_count,
+            wp_latency_s=wp_latency,
+        )
+        report = DryRunReport(
+            job_id,
+            result.status,
+            counters,
+            plan,
+            est,
+            time.monotonic() - started,
+            wp_writes=clients.wp_http.stats.writes,
+        )
+        log.info(
+            "dry_run_finished",
+            **{k: v for k, v in report.as_dict().items() if isinstance(v, int | float | str)},
+        )
+        return report

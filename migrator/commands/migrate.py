@@ -6,34 +6,29 @@ Only this module wires dependencies together; every other module receives what i
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
-import ssl as ssl_module
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 import structlog
 
-from migrator.commands.notify import notify_run_end
 from migrator.commands.rewrite_links import LinkReport, rewrite_after_run
+from migrator.config import Settings
 from migrator.core.engine import Engine
 from migrator.core.offload import CpuPool, default_processes
 from migrator.core.pipeline import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX, PostMigrator, RunCounters
-from migrator.errors import ConfigError, FatalError, StateError
-from migrator.http import BROWSER_HEADERS, HostLimiters, HttpClient, make_session
+from migrator.errors import ConfigError, FatalError
 from migrator.models import JobStatus, PostRef
 from migrator.state.store import StateStore
 from migrator.tistory import urls
 from migrator.tistory.crawl import Crawler
 from migrator.tistory.source import SourceClient
-from migrator.wordpress.client import PERMANENT_WP_CODES, WordPressClient
+from migrator.wiring import Network, open_run
+from migrator.wordpress.client import WordPressClient
 
-__all__ = ["Network", "RunOptions", "RunReport", "db_lock", "open_clients", "run_migration"]
+__all__ = ["RunOptions", "RunReport", "build_engine", "parse_processes", "refs_for_urls", "run_migration"]
 
 log = structlog.get_logger(__name__)
 
@@ -44,14 +39,6 @@ class RunOptions:
     probe_ids: bool = False
     retry_failed: bool = True
     reset_failed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Network:
-    """How to reach the services: tests pass a resolver mapping real host names to local fakes."""
-
-    resolver: aiohttp.abc.AbstractResolver | None = None
-    ssl: ssl_module.SSLContext | None = None
 
 
 @dataclass(slots=True)
@@ -68,88 +55,7 @@ class RunReport:
     links: LinkReport | None = None  # the rewrite-links pass at the end of `--all`
 
 
-@contextlib.contextmanager
-def db_lock(db_path: Path) -> Iterator[None]:
-    """One run per database at a time: a second `migrate` on the same state would race the first."""
-    lock_path = db_path.with_name(db_path.name + ".lock")
-    try:
-        handle = open(lock_path, "a+")
-    except OSError as exc:
-        raise StateError(f"cannot create the lock file {lock_path}: {exc.strerror}") from None
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StateError(
-                f"another migrate is already running on {db_path} (lock {lock_path}); wait for it or stop it"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
-    finally:
-        handle.close()
-
-
-@dataclass(slots=True)
-class Clients:
-    source: SourceClient
-    wp: WordPressClient
-    tistory_http: HttpClient
-    wp_http: HttpClient
-
-
-@contextlib.asynccontextmanager
-async def open_clients(settings: Any, network: Network | None = None) -> AsyncIterator[Clients]:
-    """One aiohttp session per remote service for the whole run, sharing one per-host rate limiter."""
-    network = network or Network()
-    wp_host = (urlsplit(settings.wp_base_url).netloc or "").lower()
-    overrides = {wp_host: settings.wp_rate_limit} if settings.wp_rate_limit is not None else {}
-    limiters = HostLimiters(settings.rate_limit, overrides)
-    per_host = max(8, settings.worker_count * 2)
-    async with contextlib.AsyncExitStack() as stack:
-        tistory_session = await stack.enter_async_context(
-            make_session(
-                timeout_s=settings.request_timeout_s,
-                limit_per_host=per_host,
-                resolver=network.resolver,
-                ssl=network.ssl,
-                headers=BROWSER_HEADERS,
-            )
-        )
-        wp_session = await stack.enter_async_context(
-            make_session(
-                timeout_s=settings.request_timeout_s,
-                limit_per_host=per_host,
-                resolver=network.resolver,
-                ssl=network.ssl,
-                headers={"User-Agent": "migrator/0.1 (+Tistory to WordPress)"},
-            )
-        )
-        tistory_http = HttpClient(
-            tistory_session,
-            service="tistory",
-            rate_limit=settings.rate_limit,
-            limiters=limiters,
-            base_delay_s=settings.retry_base_delay_s,
-            max_delay_s=settings.retry_max_delay_s,
-        )
-        wp_http = HttpClient(
-            wp_session,
-            service="wordpress",
-            rate_limit=settings.rate_limit,
-            limiters=limiters,
-            base_delay_s=settings.retry_base_delay_s,
-            max_delay_s=settings.retry_max_delay_s,
-            permanent_codes=PERMANENT_WP_CODES,
-            auth_statuses=(401,),
-        )
-        wp = WordPressClient(wp_http, settings.wp_base_url, settings.wp_user, settings.wp_app_password)
-        yield Clients(SourceClient(tistory_http), wp, tistory_http, wp_http)
-
-
-def _refs_for_urls(post_urls: tuple[str, ...], origin: str) -> list[PostRef]:
+def refs_for_urls(post_urls: tuple[str, ...], origin: str) -> list[PostRef]:
     hosts = urls.blog_aliases(origin)
     refs = []
     for raw in post_urls:
@@ -172,7 +78,7 @@ async def _iterate(refs: list[PostRef]) -> AsyncIterator[PostRef]:
         yield ref
 
 
-def parse_processes(settings: Any) -> int:
+def parse_processes(settings: Settings) -> int:
     """How many processes parse pages: the setting, or one per spare core when several workers run."""
     if settings.parse_processes >= 0:
         return int(settings.parse_processes)
@@ -180,7 +86,7 @@ def parse_processes(settings: Any) -> int:
 
 
 def build_engine(
-    settings: Any,
+    settings: Settings,
     options: RunOptions,
     *,
     store: StateStore,
@@ -195,7 +101,7 @@ def build_engine(
     single = bool(options.post_urls)
     crawler = None
     if single:
-        refs = _iterate(_refs_for_urls(options.post_urls, settings.blog_url))
+        refs = _iterate(refs_for_urls(options.post_urls, settings.blog_url))
     else:
         crawler = Crawler(source, settings.blog_url, probe=options.probe_ids)
         refs = crawler.discover()
@@ -218,7 +124,7 @@ def build_engine(
 
 
 async def run_migration(
-    settings: Any,
+    settings: Settings,
     options: RunOptions,
     *,
     network: Network | None = None,
@@ -230,87 +136,81 @@ async def run_migration(
     started = time.monotonic()
     single = bool(options.post_urls)
     if single:
-        _refs_for_urls(options.post_urls, settings.blog_url)  # a bad --post URL stops before any network call
-    with db_lock(settings.db_path):
-        store = await StateStore.open(settings.db_path)
-        try:
-            async with open_clients(settings, network) as clients, contextlib.AsyncExitStack() as stack:
-                # The credentials are checked before anything is fetched from the blog.
-                await clients.wp.check_auth()
-                await clients.wp.load_site_timezone()
-                await store.close_dead_jobs()
-                requeued = await store.requeue_stale()
-                if options.reset_failed:
-                    await store.reset_failed_attempts()
-                job_id = await store.start_job(
-                    "post" if single else "all", blog_url=settings.blog_url, wp_base_url=settings.wp_base_url
-                )
-                counters = RunCounters()
-                adopt_posts, adopt_media = await _adoption_needed(clients.wp, store)
-                cpu = await stack.enter_async_context(CpuPool(parse_processes(settings)))
-                migrator = PostMigrator(
-                    store=store,
-                    source=clients.source,
-                    wp=clients.wp,
-                    job_id=job_id,
-                    origin=settings.blog_url,
-                    counters=counters,
-                    adopt_posts=adopt_posts,
-                    adopt_media=adopt_media,
-                    post_timeout_s=settings.post_timeout_s,
-                    cpu=cpu,
-                )
-                log.info(
-                    "run_started",
-                    job_id=job_id,
-                    blog=settings.blog_url,
-                    wordpress=settings.wp_base_url,
-                    workers=settings.worker_count,
-                    rate_limit=settings.rate_limit,
-                    resumed_items=requeued,
-                    adopt_posts=adopt_posts,
-                    adopt_media=adopt_media,
-                )
-                await _finish_leftover_rollbacks(store, migrator)
-                engine, refs, crawler = build_engine(
-                    settings,
-                    options,
-                    store=store,
-                    source=clients.source,
-                    migrator=migrator,
-                    counters=counters,
-                    job_id=job_id,
-                    on_tick=on_tick,
-                )
-                if on_start is not None:
-                    on_start(engine)
-                result = await engine.run(refs)
-                discovery = crawler.stats.as_dict() if crawler is not None else {}
-                await store.finish_job(
-                    job_id,
-                    result.status,
-                    error=str(result.fatal) if result.fatal else None,
-                )
-                links = None
-                if not single and result.status in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_FAILURES):
-                    # Internal links can point at WordPress only once their targets are migrated.
-                    links = await rewrite_after_run(store, clients.wp, workers=settings.worker_count)
-                report = RunReport(
-                    job_id=job_id,
-                    status=result.status,
-                    counters=counters,
-                    elapsed_s=time.monotonic() - started,
-                    migrate_s=result.elapsed_s,
-                    discovery=discovery,
-                    fatal=result.fatal,
-                    requests={**clients.tistory_http.stats.per_host, **clients.wp_http.stats.per_host},
-                    wp_writes=clients.wp_http.stats.writes,
-                    links=links,
-                )
-                await notify_run_end(settings, report)
-                return report
-        finally:
-            await store.close()
+        refs_for_urls(options.post_urls, settings.blog_url)  # a bad --post URL stops before any network call
+    async with open_run(settings, network) as run, contextlib.AsyncExitStack() as stack:
+        store, clients = run.store, run.clients
+        assert clients is not None
+        await clients.wp.load_site_timezone()
+        await store.close_dead_jobs()
+        requeued = await store.requeue_stale()
+        if options.reset_failed:
+            await store.reset_failed_attempts()
+        job_id = await store.start_job(
+            "post" if single else "all", blog_url=settings.blog_url, wp_base_url=settings.wp_base_url
+        )
+        counters = RunCounters()
+        adopt_posts, adopt_media = await _adoption_needed(clients.wp, store)
+        cpu = await stack.enter_async_context(CpuPool(parse_processes(settings)))
+        migrator = PostMigrator(
+            store=store,
+            source=clients.source,
+            wp=clients.wp,
+            job_id=job_id,
+            origin=settings.blog_url,
+            counters=counters,
+            adopt_posts=adopt_posts,
+            adopt_media=adopt_media,
+            post_timeout_s=settings.post_timeout_s,
+            cpu=cpu,
+        )
+        log.info(
+            "run_started",
+            job_id=job_id,
+            blog=settings.blog_url,
+            wordpress=settings.wp_base_url,
+            workers=settings.worker_count,
+            rate_limit=settings.rate_limit,
+            resumed_items=requeued,
+            adopt_posts=adopt_posts,
+            adopt_media=adopt_media,
+        )
+        await _finish_leftover_rollbacks(store, migrator)
+        engine, refs, crawler = build_engine(
+            settings,
+            options,
+            store=store,
+            source=clients.source,
+            migrator=migrator,
+            counters=counters,
+            job_id=job_id,
+            on_tick=on_tick,
+        )
+        if on_start is not None:
+            on_start(engine)
+        result = await engine.run(refs)
+        discovery = crawler.stats.as_dict() if crawler is not None else {}
+        await store.finish_job(
+            job_id,
+            result.status,
+            error=str(result.fatal) if result.fatal else None,
+        )
+        links = None
+        if not single and result.status in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_FAILURES):
+            # Internal links can point at WordPress only once their targets are migrated.
+            links = await rewrite_after_run(store, clients.wp, workers=settings.worker_count)
+        report = RunReport(
+            job_id=job_id,
+            status=result.status,
+            counters=counters,
+            elapsed_s=time.monotonic() - started,
+            migrate_s=result.elapsed_s,
+            discovery=discovery,
+            fatal=result.fatal,
+            requests={**clients.tistory_http.stats.per_host, **clients.wp_http.stats.per_host},
+            wp_writes=clients.wp_http.stats.writes,
+            links=links,
+        )
+        return report
 
 
 async def _adoption_needed(wp: WordPressClient, store: StateStore) -> tuple[bool, bool]:

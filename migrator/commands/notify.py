@@ -39,15 +39,8 @@ def run_notification(report: Any) -> Notification:
     """The notification for a finished `migrate --all/--post` run (a runner.RunReport)."""
     from migrator.commands.summary import render_summary, summary_dict
 
-    data = summary_dict(report)
-    text = render_summary(report, max_listed=10)
-    links = getattr(report, "links", None)
-    if links is not None:
-        from migrator.commands.rewrite_links import render_link_report
-
-        data["links"] = links.as_dict()
-        text += "\n" + render_link_report(links, max_listed=5)
-    return Notification("migration_finished", text, data)
+    # The summary renders the internal-links section itself (once); adding it here printed it twice.
+    return Notification("migration_finished", render_summary(report, max_listed=10), summary_dict(report))
 
 
 def _secrets(settings: Any) -> tuple[str, ...]:
@@ -68,19 +61,31 @@ async def notify(settings: Any, note: Notification, *, timeout_s: float = _TIMEO
         async with make_session(timeout_s=timeout_s, headers={"User-Agent": "migrator/0.1"}) as session:
             # max_retries=0: HttpClient logs retried URLs, and the Telegram URL holds the token.
             http = HttpClient(
-                session, service="notification", rate_limit=0, max_retries=0, auth_statuses=(),
+                session,
+                service="notification",
+                rate_limit=0,
+                max_retries=0,
+                auth_statuses=(),
             )
             if want_telegram:
                 channels["telegram"] = await _deliver(
-                    "telegram", secrets, lambda: _telegram(http, settings, note),
+                    "telegram",
+                    secrets,
+                    lambda: _telegram(http, settings, note),
                 )
             if settings.webhook_url:
                 channels["webhook"] = await _deliver(
-                    "webhook", secrets, lambda: _webhook(http, settings, note),
+                    "webhook",
+                    secrets,
+                    lambda: _webhook(http, settings, note),
                 )
     except Exception as exc:  # a notification must never fail the run, whatever went wrong
-        log.warning("notification_failed", channel="all", error=exc.__class__.__name__,
-                    error_msg=redact(str(exc), secrets))
+        log.warning(
+            "notification_failed",
+            channel="all",
+            error=exc.__class__.__name__,
+            error_msg=redact(str(exc), secrets),
+        )
     return channels
 
 
@@ -114,7 +119,10 @@ async def _deliver(channel: str, secrets: tuple[str, ...], send: Any) -> bool:
 def _log_failure(channel: str, exc: MigratorError, secrets: tuple[str, ...]) -> None:
     # exc.message, not str(exc): the string form appends the URL (the token is in it).
     log.warning(
-        "notification_failed", channel=channel, error=exc.__class__.__name__, http_status=exc.status,
+        "notification_failed",
+        channel=channel,
+        error=exc.__class__.__name__,
+        http_status=exc.status,
         error_msg=redact(exc.message, secrets),
     )
 
@@ -125,7 +133,8 @@ async def _telegram(http: HttpClient, settings: Any, note: Notification) -> None
     if len(text) > TELEGRAM_MAX_CHARS:
         text = text[: TELEGRAM_MAX_CHARS - 2] + "\n…"
     resp = await http.request(
-        "POST", url,
+        "POST",
+        url,
         json={"chat_id": settings.telegram_chat_id, "text": text, "disable_web_page_preview": True},
         allow=(400, 401, 403, 404, 429),
     )

@@ -32,6 +32,7 @@ from migrator.core.links import public_url
 from migrator.models import ItemStatus
 from migrator.state.store import StateStore
 from migrator.tistory import urls
+from migrator.wiring import open_run
 from migrator.wordpress.client import WordPressClient
 
 __all__ = [
@@ -59,19 +60,19 @@ class PostAddress:
 
     source_url: str
     post_id: int | None
-    slug: str | None                 # decoded Tistory slug
+    slug: str | None  # decoded Tistory slug
     title: str
     wp_post_id: int
-    status: str                      # WordPress status (draft, publish, …)
+    status: str  # WordPress status (draft, publish, …)
     new_url: str
     extra_paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Redirect:
-    old_url: str                     # full URL (scheme://host/path), path as spelled in `old_path`
+    old_url: str  # full URL (scheme://host/path), path as spelled in `old_path`
     old_path: str
-    decoded: bool                    # the path is in decoded form (what servers match against)
+    decoded: bool  # the path is in decoded form (what servers match against)
     new_url: str
     wp_post_id: int
     status: str
@@ -82,7 +83,7 @@ class Redirect:
 class RedirectSet:
     posts: list[PostAddress] = field(default_factory=list)
     redirects: list[Redirect] = field(default_factory=list)
-    gone: list[str] = field(default_factory=list)          # migrated, but no longer in WordPress
+    gone: list[str] = field(default_factory=list)  # migrated, but no longer in WordPress
     origins: list[str] = field(default_factory=list)
 
     @property
@@ -152,9 +153,12 @@ def build_redirects(posts: Sequence[PostAddress], origins: Sequence[str]) -> lis
             for origin in origins:
                 old_url = origin + path
                 if urlsplit(origin).netloc.lower() == new.netloc.lower() and _same_path(path, new.path):
-                    continue        # the WordPress site took over the blog's host: no loop
-                out.append(Redirect(old_url, path, decoded, post.new_url, post.wp_post_id, post.status,
-                                    post.source_url))
+                    continue  # the WordPress site took over the blog's host: no loop
+                out.append(
+                    Redirect(
+                        old_url, path, decoded, post.new_url, post.wp_post_id, post.status, post.source_url
+                    )
+                )
     return out
 
 
@@ -184,7 +188,8 @@ def _header(result: RedirectSet, generated: str, comment: str) -> list[str]:
     lines = [
         f"Tistory -> WordPress redirects written by migrator on {generated}:",
         f"{len(result.posts)} posts; old hosts: "
-        + (", ".join(urlsplit(o).netloc for o in result.origins) or "none") + ".",
+        + (", ".join(urlsplit(o).netloc for o in result.origins) or "none")
+        + ".",
     ]
     if drafts:
         lines.append(f"{drafts} of them are drafts: they redirect to the address they get when published;")
@@ -251,34 +256,51 @@ def _redirection(result: RedirectSet, generated: str) -> str:
     """The Redirection plugin's JSON import (Tools → Redirection → Import/Export), one group."""
     redirects: list[dict[str, Any]] = []
     for n, (path, r) in enumerate(_server_rules(result), start=1):
-        redirects.append({
-            "id": n,
-            "url": path,
-            "match_url": path.lower().rstrip("/") or "/",
-            "match_data": {"source": {"flag_query": "ignore", "flag_case": False, "flag_trailing": True,
-                                      "flag_regex": False}},
-            "action_code": 301,
-            "action_type": "url",
-            "action_data": {"url": r.new_url},
-            "match_type": "url",
-            "title": "Tistory " + r.source_url,
-            "regex": False,
-            "group_id": 1,
-            "position": n - 1,
-            "enabled": True,
-        })
+        redirects.append(
+            {
+                "id": n,
+                "url": path,
+                "match_url": path.lower().rstrip("/") or "/",
+                "match_data": {
+                    "source": {
+                        "flag_query": "ignore",
+                        "flag_case": False,
+                        "flag_trailing": True,
+                        "flag_regex": False,
+                    }
+                },
+                "action_code": 301,
+                "action_type": "url",
+                "action_data": {"url": r.new_url},
+                "match_type": "url",
+                "title": "Tistory " + r.source_url,
+                "regex": False,
+                "group_id": 1,
+                "position": n - 1,
+                "enabled": True,
+            }
+        )
     doc = {
         "plugin": {"version": "5.3", "date": generated},
-        "groups": [{"id": 1, "name": "Tistory migration", "redirects": len(redirects), "module_id": 1,
-                    "moduleName": "WordPress", "enabled": True}],
+        "groups": [
+            {
+                "id": 1,
+                "name": "Tistory migration",
+                "redirects": len(redirects),
+                "module_id": 1,
+                "moduleName": "WordPress",
+                "enabled": True,
+            }
+        ],
         "redirects": redirects,
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
 # --------------------------------------------------------------------------- collecting
-async def collect_addresses(store: StateStore, wp: WordPressClient, *, extra_hosts: Iterable[str] = ()
-                            ) -> RedirectSet:
+async def collect_addresses(
+    store: StateStore, wp: WordPressClient, *, extra_hosts: Iterable[str] = ()
+) -> RedirectSet:
     """Every migrated post with its current WordPress address (read from WordPress now)."""
     items = [i for i in await store.items(status=ItemStatus.COMPLETED) if i.wp_post_id]
     addresses = await wp.get_permalinks([i.wp_post_id for i in items if i.wp_post_id])
@@ -295,11 +317,18 @@ async def collect_addresses(store: StateStore, wp: WordPressClient, *, extra_hos
             path = urlsplit(alias).path
             if path:
                 extra.append(path)
-        result.posts.append(PostAddress(
-            source_url=item.canonical_url, post_id=item.post_id, slug=item.slug, title=item.title or "",
-            wp_post_id=item.wp_post_id, status=address.status, new_url=public_url(address),
-            extra_paths=tuple(extra),
-        ))
+        result.posts.append(
+            PostAddress(
+                source_url=item.canonical_url,
+                post_id=item.post_id,
+                slug=item.slug,
+                title=item.title or "",
+                wp_post_id=item.wp_post_id,
+                status=address.status,
+                new_url=public_url(address),
+                extra_paths=tuple(extra),
+            )
+        )
     result.redirects = build_redirects(result.posts, result.origins)
     return result
 
@@ -308,15 +337,14 @@ async def run_redirects(
     settings: Any, *, extra_hosts: Iterable[str] = (), network: Any = None
 ) -> RedirectSet:
     """`migrate redirects`: reads the job database (a run may be going on) and WordPress; writes nothing."""
-    from migrator.commands.migrate import open_clients
 
-    store = await StateStore.open(settings.db_path)
-    try:
-        async with open_clients(settings, network) as clients:
-            await clients.wp.check_auth()
-            result = await collect_addresses(store, clients.wp, extra_hosts=extra_hosts)
-    finally:
-        await store.close()
-    log.info("redirects_collected", posts=len(result.posts), redirects=len(result.redirects),
-             drafts=result.drafts, gone=len(result.gone))
+    async with open_run(settings, network, lock=False) as run:
+        result = await collect_addresses(run.store, run.wp, extra_hosts=extra_hosts)
+    log.info(
+        "redirects_collected",
+        posts=len(result.posts),
+        redirects=len(result.redirects),
+        drafts=result.drafts,
+        gone=len(result.gone),
+    )
     return result

@@ -23,11 +23,18 @@ from migrator.core import links as linking
 from migrator.errors import FatalError, PostError
 from migrator.models import ItemStatus
 from migrator.state.store import Item, LinkRewrite, LinkRow, StateStore
+from migrator.wiring import open_run
 from migrator.wordpress.client import WordPressClient, WpPermalink
 
 __all__ = [
-    "LINK_STYLES", "LeftLink", "LinkReport", "LinkRewriter", "render_link_report", "rewrite_after_run",
-    "run_rewrite_links", "target_reason",
+    "LINK_STYLES",
+    "LeftLink",
+    "LinkReport",
+    "LinkRewriter",
+    "render_link_report",
+    "rewrite_after_run",
+    "run_rewrite_links",
+    "target_reason",
 ]
 
 log = structlog.get_logger(__name__)
@@ -49,14 +56,14 @@ class LeftLink:
 class LinkReport:
     """What a rewrite-links pass did. `left` lists every link left as it was, with the reason."""
 
-    posts_checked: int = 0          # migrated posts with internal links
-    posts_read: int = 0             # of which the WordPress content had to be read
-    posts_updated: int = 0          # WordPress writes
-    rewritten: int = 0              # links changed by this pass
-    current: int = 0                # links already pointing at the right WordPress address
-    reverted: int = 0               # links put back to their Tistory URL (target no longer migrated)
+    posts_checked: int = 0  # migrated posts with internal links
+    posts_read: int = 0  # of which the WordPress content had to be read
+    posts_updated: int = 0  # WordPress writes
+    rewritten: int = 0  # links changed by this pass
+    current: int = 0  # links already pointing at the right WordPress address
+    reverted: int = 0  # links put back to their Tistory URL (target no longer migrated)
     left: list[LeftLink] = field(default_factory=list)
-    missing_posts: list[str] = field(default_factory=list)      # source posts gone from WordPress
+    missing_posts: list[str] = field(default_factory=list)  # source posts gone from WordPress
     errors: list[tuple[str, str]] = field(default_factory=list)  # (source url, error)
 
     @property
@@ -103,7 +110,12 @@ class LinkRewriter:
     """One pass over every migrated post with internal links. `style`: "permalink" or "id"."""
 
     def __init__(
-        self, store: StateStore, wp: WordPressClient, *, style: str = "permalink", home: str | None = None,
+        self,
+        store: StateStore,
+        wp: WordPressClient,
+        *,
+        style: str = "permalink",
+        home: str | None = None,
         workers: int = 4,
     ) -> None:
         if style not in ("permalink", "id"):
@@ -146,8 +158,13 @@ class LinkRewriter:
                 tg.create_task(one(item))
         r = self.report
         log.info(
-            "links_rewritten", posts_checked=r.posts_checked, posts_updated=r.posts_updated,
-            rewritten=r.rewritten, current=r.current, reverted=r.reverted, left=len(r.left),
+            "links_rewritten",
+            posts_checked=r.posts_checked,
+            posts_updated=r.posts_updated,
+            rewritten=r.rewritten,
+            current=r.current,
+            reverted=r.reverted,
+            left=len(r.left),
             errors=len(r.errors),
         )
         return r
@@ -193,15 +210,23 @@ class LinkRewriter:
             recorded = {r.href: r for r in await self.store.link_rewrites(item.id)}
             done = await self.store.link_pass(item.id)
             # A post migrated again (after an undo) has new content: what was recorded no longer holds.
-            fresh = (done is None or done.wp_post_id != item.wp_post_id
-                     or done.item_finished_at != item.finished_at)
+            fresh = (
+                done is None
+                or done.wp_post_id != item.wp_post_id
+                or done.item_finished_at != item.finished_at
+            )
             previous = {} if fresh else {h: r.written_href for h, r in recorded.items()}
             if all(d.new_href == previous.get(d.href) for d in decisions):
                 # The content already holds what we want (or there is nothing to point at WordPress
                 # yet): no WordPress request at all.
                 rows = [
-                    linking.PlannedRow(d.href, d.new_href, d.target_item_id, d.reason,
-                                       "current" if d.new_href is not None else "left")
+                    linking.PlannedRow(
+                        d.href,
+                        d.new_href,
+                        d.target_item_id,
+                        d.reason,
+                        "current" if d.new_href is not None else "left",
+                    )
                     for d in decisions
                 ]
                 changed = any(_changed(recorded.get(r.href), r) for r in rows)
@@ -226,13 +251,19 @@ class LinkRewriter:
             raise
         except PostError as exc:
             self.report.errors.append((item.canonical_url, f"{exc.__class__.__name__}: {exc}"))
-            log.warning("links_not_rewritten", source_url=item.canonical_url, error=exc.__class__.__name__,
-                        error_msg=str(exc))
+            log.warning(
+                "links_not_rewritten",
+                source_url=item.canonical_url,
+                error=exc.__class__.__name__,
+                error_msg=str(exc),
+            )
 
     async def _record(self, item: Item, rows: list[linking.PlannedRow]) -> None:
         assert item.wp_post_id is not None
         await self.store.record_link_pass(
-            item.id, wp_post_id=item.wp_post_id, item_finished_at=item.finished_at,
+            item.id,
+            wp_post_id=item.wp_post_id,
+            item_finished_at=item.finished_at,
             rows=[LinkRewrite(item.id, r.href, r.written_href, r.target_item_id, r.reason) for r in rows],
         )
 
@@ -262,14 +293,18 @@ def render_link_report(report: LinkReport, *, max_listed: int = 20) -> str:
     if r.posts_checked == 0:
         return "Internal links: no migrated post links to another post of the blog."
     if r.changed_nothing and not r.errors:
-        head = (f"Internal links: nothing to change ({r.current} already point at WordPress, "
-                f"{len(r.left)} left as they are).")
+        head = (
+            f"Internal links: nothing to change ({r.current} already point at WordPress, "
+            f"{len(r.left)} left as they are)."
+        )
     else:
-        head = (f"Internal links: {r.rewritten} rewritten"
-                + (f", {r.reverted} put back to their Tistory address" if r.reverted else "")
-                + f" in {r.posts_updated} post{'' if r.posts_updated == 1 else 's'}; "
-                + f"{r.current} already current; "
-                + f"{len(r.left)} left as they are.")
+        head = (
+            f"Internal links: {r.rewritten} rewritten"
+            + (f", {r.reverted} put back to their Tistory address" if r.reverted else "")
+            + f" in {r.posts_updated} post{'' if r.posts_updated == 1 else 's'}; "
+            + f"{r.current} already current; "
+            + f"{len(r.left)} left as they are."
+        )
     lines = [head]
     if r.left:
         kinds = ", ".join(f"{k}: {v}" for k, v in sorted(r.left_by_reason().items()))
@@ -277,8 +312,9 @@ def render_link_report(report: LinkReport, *, max_listed: int = 20) -> str:
         for x in r.left[:max_listed]:
             lines.append(f"    {x.source_url}: {x.href} ({x.reason})")
         if len(r.left) > max_listed:
-            lines.append(f"    … and {len(r.left) - max_listed} more "
-                         "(`migrate rewrite-links --json` lists all)")
+            lines.append(
+                f"    … and {len(r.left) - max_listed} more (`migrate rewrite-links --json` lists all)"
+            )
     for url in r.missing_posts[:max_listed]:
         lines.append(f"  {url}: its WordPress post is gone; its links were not checked")
     for url, error in r.errors[:max_listed]:
@@ -307,17 +343,10 @@ async def run_rewrite_links(settings: Any, *, style: str | None = None, network:
 
     `style` None keeps the style used last. Raises FatalError (bad credentials, busy database).
     """
-    from migrator.commands.migrate import db_lock, open_clients
 
-    with db_lock(settings.db_path):
-        store = await StateStore.open(settings.db_path)
-        try:
-            async with open_clients(settings, network) as clients:
-                await clients.wp.check_auth()
-                if style is not None:
-                    await store.set_meta(_STYLE_KEY, style)
-                chosen = style or await store.get_meta(_STYLE_KEY) or "permalink"
-                rewriter = LinkRewriter(store, clients.wp, style=chosen, workers=settings.worker_count)
-                return await rewriter.run()
-        finally:
-            await store.close()
+    async with open_run(settings, network) as run:
+        if style is not None:
+            await run.store.set_meta(_STYLE_KEY, style)
+        chosen = style or await run.store.get_meta(_STYLE_KEY) or "permalink"
+        rewriter = LinkRewriter(run.store, run.wp, style=chosen, workers=settings.worker_count)
+        return await rewriter.run()

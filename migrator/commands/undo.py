@@ -24,17 +24,27 @@ from migrator.commands.rewrite_links import LinkReport, LinkRewriter
 from migrator.core.pipeline import media_marker
 from migrator.errors import ConfigError, PostError
 from migrator.state.store import Item, Job, StateStore, TermRow
+from migrator.wiring import open_clients, open_run
 from migrator.wordpress.client import WordPressClient
 
-__all__ = ["KeptMedia", "MediaToDelete", "UndoPlan", "UndoResult", "execute_undo", "plan_undo", "render_plan",
-           "render_result", "run_undo"]
+__all__ = [
+    "KeptMedia",
+    "MediaToDelete",
+    "UndoPlan",
+    "UndoResult",
+    "execute_undo",
+    "plan_undo",
+    "render_plan",
+    "render_result",
+    "run_undo",
+]
 
 log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class MediaToDelete:
-    media_id: int | None          # None: an upload whose answer was never recorded (found by its marker)
+    media_id: int | None  # None: an upload whose answer was never recorded (found by its marker)
     source_key: str
     filename: str | None
     media_url: str | None
@@ -44,7 +54,7 @@ class MediaToDelete:
 class KeptMedia:
     media_id: int
     filename: str | None
-    used_by: Item                 # a post of another job that uses it
+    used_by: Item  # a post of another job that uses it
 
 
 @dataclass(slots=True)
@@ -67,7 +77,7 @@ class UndoResult:
     posts_deleted: int = 0
     media_deleted: int = 0
     terms_deleted: list[str] = field(default_factory=list)
-    terms_kept: list[tuple[str, str]] = field(default_factory=list)     # (term, why)
+    terms_kept: list[tuple[str, str]] = field(default_factory=list)  # (term, why)
     links: LinkReport | None = None
     errors: list[str] = field(default_factory=list)
 
@@ -135,8 +145,11 @@ async def execute_undo(
             result.errors.append(f"media {media.filename or media.source_key}: {exc}")
     for kept in plan.kept_media:
         # Another job's post uses it now: it is that job's to undo.
-        await store.reassign_media(kept.media_id, owner_item_id=kept.used_by.id,
-                                   job_id=kept.used_by.created_by_job or kept.used_by.job_id)
+        await store.reassign_media(
+            kept.media_id,
+            owner_item_id=kept.used_by.id,
+            job_id=kept.used_by.created_by_job or kept.used_by.job_id,
+        )
     for term in plan.terms:
         try:
             await _delete_term(store, wp, term, result)
@@ -151,8 +164,14 @@ async def execute_undo(
             result.errors.append(f"links: {exc}")
     if result.complete:
         await store.mark_job_undone(plan.job.id)
-    log.info("job_undone", job_id=plan.job.id, posts=result.posts_deleted, media=result.media_deleted,
-             terms=len(result.terms_deleted), errors=len(result.errors))
+    log.info(
+        "job_undone",
+        job_id=plan.job.id,
+        posts=result.posts_deleted,
+        media=result.media_deleted,
+        terms=len(result.terms_deleted),
+        errors=len(result.errors),
+    )
     return result
 
 
@@ -188,7 +207,7 @@ def _term_label(term: TermRow) -> str:
 async def _delete_term(store: StateStore, wp: WordPressClient, term: TermRow, result: UndoResult) -> None:
     label = _term_label(term)
     if await wp.get_term(term.taxonomy, term.wp_id) is None:
-        await store.forget_term(term.taxonomy, term.key)          # deleted in WordPress meanwhile
+        await store.forget_term(term.taxonomy, term.key)  # deleted in WordPress meanwhile
         return
     users = await wp.count_posts_with_term(term.taxonomy, term.wp_id)
     if users:
@@ -205,8 +224,10 @@ async def _delete_term(store: StateStore, wp: WordPressClient, term: TermRow, re
 # --------------------------------------------------------------------------- text
 def render_plan(plan: UndoPlan, *, max_listed: int = 50) -> str:
     job = plan.job
-    lines = [f"Job {job.id} ({job.kind}, {job.status}{', undone before' if plan.already_undone else ''}) "
-             f"created in WordPress:"]
+    lines = [
+        f"Job {job.id} ({job.kind}, {job.status}{', undone before' if plan.already_undone else ''}) "
+        f"created in WordPress:"
+    ]
     if plan.empty:
         lines.append("  nothing that is still there: nothing to undo.")
         return "\n".join(lines)
@@ -226,16 +247,19 @@ def render_plan(plan: UndoPlan, *, max_listed: int = 50) -> str:
         for kept in plan.kept_media[:max_listed]:
             lines.append(f"    media {kept.media_id}: used by {kept.used_by.canonical_url}")
     if plan.terms:
-        lines.append(f"  {len(plan.terms)} categories/tags it created, "
-                     "deleted unless another post uses them:")
+        lines.append(
+            f"  {len(plan.terms)} categories/tags it created, deleted unless another post uses them:"
+        )
         lines.append("    " + ", ".join(f"{t.key}" for t in plan.terms[:max_listed]))
     lines.append("The posts become pending again: a later `migrate --all` migrates them anew.")
     return "\n".join(lines)
 
 
 def render_result(result: UndoResult) -> str:
-    lines = [f"Job {result.job_id}: deleted {result.posts_deleted} drafts, {result.media_deleted} "
-             f"media files, {len(result.terms_deleted)} categories/tags."]
+    lines = [
+        f"Job {result.job_id}: deleted {result.posts_deleted} drafts, {result.media_deleted} "
+        f"media files, {len(result.terms_deleted)} categories/tags."
+    ]
     for label, why in result.terms_kept:
         lines.append(f"  kept {label}: {why}")
     if result.links is not None and (result.links.reverted or result.links.posts_updated):
@@ -246,26 +270,23 @@ def render_result(result: UndoResult) -> str:
     return "\n".join(lines)
 
 
-async def run_undo(settings: Any, job_id: int, *, confirm: Any, network: Any = None,
-                   show: Any = None) -> tuple[UndoPlan, UndoResult | None]:
+async def run_undo(
+    settings: Any, job_id: int, *, confirm: Any, network: Any = None, show: Any = None
+) -> tuple[UndoPlan, UndoResult | None]:
     """`migrate undo`: plan, show the plan (`show(text)`), ask `confirm(plan)`, then delete.
 
     Holds the database lock (no run may go on meanwhile). Returns the plan and the result (None when
     there was nothing to do or the operator said no). Raises ConfigError (unknown job), FatalError.
     """
-    from migrator.commands.migrate import db_lock, open_clients
 
-    with db_lock(settings.db_path):
-        store = await StateStore.open(settings.db_path)
-        try:
-            await store.close_dead_jobs()
-            plan = await plan_undo(store, job_id)
-            if show is not None:
-                show(render_plan(plan))
-            if plan.empty or not confirm(plan):
-                return plan, None
-            async with open_clients(settings, network) as clients:
-                await clients.wp.check_auth()
-                return plan, await execute_undo(store, clients.wp, plan, workers=settings.worker_count)
-        finally:
-            await store.close()
+    # The plan is shown (and refused) without touching the network; WordPress is opened on "yes".
+    async with open_run(settings, network, connect=False) as run:
+        await run.store.close_dead_jobs()
+        plan = await plan_undo(run.store, job_id)
+        if show is not None:
+            show(render_plan(plan))
+        if plan.empty or not confirm(plan):
+            return plan, None
+        async with open_clients(settings, network) as clients:
+            await clients.wp.check_auth()
+            return plan, await execute_undo(run.store, clients.wp, plan, workers=settings.worker_count)

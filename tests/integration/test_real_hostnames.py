@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from migrator.commands.migrate import Network
+from migrator.wiring import Network
 from migrator.models import JobStatus
 from tests.conftest import StaticResolver
 from tests.fakes.blog import FakeBlog, FakePost
