@@ -29,14 +29,13 @@ class Progress:
         self._task: Any = None
         if self.live:
             from rich.console import Console
-            from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as RichProgress
+            from rich.progress import TextColumn
 
+            # The line itself says "done/total" and the ETA; a bar, a label or the elapsed time beside
+            # it would push it past 80 columns, where the terminal wraps it and the display scrolls.
             self._rich = RichProgress(
-                TextColumn("[bold]migrating[/]"),
-                BarColumn(bar_width=16),
                 TextColumn("{task.description}"),
-                TimeElapsedColumn(),
                 console=Console(file=sys.stderr),
                 transient=False,
                 redirect_stderr=True,
@@ -63,13 +62,13 @@ class Progress:
     def line(self) -> str:
         c = self.counters
         discovery_done = bool(self._engine and self._engine.discovery_done)
-        total = f"{c.discovered}" + ("" if discovery_done else "+")
+        total = _count(c.discovered) + ("" if discovery_done else "+")
         eta = self.eta_s()
         eta_text = f", ETA {_duration(eta)}" if eta is not None else ""
-        return (
-            f"{c.completed + c.already_done}/{total} posts, {c.failed} failed, {c.skipped} skipped, "
-            f"{c.images_uploaded}+{c.images_reused} images, {self.rate_per_min():.0f}/min{eta_text}"
-        )
+        parts = [f"{_count(c.completed + c.already_done)}/{total} done"]
+        parts += [f"{_count(n)} {what}" for n, what in ((c.failed, "failed"), (c.skipped, "skipped")) if n]
+        parts.append(f"{_count(c.images_uploaded)}+{_count(c.images_reused)} img")
+        return ", ".join(parts) + f", {self.rate_per_min():.0f}/min{eta_text}"
 
     def tick(self) -> None:
         c = self.counters
@@ -111,3 +110,12 @@ def _duration(seconds: float) -> str:
     if seconds >= 60:
         return f"{seconds // 60}m{seconds % 60:02d}s"
     return f"{seconds}s"
+
+
+def _count(n: int) -> str:
+    """Counts stay short on big blogs: 98765 → 98.8k (the summary at the end has exact numbers)."""
+    if n < 10_000:
+        return str(n)
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k" if n < 100_000 else f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M"
