@@ -18,15 +18,18 @@ import contextlib
 import html as htmllib
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
 
-from migrator.commands.migrate import build_engine, parse_processes, refs_for_urls
+from migrator.commands.migrate import RunOptions, build_engine, parse_processes, refs_for_urls
 from migrator.commands.summary import duration_text
+from migrator.config import Settings
 from migrator.core import offload
+from migrator.core.engine import Engine
 from migrator.core.pipeline import Outcome, RunCounters, skip_kind, term_key
 from migrator.errors import FatalError, PostError
 from migrator.models import ItemStatus, JobStatus, PostRef
@@ -34,7 +37,7 @@ from migrator.state.store import StateStore
 from migrator.tistory import images as imaging
 from migrator.tistory import urls
 from migrator.tistory.source import SourceClient
-from migrator.wiring import open_run
+from migrator.wiring import Network, open_run
 
 __all__ = [
     "DryRunMigrator",
@@ -322,7 +325,12 @@ async def _existing_terms(wp: Any) -> tuple[dict[tuple[int, str], int], set[str]
 
 
 async def run_dry_run(
-    settings: Any, options: Any, *, network: Any = None, on_start: Any = None, on_tick: Any = None
+    settings: Settings,
+    options: RunOptions,
+    *,
+    network: Network | None = None,
+    on_start: Callable[[Engine], object] | None = None,
+    on_tick: Callable[[], object] | None = None,
 ) -> DryRunReport:
     """`migrate --all --dry-run` (or with `--post`). Raises FatalError before the job starts."""
 

@@ -28,11 +28,12 @@ from urllib.parse import quote, unquote, urlsplit
 
 import structlog
 
+from migrator.config import Settings
 from migrator.core.links import public_url
 from migrator.models import ItemStatus
 from migrator.state.store import StateStore
 from migrator.tistory import urls
-from migrator.wiring import open_run
+from migrator.wiring import Network, open_run
 from migrator.wordpress.client import WordPressClient
 
 __all__ = [
@@ -334,7 +335,7 @@ async def collect_addresses(
 
 
 async def run_redirects(
-    settings: Any, *, extra_hosts: Iterable[str] = (), network: Any = None
+    settings: Settings, *, extra_hosts: Iterable[str] = (), network: Network | None = None
 ) -> RedirectSet:
     """`migrate redirects`: reads the job database (a run may be going on) and WordPress; writes nothing."""
 

@@ -19,11 +19,12 @@ from typing import Any
 
 import structlog
 
+from migrator.config import Settings
 from migrator.core import links as linking
 from migrator.errors import FatalError, PostError
 from migrator.models import ItemStatus
 from migrator.state.store import Item, LinkRewrite, LinkRow, StateStore
-from migrator.wiring import open_run
+from migrator.wiring import Network, open_run
 from migrator.wordpress.client import WordPressClient, WpPermalink
 
 __all__ = [
@@ -338,7 +339,9 @@ async def rewrite_after_run(store: StateStore, wp: WordPressClient, *, workers: 
         return report
 
 
-async def run_rewrite_links(settings: Any, *, style: str | None = None, network: Any = None) -> LinkReport:
+async def run_rewrite_links(
+    settings: Settings, *, style: str | None = None, network: Network | None = None
+) -> LinkReport:
     """`migrate rewrite-links`: one pass on its own (holding the database lock like a run).
 
     `style` None keeps the style used last. Raises FatalError (bad credentials, busy database).

@@ -15,16 +15,17 @@ deletion, so an undo cut short is finished by running it again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import structlog
 
 from migrator.commands.rewrite_links import LinkReport, LinkRewriter
+from migrator.config import Settings
 from migrator.core.pipeline import media_marker
 from migrator.errors import ConfigError, PostError
 from migrator.state.store import Item, Job, StateStore, TermRow
-from migrator.wiring import open_clients, open_run
+from migrator.wiring import Network, open_clients, open_run
 from migrator.wordpress.client import WordPressClient
 
 __all__ = [
@@ -271,7 +272,12 @@ def render_result(result: UndoResult) -> str:
 
 
 async def run_undo(
-    settings: Any, job_id: int, *, confirm: Any, network: Any = None, show: Any = None
+    settings: Settings,
+    job_id: int,
+    *,
+    confirm: Callable[[UndoPlan], bool],
+    network: Network | None = None,
+    show: Callable[[str], object] | None = None,
 ) -> tuple[UndoPlan, UndoResult | None]:
     """`migrate undo`: plan, show the plan (`show(text)`), ask `confirm(plan)`, then delete.
 
