@@ -1,4 +1,5 @@
-"""Snippets: blocks pre-rendered by the walker that pass through Markdown as placeholders."""
+"""Snippets (blocks pre-rendered by the walker, carried through Markdown as placeholders) and the
+escaping of the HTML the walker writes."""
 
 from __future__ import annotations
 

@@ -22,6 +22,10 @@ from migrator.tistory.clean.nodes import (
 )
 from migrator.tistory.clean.snippets import PLACEHOLDER, PLACEHOLDER_TAG, Snippet, attr, esc
 
+# What one element becomes: called with the walker, the node, its attributes, whether the output
+# must stay inline, and the link its text inherits (a link pushed down into block content).
+Handler = Callable[["Walker", LexborNode, Attrs, bool, str | None], None]
+
 
 class Walker:
     """One pass over the parsed body that emits simplified HTML plus snippets and refs."""
@@ -117,8 +121,3 @@ class Walker:
         if style and PRE_LINE_STYLE.search(style):
             return True
         return bool(self.pre_line_classes) and bool(self.pre_line_classes & classes(attrs))
-
-
-# What one element becomes: called with the walker, the node, its attributes, whether the output
-# must stay inline, and the link its text inherits (a link pushed down into block content).
-Handler = Callable[[Walker, LexborNode, Attrs, bool, str | None], None]
