@@ -1,4 +1,4 @@
-"""clean.py: golden checks on every saved page, the editor-block catalogue, pitfalls, replace_urls."""
+"""migrator.tistory.clean: golden checks on every saved page, the editor-block catalogue, pitfalls, replace_urls."""
 
 from __future__ import annotations
 
@@ -101,6 +101,67 @@ def test_golden_counts(key: str, images: int, code: int, tables: int, links: int
     assert_safe(post.html)
     assert "no-image-v1.png" not in post.html
     assert "&nbsp;</p>" not in post.html and "<p></p>" not in post.html
+
+
+# What the cleaning drops on purpose (see clean/__init__.py): scripts, styles, form controls, and
+# chrome (ads, post buttons, related posts, comment and other React mounts); inside editor blocks,
+# the link card's host line and the file block's size line (the card keeps its title and
+# description, the file block its name).
+DROPPED_ON_PURPOSE = (
+    "script,style,noscript,template,button,select,textarea,"
+    "[data-tistory-react-app],.revenue_unit_wrap,.adsbygoogle,.container_postbtn,.postbtn_ccl,"
+    ".another_category,.area_related,[data-ke-type=revenue],"
+    ".og-host,.fileblock .size,[data-ke-type=file] .size"
+)
+INVISIBLE = re.compile(r"[\s\u00a0\u200b\ufeff]+")
+
+
+def visible_text_missing(source_html: str, output_html: str) -> list[str]:
+    """Source text runs (whitespace removed) not found in the output's text, in document order.
+
+    Whitespace is ignored because the cleaning re-flows it (collapsed newlines, `&nbsp;`
+    spacers, Markdown's line breaks); everything else of each text run must come back, in order.
+    """
+    source = LexborHTMLParser(source_html)
+    body = source.body
+    assert body is not None
+    for node in body.css(DROPPED_ON_PURPOSE):
+        node.decompose()
+    runs = [INVISIBLE.sub("", node.text_content or "") for node in body.traverse(include_text=True)
+            if node.tag == "-text"]
+    output = INVISIBLE.sub("", tree(output_html).text(deep=True) or "")
+    missing, position = [], 0
+    for run in filter(None, runs):
+        found = output.find(run, position)
+        if found < 0:
+            missing.append(run)
+        else:
+            position = found + len(run)
+    return missing
+
+
+def sample(key: str) -> tuple[str, str]:
+    """(source body, cleaned HTML) of a saved post page, or of the editor-block catalogue."""
+    if key == "BN-blocks":
+        catalogue = (DATA / BN_BLOCKS).read_text(encoding="utf-8")
+        return catalogue, clean(catalogue).html
+    return source_body(key).html or "", cleaned(key).html
+
+
+@pytest.mark.parametrize("key", [*PAGES, "BN-blocks"])
+def test_cleaning_keeps_the_visible_text_of_every_sample(key: str) -> None:
+    source, output = sample(key)
+    assert output
+    assert visible_text_missing(source, output) == []
+
+
+def test_the_text_check_itself_notices_a_dropped_paragraph() -> None:
+    source, output = sample("A637")
+    damaged = tree(output)
+    paragraph = next(p for p in damaged.css("p") if p.text().startswith("GitHub Spec Kit은"))
+    lost = INVISIBLE.sub("", paragraph.text())
+    paragraph.decompose()
+    assert visible_text_missing(source, damaged.html or "") == [lost]
 
 
 def test_a637_code_languages_and_exact_text() -> None:
@@ -657,8 +718,12 @@ def test_replace_urls_leaves_text_and_unknown_urls_alone() -> None:
     [
         "<div>" * 3000 + "deep",
         "<b>" * 3000 + "x",
-        "<ul><li>" * 600 + "x",
-        "<blockquote>" * 400 + "q",
+        # Known loss, kept as it is while the clean split must not change behaviour: markdown-it
+        # drops content nested deeper than its maxNesting (20 tokens): lists from about 10 levels,
+        # quotes from 20. The walker keeps the structure up to nodes.MAX_DEPTH (48), so the Markdown stage
+        # must cap nesting too; strict, so the fix makes these pass visibly.
+        pytest.param("<ul><li>" * 600 + "x", marks=pytest.mark.xfail(strict=True, reason="maxNesting")),
+        pytest.param("<blockquote>" * 400 + "q", marks=pytest.mark.xfail(strict=True, reason="maxNesting")),
         "<table><tr><td>" * 200 + "t",
         '<a href="/x">' * 300 + "y",
         "<pre>" + "<div>" * 3000 + "x",
@@ -666,7 +731,8 @@ def test_replace_urls_leaves_text_and_unknown_urls_alone() -> None:
 )
 def test_pathological_nesting_keeps_the_text_without_overflowing_the_stack(fragment: str) -> None:
     post = clean(fragment)
-    assert post.html
+    words = re.sub(r"<[^>]*>", "", fragment)
+    assert tree(post.html).text(deep=True).strip() == words
     assert_safe(post.html)
 
 
