@@ -718,12 +718,10 @@ def test_replace_urls_leaves_text_and_unknown_urls_alone() -> None:
     [
         "<div>" * 3000 + "deep",
         "<b>" * 3000 + "x",
-        # Known loss, kept as it is while the clean split must not change behaviour: markdown-it
-        # drops content nested deeper than its maxNesting (20 tokens): lists from about 10 levels,
-        # quotes from 20. The walker keeps the structure up to nodes.MAX_DEPTH (48), so the Markdown stage
-        # must cap nesting too; strict, so the fix makes these pass visibly.
-        pytest.param("<ul><li>" * 600 + "x", marks=pytest.mark.xfail(strict=True, reason="maxNesting")),
-        pytest.param("<blockquote>" * 400 + "q", marks=pytest.mark.xfail(strict=True, reason="maxNesting")),
+        # markdown-it's preset maxNesting (20 tokens) dropped lists nested ~10 deep and quotes 20 deep
+        # whole; the renderer now allows what the walker keeps (nodes.MAX_DEPTH).
+        "<ul><li>" * 600 + "x",
+        "<blockquote>" * 400 + "q",
         "<table><tr><td>" * 200 + "t",
         '<a href="/x">' * 300 + "y",
         "<pre>" + "<div>" * 3000 + "x",

@@ -15,6 +15,7 @@ from markdownify import (  # type: ignore[attr-defined]  # helpers missing from 
     chomp,
 )
 
+from migrator.tistory.clean.nodes import MAX_DEPTH
 from migrator.tistory.clean.snippets import PLACEHOLDER_TAG, Snippet
 
 _FORMATTING_NAMES = frozenset({"b", "i", "del", "code", "u", "sup", "sub", "mark", PLACEHOLDER_TAG})
@@ -99,7 +100,11 @@ class Converter(MarkdownConverter):
 @lru_cache(maxsize=1)
 def markdown_renderer() -> MarkdownIt:
     """CommonMark + GFM tables/strikethrough; raw HTML passes. Never mutated after creation."""
-    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    # maxNesting: the walker keeps structure up to nodes.MAX_DEPTH (48) elements, and a list level costs
+    # markdown-it two (list + item); at the preset's 20 it silently dropped deeper text.
+    md = MarkdownIt(
+        "commonmark", {"html": True, "linkify": False, "typographer": False, "maxNesting": 4 * MAX_DEPTH}
+    )
     md.enable(["table", "strikethrough"])
     # Indentation never means code here (fences only), and we never emit reference definitions
     # or setext headings: switching them off removes whole classes of round-trip surprises.
