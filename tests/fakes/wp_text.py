@@ -336,6 +336,8 @@ def sanitize_term_name(name: str) -> str:
     that is already there is kept ('A & B' and 'A &amp; B' are both stored 'A &amp; B')."""
     name = sanitize_text_field(name)
     name = re.sub(r"&(?!(?:[a-zA-Z][a-zA-Z0-9]*|#\d+|#x[0-9a-fA-F]+);)", "&amp;", name)
+    # wp_kses_normalize_entities(): decimal entities get at least three digits (&#37; -> &#037;)
+    name = re.sub(r"&#0*(\d+);", lambda m: f"&#{int(m.group(1)):03d};", name)
     return name.replace("<", "&lt;").replace(">", "&gt;")
 
 
