@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 
-from migrator.errors import AuthError, PermanentError, TransientError
+from migrator.errors import AuthError, PermanentError, RateLimited, TransientError
 from migrator.http import HttpClient, Response
 
 __all__ = ["WordPressClient", "WpMedia", "WpPermalink", "WpPost", "local_and_gmt"]
@@ -388,13 +388,16 @@ class WordPressClient:
         """POST a term, retrying transient failures here rather than in HttpClient so that we know
         whether an answer was lost (WordPress may have created the term). Returns (answer, lost)."""
         attempt = 0
+        lost = False
         while True:
             try:
                 resp = await self._req(
                     "POST", f"/{taxonomy}", json=body, ok=(201, 200), allow=(400, 409), max_retries=0
                 )
-                return resp, attempt > 0
+                return resp, lost
             except TransientError as exc:
+                # 429/503 "too many requests" says the request was not acted on; anything else may have been.
+                lost = lost or not isinstance(exc, RateLimited)
                 attempt += 1
                 if attempt > self.http.max_retries:
                     raise
