@@ -14,6 +14,7 @@ import pytest
 from tests.e2e.conftest import Site
 from tests.e2e.migrate import Migration
 from tests.fakes.blog import FakeBlog, FakePost, _summary
+from tests.fakes.cdn import FakeCDN, make_png
 
 pytestmark = pytest.mark.timeout(240)
 REAL_AND_FAKE = pytest.mark.parametrize(
@@ -46,8 +47,18 @@ def test_title_and_excerpt_with_markup_characters_read_back_exactly(
     site: Site, servers, token, floor, tmp_path: Path
 ):
     title = f"Vector<int> & <b>bold</b> · {token}"
+    alt, caption = "Vector<int> & <i>alt</i> 100%ab", "A & B <b>caption</b>"
+    cdn = FakeCDN()
+    cdn.add(f"/dna/{token}/img.png", make_png(7), "image/png")
+    image = f"{servers.serve(cdn.app()).url}/dna/{token}/img.png"
+    figure = (
+        f'<p><figure class="imageblock alignCenter" data-filename="t.png"><span data-url="{image}">'
+        f'<img src="{image}" alt="{html.escape(alt)}" width="4" height="4"/></span>'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure></p>"
+    )
     # The fake blog's description is the body's text: "if a < b && c" survives as text.
-    post = FakePost(1, title, category="Q&A", tags=("C<T> & co",), body_html="<p>Vector&lt;int&gt; x</p>\nif a < b && c")
+    body = f"{figure}\n<p>Vector&lt;int&gt; x</p>\nif a < b && c"
+    post = FakePost(1, title, category="Q&A", tags=("C<T> & co",), body_html=body)
     excerpt = _summary(post)
     assert "<" in excerpt and "&" in excerpt
     blog = FakeBlog([post], host=f"{token}.tistory.com", blog_title=f"블로그 {token}")
@@ -66,3 +77,6 @@ def test_title_and_excerpt_with_markup_characters_read_back_exactly(
     assert shown(data["excerpt"]["rendered"], allowed=("p",)) == excerpt
     assert site.reader.tag_names(data["tags"]) == {"C<T> & co"}
     assert site.reader.category_path(data["categories"][0]) == ("Q&A",)
+    [media] = site.reader.media_since(floor)
+    assert shown(media["alt_text"]) == alt
+    assert shown(media["caption"]["raw"]) == caption
