@@ -249,7 +249,7 @@ APACHE = shutil.which("apache2") or ("/usr/sbin/apache2" if os.path.exists("/usr
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx-light, 750 kB)")
 async def test_nginx_accepts_the_map_and_redirects(tmp_path: Path):
     data = _many_posts(1500)  # 1,500 posts, long Korean slugs: the hash sizes must fit
-    data.posts.extend(posts())
+    data.posts.extend(hostile_result().posts)
     data.redirects = build_redirects(data.posts, data.origins)
     (tmp_path / "redirects.conf").write_text(render("nginx", data), encoding="utf-8")
     port = _free_port()
@@ -290,6 +290,8 @@ http {{
         assert await _location(port, "/notice/34") == (301, target)
         assert await _location(port, "/2499") == (301, f"{WP}/p-2499/")
         assert await _location(port, "/entry/" + quote(f"{KOREAN}-2499", safe="")) == (301, f"{WP}/p-2499/")
+        assert await _location(port, "/entry/say%20%22hi%22%20%24HOME") == (301, f"{WP}/say-hi-home/")
+        assert await _location(port, "/entry/" + quote(HOSTILE_SLUG, safe="/")) == (301, f"{WP}/hostile/")
         assert (await _location(port, "/123456"))[0] == 404
 
 
