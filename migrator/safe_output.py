@@ -13,13 +13,14 @@ import re
 __all__ = ["csv_cell", "terminal_safe"]
 
 # ESC sequences first (so their parameters go with them): CSI, OSC/DCS/SOS/PM/APC strings ended by
-# BEL or ST, and two-character escapes; then the C1 forms of CSI/OSC; then any control left.
+# BEL or ST, and two-character escapes; then the C1 forms of CSI/OSC; then any control left. A
+# string without its terminator ends at the line's end: the rest of a summary is never swallowed.
 _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]?"
-    r"|\x1b[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[\]PX^_][^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[ -/]*[0-~]?"
     r"|\x9b[0-?]*[ -/]*[@-~]?"
-    r"|[\x9d\x90\x98\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|[\x9d\x90\x98\x9e\x9f][^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
 )
 # C0 controls but \n, DEL, C1 controls, bidi embeddings/overrides/isolates and marks.
 _CONTROLS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")

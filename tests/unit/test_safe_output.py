@@ -28,6 +28,10 @@ def test_terminal_safe(raw: str, shown: str) -> None:
     assert terminal_safe(raw) == shown
 
 
+def test_an_unterminated_string_sequence_never_swallows_the_next_lines() -> None:
+    assert terminal_safe("a\x1b]0;title\nnext line\n\x9dx\nlast") == "a\nnext line\n\nlast"
+
+
 def test_terminal_safe_one_line() -> None:
     assert terminal_safe("a\nb\x1b[1m", keep_newlines=False) == "a b"
 
