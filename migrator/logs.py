@@ -13,6 +13,8 @@ from typing import Any, TextIO
 
 import structlog
 
+from migrator.safe_output import terminal_safe
+
 __all__ = ["configure_logging", "redact"]
 
 # Anything that looks like an application password ("abcd efgh ijkl mnop qrst uvwx") or a Basic
@@ -41,16 +43,40 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     )
 
 
+def _redacted(value: Any, secrets: tuple[str, ...]) -> Any:
+    """`value` with secrets masked in every string it holds (rendered tracebacks are lists of dicts)."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {
+            key: "***" if _is_secret_key(key) else _redacted(item, secrets) for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_redacted(item, secrets) for item in value]
+    return value
+
+
+def _is_secret_key(key: object) -> bool:
+    return isinstance(key, str) and any(word in key.lower() for word in _SECRET_KEYS)
+
+
 def _redactor(secrets: tuple[str, ...]) -> Any:
     def processor(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
-        for key, value in list(event.items()):
-            if any(word in key.lower() for word in _SECRET_KEYS):
-                event[key] = "***"
-            elif isinstance(value, str):
-                event[key] = redact(value, secrets)
-        return event
+        return _redacted(event, secrets)  # type: ignore[no-any-return]
 
     return processor
+
+
+def _terminal_safe_values(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    # Titles and messages come from pages anyone can write; ConsoleRenderer prints most strings raw.
+    return {key: terminal_safe(value) if isinstance(value, str) else value for key, value in event.items()}
+
+
+# Exceptions are rendered BEFORE the redactor runs (so their text is redacted too), and never with
+# the frames' local variables: a local may hold the password, a token or a whole page.
+_JSON_EXCEPTIONS = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
 
 
 def configure_logging(
@@ -66,16 +92,16 @@ def configure_logging(
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        # plain text (traceback.format_exception: no locals) for the console
+        _JSON_EXCEPTIONS if json_lines else structlog.processors.format_exc_info,
         _redactor(tuple(s for s in secrets if s)),
     ]
     if json_lines:
-        renderer: Any = [
-            structlog.processors.dict_tracebacks,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
-        ]
+        renderer: list[Any] = [structlog.processors.JSONRenderer(ensure_ascii=False)]
     else:
         renderer = [
-            structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+            _terminal_safe_values,
+            structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback),
         ]
     structlog.configure(
         processors=[*shared, *renderer],

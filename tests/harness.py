@@ -10,6 +10,7 @@ would: one draft per public post, no media that no post uses, no image still ser
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -61,10 +62,11 @@ class World:
         return [p for p in self.wp.posts.values() if p.get("status") != "trash"]
 
     def wp_titles(self) -> Counter[str]:
-        return Counter(_raw(p["title"]) for p in self.wp_posts())
+        # A title is HTML in WordPress: the text it shows is its raw form decoded once.
+        return Counter(html.unescape(_raw(p["title"])) for p in self.wp_posts())
 
     def post_by_title(self, title: str) -> dict[str, Any]:
-        matches = [p for p in self.wp_posts() if _raw(p["title"]) == title]
+        matches = [p for p in self.wp_posts() if html.unescape(_raw(p["title"])) == title]
         assert len(matches) == 1, f"{len(matches)} posts titled {title!r}"
         return matches[0]
 

@@ -9,7 +9,8 @@ URLs are treated as secrets too (Slack and Discord put theirs in the path).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -28,11 +29,15 @@ _TIMEOUT_S = 15.0
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """What is sent: `text` for people (Telegram, chat webhooks), `data` for programs."""
+    """What is sent: `text` for people (Telegram, chat webhooks), `data` for programs.
+
+    `delivery_id` is one per notification (one per run end) and the same on every retry of it, so
+    a receiver that got a delivery whose answer was lost can recognise the retry."""
 
     event: str
     text: str
     data: dict[str, Any]
+    delivery_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 def run_notification(report: Any) -> Notification:
@@ -153,5 +158,11 @@ async def _telegram(http: HttpClient, settings: Any, note: Notification) -> None
 
 async def _webhook(http: HttpClient, settings: Any, note: Notification) -> None:
     # "text" makes Slack/Mattermost-style incoming webhooks show the summary as it is.
-    payload = {"event": note.event, "text": note.text, **note.data}
-    await http.request("POST", settings.webhook_url, json=payload, ok=(200, 201, 202, 204))
+    payload = {"event": note.event, "text": note.text, **note.data, "delivery_id": note.delivery_id}
+    await http.request(
+        "POST",
+        settings.webhook_url,
+        json=payload,
+        headers={"X-Migrator-Delivery": note.delivery_id},
+        ok=(200, 201, 202, 204),
+    )

@@ -31,6 +31,7 @@ import structlog
 from migrator.config import Settings
 from migrator.core.links import public_url
 from migrator.models import ItemStatus
+from migrator.safe_output import csv_cell
 from migrator.state.store import StateStore
 from migrator.tistory import urls
 from migrator.wiring import Network, open_run
@@ -198,12 +199,42 @@ def _header(result: RedirectSet, generated: str, comment: str) -> list[str]:
     return [f"{comment} {line}" for line in lines]
 
 
+def _is_unsafe(ch: str) -> bool:
+    """Characters a redirect file must not hold raw: whitespace, controls, format characters
+    (bidi overrides), quotes and backslashes, which end or break a line, a token or a string."""
+    return ch in "\"'\\`" or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Zs")
+
+
+def _encode_unsafe(text: str) -> str:
+    """`text` with its unsafe characters percent-encoded (UTF-8); everything else kept as it is."""
+    return "".join(quote(ch, safe="") if _is_unsafe(ch) else ch for ch in text)
+
+
+def _needs_pattern(path: str) -> bool:
+    return any(_is_unsafe(ch) for ch in path)
+
+
+def _byte_pattern(path: str) -> str:
+    """A PCRE that matches exactly the decoded `path` (nginx `$uri`, Apache's decoded path) without
+    holding any unsafe character: ASCII punctuation and unsafe characters as \\xHH escapes."""
+    out = []
+    for ch in path:
+        if ch.isascii() and (ch.isalnum() or ch in "/-_"):
+            out.append(ch)
+        elif ch.isascii() or _is_unsafe(ch):
+            out.extend(f"\\x{b:02X}" for b in ch.encode("utf-8"))
+        else:
+            out.append(ch)
+    return "^" + "".join(out) + "$"
+
+
 def _csv(result: RedirectSet, generated: str) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["old_url", "new_url", "status", "wp_post_id", "source_url"])
     for r in result.redirects:
-        writer.writerow([r.old_url, r.new_url, r.status, r.wp_post_id, r.source_url])
+        row = [_encode_unsafe(r.old_url), _encode_unsafe(r.new_url), r.status, r.wp_post_id, r.source_url]
+        writer.writerow([csv_cell(value) for value in row])
     return buf.getvalue()
 
 
@@ -232,8 +263,11 @@ def _nginx(result: RedirectSet, generated: str) -> str:
         '    default "";',
     ]
     for path, r in rules:
-        # A "$" in a map value would be read as a variable; %24 is the same URL.
-        lines.append(f"    {_nginx_string(path)} {_nginx_string(r.new_url.replace('$', '%24'))};")
+        # A "$" in a map value would be read as a variable; %24 is the same URL. A path with
+        # whitespace, quotes or controls is matched by a regex spelling them \xHH.
+        key = "~" + _byte_pattern(path) if _needs_pattern(path) else path
+        new_url = _encode_unsafe(r.new_url).replace("$", "%24")
+        lines.append(f"    {_nginx_string(key)} {_nginx_string(new_url)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -249,7 +283,16 @@ def _apache(result: RedirectSet, generated: str) -> str:
         "# Redirect compares the decoded path and keeps the query string.",
     ]
     for path, r in _server_rules(result):
-        lines.append(f"Redirect 301 {_apache_string(path)} {_apache_string(r.new_url)}")
+        new_url = _encode_unsafe(r.new_url)
+        if _needs_pattern(path):
+            # Whitespace, quotes or controls: a regex spelling them \xHH ("$" would be a group).
+            pattern = _byte_pattern(path)
+            # Apache keeps a backslash that does not escape a quote: the pattern is written as is
+            # (it holds no quote and no other backslash).
+            target = _apache_string(new_url.replace("$", "%24"))
+            lines.append(f'RedirectMatch 301 "{pattern}" {target}')
+        else:
+            lines.append(f"Redirect 301 {_apache_string(path)} {_apache_string(new_url)}")
     return "\n".join(lines) + "\n"
 
 
@@ -257,6 +300,7 @@ def _redirection(result: RedirectSet, generated: str) -> str:
     """The Redirection plugin's JSON import (Tools → Redirection → Import/Export), one group."""
     redirects: list[dict[str, Any]] = []
     for n, (path, r) in enumerate(_server_rules(result), start=1):
+        path = _encode_unsafe(path)
         redirects.append(
             {
                 "id": n,
@@ -272,7 +316,7 @@ def _redirection(result: RedirectSet, generated: str) -> str:
                 },
                 "action_code": 301,
                 "action_type": "url",
-                "action_data": {"url": r.new_url},
+                "action_data": {"url": _encode_unsafe(r.new_url)},
                 "match_type": "url",
                 "title": "Tistory " + r.source_url,
                 "regex": False,

@@ -20,6 +20,7 @@ from typing import Any
 
 from migrator.commands.summary import duration_text
 from migrator.errors import StateError
+from migrator.safe_output import csv_cell, terminal_safe
 from migrator.state.store import Job, StateStore, pid_alive
 
 __all__ = [
@@ -219,7 +220,7 @@ def render_status(s: StatusSnapshot, *, now: float | None = None) -> str:
             f"Internal links: {s.links['rewritten']} point at WordPress, {s.links['left']} left "
             f"as they are ({_n(s.links['posts_checked'], 'post')} checked)"
         )
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))  # errors and titles come from pages anyone can write
 
 
 # --------------------------------------------------------------------------- per-post report
@@ -294,7 +295,7 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(_REPORT_COLUMNS)
         for r in rows:
-            writer.writerow(["" if getattr(r, c) is None else getattr(r, c) for c in _REPORT_COLUMNS])
+            writer.writerow([csv_cell("" if getattr(r, c) is None else getattr(r, c)) for c in _REPORT_COLUMNS])
         return buf.getvalue()
     if fmt != "table":
         raise ValueError(f"unknown report format {fmt!r}")
@@ -321,7 +322,7 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
             "Drafts show WordPress's ?p=<id> link until they are published; "
             "`migrate redirects --format csv` lists the addresses they will have."
         )
-    return "\n".join(lines) + "\n"
+    return terminal_safe("\n".join(lines)) + "\n"
 
 
 def _n(count: int, noun: str) -> str:
@@ -334,7 +335,7 @@ def _width(text: str) -> int:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(terminal_safe(text, keep_newlines=False).split())
     if _width(text) <= limit:
         return text
     out = ""
@@ -346,6 +347,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    rows = [[terminal_safe(c, keep_newlines=False) for c in r] for r in rows]
     widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(header)]
 
     def line(cells: Sequence[str]) -> str:

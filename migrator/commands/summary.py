@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from migrator.models import JobStatus
+from migrator.safe_output import terminal_safe
 
 __all__ = ["duration_text", "render_summary", "summary_dict"]
 
@@ -80,7 +81,7 @@ def render_summary(report: Any, *, max_listed: int = 20) -> str:
         from migrator.commands.rewrite_links import render_link_report
 
         lines.append(render_link_report(report.links, max_listed=max_listed))
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))  # reasons and URLs come from pages anyone can write
 
 
 def duration_text(seconds: float, *, decimals: int = 0) -> str:

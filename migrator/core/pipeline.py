@@ -43,6 +43,7 @@ from migrator.tistory import images as imaging
 from migrator.tistory import urls
 from migrator.tistory.source import SourceClient
 from migrator.wordpress.client import WordPressClient, WpMedia, WpPost, local_and_gmt
+from migrator.wordpress.text import as_html_text, as_plain_field
 
 __all__ = [
     "KeyedLocks",
@@ -344,10 +345,11 @@ class PostMigrator:
         date, date_gmt = local_and_gmt(source.published, self.wp.site_tz)
         marker = post_marker(source)
         fields: dict[str, Any] = {
-            "title": source.title,
+            # Plain text, escaped once: WordPress keeps these fields as HTML (see wordpress/text.py).
+            "title": as_html_text(source.title),
             "status": "draft",
             "slug": wp_slug_for(source),
-            "excerpt": source.excerpt,
+            "excerpt": as_html_text(source.excerpt),
             "date": date,
             "date_gmt": date_gmt,
             "categories": category_ids,
@@ -408,7 +410,7 @@ class PostMigrator:
         async with self.term_locks.hold(f"{taxonomy}:{key}"):
             term_id = await self.store.get_term(taxonomy, key)
             if term_id is None:
-                term_id, created = await self.wp.ensure_term(taxonomy, name.strip(), parent=parent)
+                term_id, created = await self.wp.ensure_term(taxonomy, as_plain_field(name), parent=parent)
                 await self.store.put_term(
                     taxonomy, key, term_id, created_by_job=self.job_id if created else None
                 )
@@ -616,8 +618,8 @@ class PostMigrator:
                         download.data,
                         filename=upload_name,
                         mime=mime,
-                        alt_text=alt,
-                        caption=caption,
+                        alt_text=as_plain_field(alt),
+                        caption=as_html_text(caption),
                         description=marker_comment(marker),
                         post=wp_post_id,
                     ),

@@ -322,18 +322,21 @@ def _parse(html_text: str, page_url: str) -> SourcePost:
         blog = config.get("BLOG") if isinstance(config, dict) else None
         author = (blog.get("nickName") or None) if isinstance(blog, dict) else None
 
-    ld_description = str(ld["description"]) if ld.get("description") else ""
-    excerpt_raw = head.get("description", "og:description") or ld_description
-    excerpt = html.unescape(excerpt_raw).strip()
+    # A <meta> content is text once the HTML parser has decoded the attribute; decoding it again
+    # would turn text such as "&lt;b&gt;" into markup. Only JSON-LD strings carry HTML entities.
+    excerpt = head.get("description", "og:description") or ""
+    if not excerpt and ld.get("description"):
+        excerpt = html.unescape(str(ld["description"])).strip()
 
     slug = _slug_from(page_url) or _slug_from(head.get("og:url")) or _slug_from(head.canonical)
 
     og_image = head.get("og:image")
     if not og_image and isinstance(ld.get("image"), dict):
-        og_image = ld["image"].get("url")
+        ld_image = ld["image"].get("url")
+        og_image = html.unescape(ld_image) if isinstance(ld_image, str) else None
     featured = None
     if og_image:
-        resolved = original_image_url(html.unescape(og_image))
+        resolved = original_image_url(og_image)
         if _DEFAULT_OG_IMAGE not in resolved and not is_placeholder_image(resolved):
             featured = resolved
 

@@ -8,6 +8,8 @@ a raw-body upload takes its fields from the query string.
 
 from __future__ import annotations
 
+import asyncio
+import html
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -19,8 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 
-from migrator.errors import AuthError, PermanentError
-from migrator.http import HttpClient
+from migrator.errors import AuthError, PermanentError, RateLimited, TransientError
+from migrator.http import HttpClient, Response
 
 __all__ = ["WordPressClient", "WpMedia", "WpPermalink", "WpPost", "local_and_gmt"]
 
@@ -340,18 +342,23 @@ class WordPressClient:
     async def ensure_term(self, taxonomy: str, name: str, *, parent: int = 0) -> tuple[int, bool]:
         """Create a category/tag or find the existing one. Returns (term id, created by us).
 
-        Two workers (or two runs) creating the same term both succeed: the loser gets
-        `term_exists` with the winner's id. WordPress also answers `term_exists` when only the
-        natural SLUG is taken by a differently named sibling (a category "travel" next to "여행"
-        whose slug is travel): then the term is created with a slug of its own.
+        `name` is in the form WordPress stores (wordpress/text.as_plain_field). Two workers (or two
+        runs) creating the same term both succeed: the loser gets `term_exists` with the winner's id.
+        WordPress also answers `term_exists` when only the natural SLUG is taken by a differently
+        named sibling (a category "travel" next to "여행" whose slug is travel): then the term is
+        created with a slug of its own. A create whose answer was lost (timeout, 5xx) may have
+        happened: when the retry then finds the term, it counts as created by us, so undo removes it.
         """
         body: dict[str, Any] = {"name": name}
         if taxonomy == "categories" and parent:
             body["parent"] = parent
+        answer_lost = False
         for suffix in ("", "-2", "-3", "-4", "-5"):
             if suffix:
-                body["slug"] = quote(name.strip().lower().replace(" ", "-"), safe="-_").lower() + suffix
-            resp = await self._req("POST", f"/{taxonomy}", json=body, ok=(201, 200), allow=(400, 409))
+                text = html.unescape(name).strip().lower().replace(" ", "-")
+                body["slug"] = quote(text, safe="-_").lower() + suffix
+            resp, lost = await self._create_term(taxonomy, body)
+            answer_lost = answer_lost or lost
             data = resp.json()
             if resp.status in (200, 201):
                 return int(data["id"]), True
@@ -364,11 +371,11 @@ class WordPressClient:
             if term_id is None:
                 found = await self._find_term(taxonomy, name, parent)
                 if found is not None:
-                    return found, False
+                    return found, answer_lost
                 break
             existing = await self.get_term(taxonomy, int(term_id))
             if existing is None or _same_term_name(existing.get("name", ""), name):
-                return int(term_id), False
+                return int(term_id), answer_lost
         message = data.get("message", "") if isinstance(data, dict) else ""
         raise PermanentError(
             f"WordPress refused the {taxonomy[:-1] if taxonomy.endswith('s') else taxonomy} {name!r}: "
@@ -377,13 +384,32 @@ class WordPressClient:
             status=resp.status,
         )
 
+    async def _create_term(self, taxonomy: str, body: dict[str, Any]) -> tuple[Response, bool]:
+        """POST a term, retrying transient failures here rather than in HttpClient so that we know
+        whether an answer was lost (WordPress may have created the term). Returns (answer, lost)."""
+        attempt = 0
+        lost = False
+        while True:
+            try:
+                resp = await self._req(
+                    "POST", f"/{taxonomy}", json=body, ok=(201, 200), allow=(400, 409), max_retries=0
+                )
+                return resp, lost
+            except TransientError as exc:
+                # 429/503 "too many requests" says the request was not acted on; anything else may have been.
+                lost = lost or not isinstance(exc, RateLimited)
+                attempt += 1
+                if attempt > self.http.max_retries:
+                    raise
+                await asyncio.sleep(self.http.retry_delay(attempt, exc))
+
     async def _find_term(self, taxonomy: str, name: str, parent: int) -> int | None:
-        params = {"search": name, "per_page": "100", "hide_empty": "false"}
+        params = {"search": html.unescape(name), "per_page": "100", "hide_empty": "false"}
         if taxonomy == "categories":
             params["parent"] = str(parent)
         resp = await self._req("GET", f"/{taxonomy}", params=params)
         for term in resp.json():
-            if str(term.get("name", "")).strip().lower() == name.strip().lower():
+            if _same_term_name(str(term.get("name", "")), name):
                 return int(term["id"])
         return None
 
@@ -467,10 +493,9 @@ class WordPressClient:
 
 
 def _same_term_name(stored: str, wanted: str) -> bool:
-    # WordPress stores names HTML-escaped (& -> &amp;) and compares them case-insensitively.
-    import html
-
-    return html.unescape(stored).strip().casefold() == wanted.strip().casefold()
+    # WordPress stores names HTML-escaped (& -> &amp;) and compares them case-insensitively; the
+    # wanted name may be in either form.
+    return html.unescape(stored).strip().casefold() == html.unescape(wanted).strip().casefold()
 
 
 def encode_slug_for_query(slug: str) -> str:

@@ -509,3 +509,37 @@ async def test_lists_reject_per_page_over_100(wp: WPApi, route: str) -> None:
     reply = await wp.get(route, params={"per_page": "101"})
     assert reply.status == 400 and reply.code == "rest_invalid_param"
     assert reply.body["data"]["details"]["per_page"]["code"] == "rest_out_of_bounds"
+
+
+# ---------------------------------------------------------------------------------------------
+# text fields (issue 8): what WordPress does with `<`, `&` and `%xx` in plain-text fields
+
+
+async def test_text_fields_raw_and_escaped(wp: WPApi) -> None:
+    u = uid()
+    raw_text = "Vector<int> & <b>x</b> 100%ab a < b"
+    escaped = "Vector&lt;int&gt; &amp; &lt;b&gt;x&lt;/b&gt; 100&#37;ab a &lt; b"
+    # title/excerpt: stored exactly as sent (administrator: unfiltered_html); rendered texturizes a bare "&"
+    post = await create_post(wp, title=f"{raw_text} {u}", excerpt=escaped)
+    assert post["title"]["raw"] == f"{raw_text} {u}"
+    assert "&#038;" in post["title"]["rendered"] and "<b>x</b>" in post["title"]["rendered"]
+    assert post["excerpt"]["raw"] == escaped
+    # alt_text: sanitize_text_field (tags and %xx octets stripped, a lone "<" escaped); caption as sent
+    params = {"alt_text": raw_text, "caption": escaped}
+    status, media = await upload(wp, f"t-{u}.png", png(), params=params)
+    assert status == 201, media
+    assert media["alt_text"] == "Vector & x 100 a &lt; b"
+    assert media["caption"]["raw"] == escaped
+    status, media = await upload(wp, f"e-{u}.png", png(), params={"alt_text": escaped})
+    assert status == 201 and media["alt_text"] == escaped  # the escaped form is kept as it is
+    # term names: sanitize_text_field, then a bare "&", "<", ">" escaped; existing entities kept
+    reply = await wp.post("/wp/v2/tags", json={"name": f"{raw_text} {u}"})
+    assert reply.status == 201, reply.body
+    assert reply.body["name"] == f"Vector &amp; x 100 a &lt; b {u}"
+    reply = await wp.post("/wp/v2/tags", json={"name": f"x > y {u}"})
+    assert reply.status == 201 and reply.body["name"] == f"x &gt; y {u}", reply.body
+    reply = await wp.post("/wp/v2/tags", json={"name": f"{escaped} {u}"})
+    assert reply.status == 201, reply.body
+    assert reply.body["name"] == f"{escaped} {u}".replace("&#37;", "&#037;")  # kses pads numeric entities
+    again = await wp.post("/wp/v2/tags", json={"name": f"{escaped} {u}"})  # the same name: found
+    assert again.status == 400 and again.body["data"]["term_id"] == reply.body["id"], again.body

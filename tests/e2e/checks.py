@@ -7,6 +7,7 @@ of the migration against a `BlogUnderTest`, with messages that say which post or
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -42,7 +43,8 @@ class WPState:
     def by_title(self) -> dict[str, list[dict[str, Any]]]:
         found: dict[str, list[dict[str, Any]]] = {}
         for post in self.posts:
-            found.setdefault(raw(post["title"]), []).append(post)
+            # A title is HTML in WordPress: the text it shows is its raw form decoded once.
+            found.setdefault(html.unescape(raw(post["title"])), []).append(post)
         return found
 
     def media_by_url(self) -> dict[str, int]:

@@ -24,6 +24,7 @@ class FakeNotify:
         self.token = token
         self.messages: list[dict[str, Any]] = []
         self.hooks: list[dict[str, Any]] = []
+        self.hook_deliveries: list[str | None] = []  # X-Migrator-Delivery of every attempt
         self.fail_telegram: list[int] = []
         self.fail_webhook: list[int] = []
         self.delay_s = 0.0
@@ -73,6 +74,7 @@ class FakeNotify:
 
     async def _hook(self, request: web.Request) -> web.Response:
         self.requests.append(request.path)
+        self.hook_deliveries.append(request.headers.get("X-Migrator-Delivery"))
         await self._pause()
         if self.fail_webhook:
             return self._fail(request, self.fail_webhook.pop(0))

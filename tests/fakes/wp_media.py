@@ -31,6 +31,7 @@ from tests.fakes.wp_text import (
     parse_slug_list,
     render_autop,
     sanitize_file_name,
+    sanitize_text_field,
     sanitize_title,
     texturize,
 )
@@ -179,7 +180,8 @@ class MediaRoutes(WPState):
         for key in ("title", "caption", "description", "alt_text"):
             value = call.params.get_str(key)
             if value is not None:
-                item[key] = value
+                # alt_text's schema sanitizes it; the others are stored as sent (unfiltered_html).
+                item[key] = sanitize_text_field(value) if key == "alt_text" else value
         if call.params.has("post"):
             item["post"] = self._media_parent(call)
         slug = call.params.get_str("slug")

@@ -211,22 +211,43 @@ def filename_from_disposition(header: str) -> str | None:
     return filename or None
 
 
+_LESS_THAN = re.compile(r"<[^>]*?((?=<)|>|$)")
+
+
+def _pre_kses_less_than(text: str) -> str:
+    """`wp_pre_kses_less_than()`: a `<…` run that reaches no `>` (before the next `<`) is text."""
+    return _LESS_THAN.sub(
+        lambda m: m.group(0) if ">" in m.group(0) else html.escape(m.group(0), quote=True), text
+    )
+
+
+def _php_strip_tags(text: str) -> str:
+    """PHP `strip_tags()` closely enough: a `<` followed by whitespace is text; a tag runs to the
+    next `>` (or the end)."""
+    return re.sub(r"<(?!\s)[^>]*(>|$)", "", text)
+
+
 def sanitize_text_field(text: str) -> str:
     """`sanitize_text_field()`: strips tags and HTML comments, percent-octets, extra whitespace.
 
-    This is applied to `search`, so `<!-- marker -->` becomes '' (= no search at all!) and a
-    percent-encoded slug loses its octets.
+    This is applied to `search`, to a media `alt_text` and to term names, so `<!-- marker -->`
+    becomes '' (= no search at all!), `Vector<int>` becomes `Vector`, a lone `<` becomes `&lt;`
+    and a percent-encoded slug loses its octets.
     """
     if "<" in text:
-        # wp_pre_kses_less_than(): a '<' that does not start a tag is kept as '&lt;'.
-        text = re.sub(r"<(?![a-zA-Z/!?])", "&lt;", text)
-        text = strip_tags(text)
-        text = text.replace("\n\n\n", "\n\n")
+        text = _pre_kses_less_than(text)
+        text = re.sub(r"<(script|style)[^>]*?>.*?</\1>", "", text, flags=re.S | re.I)
+        text = _php_strip_tags(text).strip()
+        text = text.replace("<\n", "&lt;\n")
     text = re.sub(r"[\r\n\t ]+", " ", text)
     text = text.strip()
+    found = False
     while m := re.search(r"%[a-fA-F0-9]{2}", text):
         text = text.replace(m.group(0), "")
-    return text.strip()
+        found = True
+    if found:
+        text = re.sub(r" +", " ", text).strip()
+    return text
 
 
 _STOPWORDS = {
@@ -310,9 +331,14 @@ def matches_search(terms: list[tuple[str, bool]], fields: list[str]) -> bool:
 
 
 def sanitize_term_name(name: str) -> str:
-    """Term names as stored: tags stripped, trimmed, a bare '&' escaped to '&amp;'."""
-    name = strip_tags(name).strip()
-    return re.sub(r"&(?!(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);)", "&amp;", name)
+    """Term names as stored (the `pre_term_name` filters): `sanitize_text_field`, `wp_filter_kses`
+    and `_wp_specialchars` without double encoding: a bare '&', '<' or '>' is escaped, an entity
+    that is already there is kept ('A & B' and 'A &amp; B' are both stored 'A &amp; B')."""
+    name = sanitize_text_field(name)
+    name = re.sub(r"&(?!(?:[a-zA-Z][a-zA-Z0-9]*|#\d+|#x[0-9a-fA-F]+);)", "&amp;", name)
+    # wp_kses_normalize_entities(): decimal entities get at least three digits (&#37; -> &#037;)
+    name = re.sub(r"&#0*(\d+);", lambda m: f"&#{int(m.group(1)):03d};", name)
+    return name.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def fmt_date(dt: datetime) -> str:
@@ -387,6 +413,7 @@ def texturize(text: str) -> str:
 
     'It's a "quoted" title -- ok...' → 'It&#8217;s a &#8220;quoted&#8221; title &#8212; ok&#8230;'
     """
+    text = re.sub(r"&(?!#(?:\d+|x[a-fA-F0-9]+);|[a-zA-Z1-4]{1,8};)", "&#038;", text)
     text = text.replace("...", "&#8230;")
     text = re.sub(r"(?<=\s)--(?=\s)", "&#8212;", text)
     text = re.sub(r"(?<=\s)-(?=\s)", "&#8211;", text)

@@ -68,7 +68,13 @@ async def test_both_channels_get_the_summary(fake, logs):
     assert delivered == {"telegram": True, "webhook": True}
     assert fake.messages == [{"chat_id": "-100123", "text": NOTE.text}]
     assert fake.hooks == [
-        {"event": "migration_finished", "text": NOTE.text, "job_id": 3, "status": "completed"}
+        {
+            "event": "migration_finished",
+            "text": NOTE.text,
+            "job_id": 3,
+            "status": "completed",
+            "delivery_id": NOTE.delivery_id,
+        }
     ]
     assert [e["channel"] for e in events(logs) if e["event"] == "notification_sent"] == [
         "telegram",
@@ -151,3 +157,19 @@ async def test_a_run_sends_its_summary_and_its_outcome_is_unaffected(aiohttp_ser
     report = await world.run(settings=settings)
     await notify_run_end(settings, report)
     assert report.counters.completed == 1 and str(report.status) == "completed"
+
+
+async def test_a_retried_webhook_delivery_carries_the_same_id(fake, logs):
+    fake.fail_webhook = [503]  # the first attempt fails (the receiver may have acted on it)
+    note = Notification("migration_finished", "Job 4 finished.", {"job_id": 4})
+    delivered = await notify(settings_for(fake, telegram_bot_token=None), note)
+    assert delivered == {"webhook": True}
+    [first, retry] = fake.hook_deliveries
+    assert first and first == retry  # stable across the retry
+    assert fake.hooks[0]["delivery_id"] == first
+
+    # another run end is another delivery
+    other = Notification("migration_finished", "Job 5 finished.", {"job_id": 5})
+    assert await notify(settings_for(fake, telegram_bot_token=None), other) == {"webhook": True}
+    assert fake.hook_deliveries[-1] not in (None, first)
+    assert fake.hooks[-1]["delivery_id"] == fake.hook_deliveries[-1]

@@ -224,3 +224,48 @@ async def test_notifications_at_the_end_of_a_cli_run_never_leak_the_token(world,
 async def test_help_of_each_subcommand(world, command):
     code, out, _ = await cli(world, command, "--help")
     assert code == 0 and f"Usage: migrate {command}" in out and "--db PATH" in out
+
+
+HOSTILE_TITLE = "Red \x1b[31mALERT\x1b[0m \x1b]0;owned\x07 \u202eevil\u202c \x9b2J end"
+CONTROL_CHARS = [chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))] + [
+    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
+]
+
+
+def assert_no_controls(text: str) -> None:
+    found = sorted({hex(ord(c)) for c in text if c in CONTROL_CHARS})
+    assert not found, f"control characters printed: {found}"
+
+
+async def test_status_report_and_summary_print_no_control_characters(aiohttp_server, tmp_path):
+    from tests.fakes.wordpress import FailRule
+
+    world = await make_world(aiohttp_server, tmp_path)
+    world.blog.add(FakePost(1, HOSTILE_TITLE))
+    world.blog.add(FakePost(2, '=HYPERLINK("http://evil.example","click")'))
+    world.blog.add(FakePost(3, "@SUM(1+1)"))
+    # WordPress's refusal ends up in the failure reason: summary, report and status print it.
+    world.wp.rules.append(
+        FailRule("POST", r"/wp/v2/tags$", status=400, times=99, code="rest_bad\x1b[2J\u202e\x07")
+    )
+    world.blog.add(FakePost(4, "fails \x1b[5mblink", tags=("t",)))
+
+    code, out, err = await cli(world, "--all")
+    assert code == 1, err
+    assert "Failed posts:" in out and "rest_bad" in out
+    assert_no_controls(out)
+
+    code, out, _ = await cli(world, "report", "--format", "table")
+    assert code == 0 and "RedALERT" in out.replace(" ", "") and "rest_bad" in out
+    assert_no_controls(out)
+    code, out, _ = await cli(world, "status")
+    assert code == 0
+    assert_no_controls(out)
+
+    code, out, _ = await cli(world, "report", "--format", "csv")
+    assert code == 0
+    titles = {r["post_id"]: r["title"] for r in csv.DictReader(io.StringIO(out))}
+    assert titles["2"] == "'" + '=HYPERLINK("http://evil.example","click")'
+    assert titles["3"] == "'@SUM(1+1)"
+    for row in csv.reader(io.StringIO(out)):
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row

@@ -378,3 +378,46 @@ def test_parse_post_raises_only_its_own_errors(html: str) -> None:
     except (ParseError, SkipPost):
         return
     assert post.post_id == 5 and post.title and post.published.tzinfo is not None
+
+
+# --------------------------------------------------------------------------- text stays text (issue 8)
+def _with_meta(title_attr: str, description_attr: str) -> str:
+    """A637 with its og:title and both descriptions replaced by the given attribute values (as
+    they appear in the HTML source, entities and all)."""
+    html = page(A637)
+    html = html.replace(
+        '<meta property="og:title" content="[AI] Spec-kit 사용 후기"/>',
+        f'<meta property="og:title" content="{title_attr}"/>',
+    )
+    out = []
+    for line in html.split("\n"):
+        if line.startswith(('<meta name="description"', '<meta property="og:description"')):
+            key = line.split(" content=", 1)[0]
+            line = f'{key} content="{description_attr}"/>'
+        out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize(
+    ("attribute", "text"),
+    [
+        ("&lt;img src=x onerror=alert(1)&gt;", "<img src=x onerror=alert(1)>"),
+        ("Vector&lt;int&gt;", "Vector<int>"),
+        ("A &amp; B", "A & B"),
+        # what the blog shows as the literal text "&lt;img onerror=x&gt;" (escaped twice in the source)
+        ("&amp;lt;img src=x onerror=alert(1)&amp;gt;", "&lt;img src=x onerror=alert(1)&gt;"),
+        ("A &amp;amp; B", "A &amp; B"),
+    ],
+)
+def test_title_and_excerpt_are_the_text_the_blog_shows(attribute: str, text: str) -> None:
+    post = parse_post(_with_meta(attribute, attribute), "https://ramen4598.tistory.com/637")
+    assert post.title == text
+    assert post.excerpt == text  # decoded once, like the title (was decoded twice)
+
+
+def test_json_ld_strings_are_decoded_once() -> None:
+    # JSON-LD carries HTML entities inside a JSON string (B220: "&middot;"); one decode gives the text.
+    html = _with_meta("", "").replace('"headline":"[AI] Spec-kit 사용 후기"', '"headline":"Vector&amp;lt;int&amp;gt; &amp;amp;"')
+    assert '"headline":"Vector&amp;lt;int&amp;gt; &amp;amp;"' in html
+    post = parse_post(html, "https://ramen4598.tistory.com/637")
+    assert post.title == "Vector&lt;int&gt; &amp;"

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -123,7 +124,9 @@ def test_nginx_map_shape():
     text = render("nginx", result())
     assert "map $uri $tistory_redirect {" in text
     assert f'    "/entry/{KOREAN}" "{WP}/{quote(KOREAN, safe="").lower()}/";' in text
-    assert '    "/entry/say \\"hi\\" $HOME" "https://new.example/say-hi-home/";' in text
+    # whitespace and quotes are never written raw: a regex spells them \xHH (nginx matches decoded $uri)
+    # (nginx reads a doubled backslash in a quoted string as one: the regex gets \\x20)
+    assert '    "~^/entry/say\\\\x20\\\\x22hi\\\\x22\\\\x20\\\\x24HOME$" "https://new.example/say-hi-home/";' in text
     # decoded paths only, once each (nginx matches the decoded $uri, whatever the host)
     assert "%EB" not in text.split("map $uri", 1)[1]
     assert text.count('"/12"') == 1
@@ -246,7 +249,7 @@ APACHE = shutil.which("apache2") or ("/usr/sbin/apache2" if os.path.exists("/usr
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx-light, 750 kB)")
 async def test_nginx_accepts_the_map_and_redirects(tmp_path: Path):
     data = _many_posts(1500)  # 1,500 posts, long Korean slugs: the hash sizes must fit
-    data.posts.extend(posts())
+    data.posts.extend(hostile_result().posts)
     data.redirects = build_redirects(data.posts, data.origins)
     (tmp_path / "redirects.conf").write_text(render("nginx", data), encoding="utf-8")
     port = _free_port()
@@ -287,12 +290,14 @@ http {{
         assert await _location(port, "/notice/34") == (301, target)
         assert await _location(port, "/2499") == (301, f"{WP}/p-2499/")
         assert await _location(port, "/entry/" + quote(f"{KOREAN}-2499", safe="")) == (301, f"{WP}/p-2499/")
+        assert await _location(port, "/entry/say%20%22hi%22%20%24HOME") == (301, f"{WP}/say-hi-home/")
+        assert await _location(port, "/entry/" + quote(HOSTILE_SLUG, safe="/")) == (301, f"{WP}/hostile/")
         assert (await _location(port, "/123456"))[0] == 404
 
 
 @pytest.mark.skipif(APACHE is None, reason="apache2 is not installed")
 async def test_apache_accepts_the_lines_and_redirects(tmp_path: Path):
-    (tmp_path / "redirects.conf").write_text(render("apache", result()), encoding="utf-8")
+    (tmp_path / "redirects.conf").write_text(render("apache", hostile_result()), encoding="utf-8")
     port = _free_port()
     modules = Path("/usr/lib/apache2/modules")
     conf = tmp_path / "httpd.conf"
@@ -319,4 +324,60 @@ Include {tmp_path}/redirects.conf
         assert await _location(port, "/entry/" + quote(KOREAN, safe="")) == (301, target)
         status, location = await _location(port, "/m/12?category=7")
         assert status == 301 and location is not None and location.startswith(f"{WP}/twelve/")
+        assert await _location(port, "/entry/say%20%22hi%22%20%24HOME") == (301, f"{WP}/say-hi-home/")
+        assert await _location(port, "/entry/" + quote(HOSTILE_SLUG, safe="/")) == (301, f"{WP}/hostile/")
+        assert (await _location(port, "/"))[0] != 301  # the "Redirect 301 /" in the slug is not a rule
         assert (await _location(port, "/123456"))[0] == 404
+
+
+# --------------------------------------------------------------------------- hostile slugs (issue 8)
+# (no "//": Apache merges slashes in the path it matches)
+HOSTILE_SLUG = 'a b\nRedirect 301 / "https:evil.example"\t\'q\' \u202eevil \r\x1b[31m'
+
+
+def hostile_result() -> RedirectSet:
+    r = result(origins=("https://b.tistory.com",))
+    r.posts.append(PostAddress("https://b.tistory.com/77", 77, HOSTILE_SLUG, "h", 177, "draft", f"{WP}/hostile/"))
+    r.redirects = build_redirects(r.posts, r.origins)
+    return r
+
+
+RAW_UNSAFE = ("\n", "\r", "\t", "\x1b", "\u202e", "\"https:evil", "'q'")
+
+
+def test_redirect_files_never_hold_raw_whitespace_quotes_or_controls_from_slugs():
+    data = hostile_result()
+    nginx = render("nginx", data)
+    entries = nginx.split("map $uri", 1)[1].splitlines()[2:-1]
+    for line in entries:
+        assert re.fullmatch(r'    "~?[^"\s]*" "[^"\s]*";', line), line
+    assert '"~^/entry/a\\\\x20b\\\\x0ARedirect\\\\x20301\\\\x20/\\\\x20\\\\x22https' in nginx
+
+    apache = render("apache", data)
+    for line in apache.splitlines():
+        if not line.startswith("#"):
+            assert re.fullmatch(r'(Redirect|RedirectMatch) 301 "[^"\s]*" "[^"\s]*"', line), line
+    assert apache.count("RedirectMatch") == 2 + 2  # two forms of each slug with whitespace
+
+    rows = list(csv.reader(io.StringIO(render("csv", data))))
+    olds = [row[0] for row in rows[1:]]
+    assert "https://b.tistory.com/entry/a%20b%0ARedirect%20301%20/%20%22https:evil.example%22%09%27q%27%20" + quote("\u202e", safe="") + "evil%20%0D%1B[31m" in olds
+    for row in rows:
+        for cell in row:
+            assert not any(ch.isspace() or ch in "\"'\x1b\u202e" for ch in cell), cell
+
+    doc = json.loads(render("redirection", data))
+    for item in doc["redirects"]:
+        for value in (item["url"], item["match_url"], item["action_data"]["url"]):
+            assert not any(ch.isspace() or ch in "\"'\x1b\u202e" for ch in value), value
+    for text in (nginx, apache, render("redirection", data)):
+        for raw in RAW_UNSAFE:  # (newlines: every line was matched whole above)
+            assert raw == "\n" or raw not in text, raw
+
+
+def test_redirects_csv_cells_never_start_a_formula():
+    post = PostAddress("https://b.tistory.com/9", 9, None, "t", 109, "draft", "=HYPERLINK(\"http://x\")")
+    r = RedirectSet(posts=[post], origins=["https://b.tistory.com"])
+    r.redirects = build_redirects(r.posts, r.origins)
+    rows = list(csv.reader(io.StringIO(render("csv", r))))
+    assert {row[1] for row in rows[1:]} == {"'=HYPERLINK(%22http://x%22)"}
