@@ -29,6 +29,7 @@ import structlog
 from migrator.core import offload
 from migrator.errors import (
     FatalError,
+    FileUnavailable,
     ImageExpired,
     MigratorError,
     ParseError,
@@ -36,7 +37,8 @@ from migrator.errors import (
     PostError,
     TransientError,
 )
-from migrator.models import CleanPost, ItemStatus, PostRef, SourcePost
+from migrator.http import SpooledFile
+from migrator.models import CleanPost, ItemStatus, MissingFile, PostRef, SourcePost
 from migrator.state.store import Asset, Item, LinkRow, StateStore
 from migrator.tistory import clean as cleaning
 from migrator.tistory import images as imaging
@@ -120,11 +122,23 @@ class RunCounters:
     skip_reasons: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason), bounded
     skipped_posts: list[tuple[str, str]] = field(default_factory=list)
+    # Posts migrated without some of their files: (post url, file url, reason), bounded.
+    missing_files: list[tuple[str, str, str]] = field(default_factory=list)
+    posts_with_missing_files: int = 0
+    files_recovered: int = 0
 
     def note_failure(self, url: str, reason: str) -> None:
         self.failed += 1
         if len(self.failures) < 1000:
             self.failures.append((url, reason))
+
+    def note_missing(self, post_url: str, files: list[MissingFile]) -> None:
+        if not files:
+            return
+        self.posts_with_missing_files += 1
+        for f in files:
+            if len(self.missing_files) < 1000:
+                self.missing_files.append((post_url, f.url, f.reason))
 
     def note_skip(self, url: str, reason: str) -> None:
         self.skipped += 1
@@ -172,6 +186,24 @@ class _Media:
     uploaded: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _FileJob:
+    src: str            # as it appears in the cleaned HTML (what gets replaced)
+    url: str            # what to download
+    filename: str | None
+    alt: str
+    caption: str
+    kind: str           # "image" or "attachment"
+
+
+@dataclass(slots=True)
+class _MediaResult:
+    media_map: dict[str, _Media] = field(default_factory=dict)   # src -> media
+    featured_id: int | None = None
+    image_count: int = 0
+    missing: list[MissingFile] = field(default_factory=list)
+
+
 class PostMigrator:
     """Migrates posts one at a time per call; shared by all workers of a run."""
 
@@ -215,7 +247,8 @@ class PostMigrator:
             self.store.item_by_post_id(ref.post_id) if ref.post_id else self.store.item_by_url(ref.url)
         )
         if known is not None and known.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
-            return Outcome("already_done", known.canonical_url, known.wp_post_id)
+            if not (known.status == ItemStatus.COMPLETED and await self.store.has_missing_files(known.id)):
+                return Outcome("already_done", known.canonical_url, known.wp_post_id)
         try:
             page = await self.source.fetch_page(ref.url)
         except FatalError:
@@ -255,12 +288,15 @@ class PostMigrator:
             discovered_by=ref.source,
             aliases=(ref.url, page.url),
         )
-        if item.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
+        retry_files = item.status == ItemStatus.COMPLETED and await self.store.has_missing_files(item.id)
+        if item.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED) and not retry_files:
             return Outcome("already_done", item.canonical_url, item.wp_post_id)
         if source.post_id in self._claimed:
             return Outcome("duplicate", item.canonical_url)  # the same post found under two URLs
         self._claimed.add(source.post_id)
         try:
+            if retry_files:
+                return await self._retry_missing(item, source, parsed, page.url)
             return await self._migrate_item(item, source, parsed, page.url)
         finally:
             self._claimed.discard(source.post_id)
@@ -355,23 +391,74 @@ class PostMigrator:
         }
         draft = await self._ensure_draft(item, marker, fields)
 
-        media_map, featured, image_count = await self._ensure_media(item, source, body, draft.id, page_url)
-        html = cleaning.replace_urls(body.html, {src: m.url for src, m in media_map.items()})
-        content = html.rstrip() + "\n" + marker_comment(marker, item.canonical_url) + "\n"
-        final_fields = {**fields, "content": content}
+        media = await self._ensure_media(item, source, body, draft.id, page_url)
+        final_fields = {**fields, "content": self._final_content(body, media, marker, item)}
         final_fields.pop("status")
-        if featured is not None:
-            final_fields["featured_media"] = featured
+        if media.featured_id is not None:
+            final_fields["featured_media"] = media.featured_id
         final = await self.wp.update_post(draft.id, final_fields)
+        # Missing files first: a crash before complete_item leaves the post unfinished (redone whole),
+        # never completed without its list of files to try again.
+        await self.store.replace_missing_files(item.id, media.missing)
         await self.store.complete_item(
             item,
             wp_post_id=final.id,
             wp_slug=final.slug or fields["slug"],
             wp_link=final.link,
             title=source.title,
-            images=image_count,
+            images=media.image_count,
         )
+        self.counters.note_missing(item.canonical_url, media.missing)
         return final
+
+    @staticmethod
+    def _final_content(body: CleanPost, media: _MediaResult, marker: str, item: Item) -> str:
+        # Files that could not be had are not replaced: their links keep the original address (and
+        # images their alt text), so the post reads as it did on Tistory while they last.
+        html = cleaning.replace_urls(body.html, {src: m.url for src, m in media.media_map.items()})
+        return html.rstrip() + "\n" + marker_comment(marker, item.canonical_url) + "\n"
+
+    async def _retry_missing(
+        self, item: Item, source: SourcePost, parsed: offload.ParsedPage, page_url: str
+    ) -> Outcome:
+        """A post migrated with missing files: try those files again and, when one comes back, update
+        the post's content. The post itself is never re-created nor rolled back here."""
+        before = {f.source_key for _, f in await self.store.missing_files(item.id)}
+        bound = structlog.contextvars.bound_contextvars(source_url=item.canonical_url)
+        with bound:
+            try:
+                async with asyncio.timeout(self.post_timeout_s):
+                    if parsed.body is None or item.wp_post_id is None or item.marker is None:
+                        raise ParseError(parsed.error or "the post cannot be updated")
+                    media = await self._ensure_media(item, source, parsed.body, item.wp_post_id, page_url)
+                    after = {f.source_key for f in media.missing}
+                    if after != before:
+                        fields: dict[str, Any] = {
+                            "content": self._final_content(parsed.body, media, item.marker, item)
+                        }
+                        if media.featured_id is not None:
+                            fields["featured_media"] = media.featured_id
+                        final = await self.wp.update_post(item.wp_post_id, fields)
+                        await self.store.replace_missing_files(item.id, media.missing)
+                        await self.store.complete_item(
+                            item, wp_post_id=final.id, wp_slug=final.slug or item.wp_slug, wp_link=final.link,
+                            title=source.title, images=media.image_count,
+                        )
+                    else:
+                        await self.store.replace_missing_files(item.id, media.missing)  # fresh reasons
+            except FatalError:
+                raise
+            except (PostError, TimeoutError) as exc:
+                # The post stays migrated as it was (with its missing files); the next run tries again.
+                log.warning("missing_files_retry_failed", error=exc.__class__.__name__, error_msg=str(exc))
+                self.counters.already_done += 1
+                return Outcome("already_done", item.canonical_url, item.wp_post_id)
+        log.info("missing_files_retried", came_back=len(before - after), still_missing=len(after))
+        self.counters.note_missing(item.canonical_url, media.missing)
+        if before - after:
+            self.counters.files_recovered += len(before - after)
+        self.counters.already_done += 1
+        return Outcome(ItemStatus.COMPLETED, item.canonical_url, item.wp_post_id)
 
     def _internal_links(self, body: CleanPost, source: SourcePost) -> list[LinkRow]:
         hosts = set(source.blog_hosts) | {(urlsplit(self.origin).hostname or "").lower()}
@@ -467,76 +554,67 @@ class PostMigrator:
     # ------------------------------------------------------------------ media
     async def _ensure_media(
         self, item: Item, source: SourcePost, body: CleanPost, wp_post_id: int, page_url: str
-    ) -> tuple[dict[str, _Media], int | None, int]:
-        """Upload (or reuse) every image and attachment; returns src → media, featured id, image count."""
-        refreshed: dict[str, str] | None = None
-        media_map: dict[str, _Media] = {}
+    ) -> _MediaResult:
+        """Upload (or reuse) every image and attachment. A file that cannot be had is not a failure of
+        the post: it is listed in `missing` and its link keeps the original address."""
+        result = _MediaResult(image_count=len(body.images))
         stem = wp_slug_for(source) if source.slug else f"tistory-{source.post_id}"
-        jobs: list[
-            tuple[str, str, str | None, str, str, str]
-        ] = []  # (src, url, filename, alt, caption, kind)
-        for ref in body.images:
-            jobs.append((ref.src, ref.original_url, ref.filename, ref.alt, ref.caption, "image"))
-        for att in body.attachments:
-            jobs.append((att.href, att.url, att.filename, "", "", "attachment"))
-        featured_id: int | None = None
+        jobs = [_FileJob(r.src, r.original_url, r.filename, r.alt, r.caption, "image") for r in body.images]
+        jobs += [_FileJob(a.href, a.url, a.filename, "", "", "attachment") for a in body.attachments]
         by_key: dict[str, _Media] = {}
-        index = 0
-        for src, url, filename, alt, caption, kind in jobs:
-            index += 1
-            if src in media_map:
+        refreshed: dict[str, str] | None = None
+        for index, job in enumerate(jobs, start=1):
+            if job.src in result.media_map or any(m.url == job.url for m in result.missing):
                 continue
             ensure = functools.partial(
-                self._ensure_asset,
-                item,
-                filename=filename,
-                alt=alt,
-                caption=caption,
-                kind=kind,
-                stem=stem,
-                index=index,
-                wp_post_id=wp_post_id,
-                page_url=page_url,
+                self._ensure_asset, item, filename=job.filename, alt=job.alt, caption=job.caption,
+                kind=job.kind, stem=stem, index=index, wp_post_id=wp_post_id, page_url=page_url,
             )
+            key = imaging.image_source_key(job.url)
             try:
-                media = await ensure(url)
-            except ImageExpired:
-                if refreshed is None:
-                    refreshed = await self._fresh_urls(page_url)
-                fresh = refreshed.get(imaging.image_source_key(url))
-                if not fresh or fresh == url:
-                    raise PermanentError(
-                        "an image link expired and the page gave no fresh one", url=url
-                    ) from None
-                media = await ensure(fresh)
-            media_map[src] = media
-            by_key[imaging.image_source_key(url)] = media
-            if kind == "image" and featured_id is None:
-                featured_id = media.media_id
+                try:
+                    media = await ensure(job.url)
+                except ImageExpired as expired:
+                    if refreshed is None:
+                        refreshed = await self._fresh_urls(page_url)
+                    fresh = refreshed.get(key)
+                    if not fresh or fresh == job.url:
+                        raise FileUnavailable(
+                            "the link was refused (expired?) and the page gave no fresh one",
+                            url=job.url, status=expired.status,
+                        ) from None
+                    try:
+                        media = await ensure(fresh)
+                    except ImageExpired as again:
+                        raise FileUnavailable(
+                            "the link was refused even fresh from the page", url=job.url, status=again.status
+                        ) from None
+            except FileUnavailable as exc:
+                reason = exc.message + (f" (HTTP {exc.status})" if exc.status else "")
+                log.warning("file_missing", kind=job.kind, file_url=job.url, reason=reason)
+                result.missing.append(MissingFile(key, job.url, reason, job.kind))
+                continue
+            result.media_map[job.src] = media
+            by_key[key] = media
+            if job.kind == "image" and result.featured_id is None:
+                result.featured_id = media.media_id
         if source.featured_image_url and not imaging.is_placeholder_image(source.featured_image_url):
-            same = by_key.get(imaging.image_source_key(source.featured_image_url))
+            featured_key = imaging.image_source_key(source.featured_image_url)
+            same = by_key.get(featured_key)
             if same is not None:
-                featured_id = same.media_id
-            else:
+                result.featured_id = same.media_id
+            elif all(m.source_key != featured_key for m in result.missing):
                 try:
                     extra = await self._ensure_asset(
-                        item,
-                        source.featured_image_url,
-                        filename=None,
-                        alt=source.title,
-                        caption="",
-                        kind="image",
-                        stem=stem,
-                        index=index + 1,
-                        wp_post_id=wp_post_id,
-                        page_url=page_url,
+                        item, source.featured_image_url, filename=None, alt=source.title, caption="",
+                        kind="image", stem=stem, index=len(jobs) + 1, wp_post_id=wp_post_id, page_url=page_url,
                     )
-                    featured_id = extra.media_id
+                    result.featured_id = extra.media_id
                 except (ImageExpired, PermanentError) as exc:
                     # The og:image is a thumbnail of the post, not content: losing it must not fail
                     # the post; the first body image stands in.
                     log.warning("featured_image_unavailable", error_msg=str(exc))
-        return media_map, featured_id, len(body.images)
+        return result
 
     async def _fresh_urls(self, page_url: str) -> dict[str, str]:
         """Signed CDN links expire: fetch the page again and map each image's stable key to its new URL."""
@@ -567,6 +645,8 @@ class PostMigrator:
         wp_post_id: int,
         page_url: str,
     ) -> _Media:
+        """One file in WordPress: reused, adopted or uploaded. Raises FileUnavailable when it cannot be
+        had (gone, too large, blocked address, type refused by us or by WordPress)."""
         key = imaging.image_source_key(url)
         async with self.asset_locks.hold("src:" + key):
             asset = await self.store.asset_for_source(
@@ -580,62 +660,64 @@ class PostMigrator:
                 adopted = await self._adopt_media(asset, marker)
                 if adopted is not None:
                     return adopted
-            download = await self.source.download(url, referer=page_url)
-            if kind == "image":
-                sniffed = imaging.sniff_media_type(download.data, download.content_type)
-                if sniffed is None:
-                    raise PermanentError(
-                        f"the image is not a picture (got {download.content_type or 'no type'})", url=url
-                    )
-            else:
-                sniffed = imaging.attachment_media_type(download.data, download.content_type, filename)
-            mime, ext = sniffed
-            content_hash = hashlib.sha256(download.data).hexdigest()
-            async with self.asset_locks.hold("hash:" + content_hash):
-                twin = await self.store.uploaded_asset_by_hash(content_hash)
-                if twin is not None and twin.media_id and twin.media_url:
-                    await self.store.mark_asset_uploaded(
-                        asset.id,
-                        media_id=twin.media_id,
-                        media_url=twin.media_url,
-                        content_hash=content_hash,
-                        reused_from=twin.id,
-                    )
-                    self.counters.images_reused += 1
-                    return _Media(twin.media_id, twin.media_url, uploaded=False)
-                upload_name = imaging.upload_filename(filename, fallback_stem=stem, index=index, ext=ext)
-                await self.store.mark_asset_uploading(
-                    asset.id,
-                    content_hash=content_hash,
-                    owner_item_id=item.id,
-                    job_id=self.job_id,
-                    filename=upload_name,
+            spooled = await self.source.download(url, referer=page_url)
+            try:
+                mime, ext = _upload_type(spooled, kind, filename, url)
+                media = await self._upload(
+                    item, asset, spooled, mime=mime, name=imaging.upload_filename(
+                        filename, fallback_stem=stem, index=index, ext=ext),
+                    alt=alt, caption=caption, marker=marker, wp_post_id=wp_post_id,
                 )
+            finally:
+                spooled.discard()
+            if media.uploaded:
+                if kind == "image":
+                    self.counters.images_uploaded += 1
+                else:
+                    self.counters.attachments_uploaded += 1
+            return media
+
+    async def _upload(
+        self, item: Item, asset: Asset, spooled: SpooledFile, *, mime: str, name: str, alt: str,
+        caption: str, marker: str, wp_post_id: int,
+    ) -> _Media:
+        content_hash = spooled.sha256
+        async with self.asset_locks.hold("hash:" + content_hash):
+            twin = await self.store.uploaded_asset_by_hash(content_hash)
+            if twin is not None and twin.media_id and twin.media_url:
+                await self.store.mark_asset_uploaded(
+                    asset.id, media_id=twin.media_id, media_url=twin.media_url,
+                    content_hash=content_hash, reused_from=twin.id,
+                )
+                self.counters.images_reused += 1
+                return _Media(twin.media_id, twin.media_url, uploaded=False)
+            await self.store.mark_asset_uploading(
+                asset.id, content_hash=content_hash, owner_item_id=item.id, job_id=self.job_id, filename=name
+            )
+            try:
                 media = await self._create_once(
                     lambda: self.wp.upload_media(
-                        download.data,
-                        filename=upload_name,
-                        mime=mime,
-                        alt_text=alt,
-                        caption=caption,
-                        description=marker_comment(marker),
-                        post=wp_post_id,
+                        spooled.open(),  # type: ignore[arg-type]  # streamed from disk, not held in memory
+                        filename=name, mime=mime, alt_text=alt, caption=caption,
+                        description=marker_comment(marker), post=wp_post_id,
                     ),
                     lambda: self._find_media(marker),
                 )
-                await self.store.mark_asset_uploaded(
-                    asset.id,
-                    media_id=media.id,
-                    media_url=media.source_url,
-                    content_hash=content_hash,
-                    owner_item_id=item.id,
-                )
-            if kind == "image":
-                self.counters.images_uploaded += 1
-            else:
-                self.counters.attachments_uploaded += 1
-            log.debug("media_uploaded", wp_media_id=media.id, filename=upload_name)
-            return _Media(media.id, media.source_url, uploaded=True)
+            except PermanentError as exc:
+                # WordPress refused the file (type, size, image it cannot process): a missing file.
+                # Look once more by marker so a refusal that still created the media leaves no orphan.
+                found = await self._adopt_media(asset, marker)
+                if found is not None:
+                    return found
+                reason = f"WordPress refused the file: {exc.message}"
+                await self.store.reset_asset(asset.id, error=reason)
+                raise FileUnavailable(reason, url=asset.source_url, status=exc.status) from None
+            await self.store.mark_asset_uploaded(
+                asset.id, media_id=media.id, media_url=media.source_url,
+                content_hash=content_hash, owner_item_id=item.id,
+            )
+        log.debug("media_uploaded", wp_media_id=media.id, filename=name)
+        return _Media(media.id, media.source_url, uploaded=True)
 
     @asynccontextmanager
     async def _media_locks(self, asset: Asset) -> AsyncIterator[None]:
@@ -708,6 +790,7 @@ class PostMigrator:
             for post in await self.wp.find_posts_by_marker(item.marker):
                 await self.wp.delete_post(post.id)
         await self.store.unlink_item_assets(item.id)
+        await self.store.replace_missing_files(item.id, [])
         await self.store.clear_wp_post(item.id)
         log.info("post_rolled_back", wp_post_id=item.wp_post_id)
 
@@ -724,6 +807,20 @@ def skip_kind(reason: str) -> str:
         if kind in lowered:
             return kind
     return reason[:60]
+
+
+def _upload_type(spooled: SpooledFile, kind: str, filename: str | None, url: str) -> tuple[str, str]:
+    """(mime, extension) decided from the bytes (and, for attachments, the name); FileUnavailable when
+    the bytes are not what they claim or the type is not one we upload."""
+    if kind == "image":
+        sniffed = imaging.sniff_media_type(spooled.head, spooled.content_type)
+        if sniffed is None:
+            raise FileUnavailable(f"not a picture (got {spooled.content_type or 'no type'})", url=url)
+        return sniffed
+    verdict = imaging.attachment_upload_type(spooled.head, spooled.content_type, filename)
+    if isinstance(verdict, str):
+        raise FileUnavailable(verdict, url=url)
+    return verdict
 
 
 def _describe(exc: MigratorError) -> str:
