@@ -61,6 +61,8 @@ def is_public_address(address: str) -> bool:
     except ValueError:
         return False
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is that IPv4 address
+            return is_public_address(str(ip.ipv4_mapped))
         inner = _embedded_ipv4(ip)
         if inner is not None and not is_public_address(str(inner)):
             return False
