@@ -704,6 +704,8 @@ class PostMigrator:
                     lambda: self._find_media(marker),
                 )
             except PermanentError as exc:
+                if not _refuses_the_file(exc):
+                    raise  # not about this file (e.g. the post is gone): the post fails, rolled back
                 # WordPress refused the file (type, size, image it cannot process): a missing file.
                 # Look once more by marker so a refusal that still created the media leaves no orphan.
                 found = await self._adopt_media(asset, marker)
@@ -821,6 +823,12 @@ def _upload_type(spooled: SpooledFile, kind: str, filename: str | None, url: str
     if isinstance(verdict, str):
         raise FileUnavailable(verdict, url=url)
     return verdict
+
+
+def _refuses_the_file(exc: PermanentError) -> bool:
+    """A WordPress upload error about the file itself (its type, size or content), not about us or
+    the post: `rest_upload_*` codes (sideload error, file type, file too big...), 413, 415."""
+    return exc.status in (413, 415) or "rest_upload" in exc.message or "file type" in exc.message.lower()
 
 
 def _describe(exc: MigratorError) -> str:

@@ -6,6 +6,7 @@ is listed in `signed`, in which case `expires=` below `now` answers 403 like a s
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class FakeCDN:
     gzipped: set[str] = field(default_factory=set)              # served with Content-Encoding: gzip
     huge: dict[str, int] = field(default_factory=dict)          # path -> size of zeros streamed (PNG start)
     sent: dict[str, int] = field(default_factory=dict)          # path -> body bytes written (huge files)
+    slow: dict[str, float] = field(default_factory=dict)        # path -> seconds before answering
 
     def add(self, path: str, data: bytes, content_type: str = "image/png") -> str:
         self.files[path] = (data, content_type)
@@ -71,6 +73,8 @@ class FakeCDN:
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         self.requests.append(request.path_qs)
+        if path in self.slow:
+            await asyncio.sleep(self.slow[path])
         statuses = self.fail.get(path)
         if statuses:
             status = statuses.pop(0)
