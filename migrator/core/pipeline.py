@@ -12,14 +12,10 @@ A failure rolls back what this post created (draft, media no other post uses) an
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
-import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -27,26 +23,32 @@ from urllib.parse import urlsplit
 import structlog
 
 from migrator.core import offload
+from migrator.core.media import (
+    MEDIA_MARKER_PREFIX,
+    KeyedLocks,
+    MediaResult,
+    MediaSync,
+    digest,
+    marker_comment,
+    media_marker,
+)
 from migrator.errors import (
     FatalError,
-    FileUnavailable,
-    ImageExpired,
     MigratorError,
     ParseError,
-    PermanentError,
     PostError,
     TransientError,
 )
-from migrator.http import SpooledFile
 from migrator.models import CleanPost, ItemStatus, MissingFile, PostRef, SourcePost
-from migrator.state.store import Asset, Item, LinkRow, StateStore
+from migrator.state.store import Item, LinkRow, StateStore
 from migrator.tistory import clean as cleaning
-from migrator.tistory import images as imaging
 from migrator.tistory import urls
 from migrator.tistory.source import SourceClient
-from migrator.wordpress.client import WordPressClient, WpMedia, WpPost, local_and_gmt
+from migrator.wordpress.client import WordPressClient, WpPost, local_and_gmt
 
 __all__ = [
+    "MEDIA_MARKER_PREFIX",
+    "POST_MARKER_PREFIX",
     "KeyedLocks",
     "Outcome",
     "PostMigrator",
@@ -55,6 +57,7 @@ __all__ = [
     "post_marker",
     "skip_kind",
     "term_key",
+    "upload_stem",
     "wp_slug_for",
 ]
 
@@ -62,11 +65,6 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 POST_MARKER_PREFIX = "tistory-post-"
-MEDIA_MARKER_PREFIX = "tistory-media-"
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def blog_identity(source: SourcePost) -> str:
@@ -78,17 +76,12 @@ def blog_identity(source: SourcePost) -> str:
 
 
 def post_marker(source: SourcePost) -> str:
-    return POST_MARKER_PREFIX + _digest(f"{blog_identity(source)}/{source.post_id}")
+    return POST_MARKER_PREFIX + digest(f"{blog_identity(source)}/{source.post_id}")
 
 
-def media_marker(source_key: str) -> str:
-    return MEDIA_MARKER_PREFIX + _digest(source_key)
-
-
-def marker_comment(marker: str, source_url: str | None = None) -> str:
-    # No "--" inside an HTML comment; the URL is for humans reading the raw content.
-    origin = f" migrated from {source_url.replace('--', '%2D%2D')}" if source_url else ""
-    return f"<!-- {marker}{origin} -->"
+def upload_stem(source: SourcePost) -> str:
+    """What generic upload names are built from: the post's slug, else `tistory-<id>`."""
+    return wp_slug_for(source) if source.slug else f"tistory-{source.post_id}"
 
 
 def wp_slug_for(source: SourcePost) -> str:
@@ -155,55 +148,6 @@ class Outcome:
     reason: str | None = None
 
 
-class KeyedLocks:
-    """asyncio locks by key, forgotten when nobody holds or waits for them (memory stays flat)."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-
-@dataclass(frozen=True, slots=True)
-class _Media:
-    media_id: int
-    url: str
-    uploaded: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _FileJob:
-    src: str            # as it appears in the cleaned HTML (what gets replaced)
-    url: str            # what to download
-    filename: str | None
-    alt: str
-    caption: str
-    kind: str           # "image" or "attachment"
-
-
-@dataclass(slots=True)
-class _MediaResult:
-    media_map: dict[str, _Media] = field(default_factory=dict)   # src -> media
-    featured_id: int | None = None
-    image_count: int = 0
-    missing: list[MissingFile] = field(default_factory=list)
-
-
 class PostMigrator:
     """Migrates posts one at a time per call; shared by all workers of a run."""
 
@@ -234,7 +178,11 @@ class PostMigrator:
         self.cpu = cpu or offload.CpuPool(0)
         # On Ctrl-C an in-flight post is rolled back; on a forced abort it is left for the resume.
         self.rollback_on_cancel = True
-        self.asset_locks = KeyedLocks()
+        self.media = MediaSync(
+            store=store, source=source, wp=wp, job_id=job_id, counters=counters, cpu=self.cpu,
+            create_once=self._create_once, adopt_media=adopt_media,
+        )
+        self.asset_locks = self.media.asset_locks
         self.term_locks = KeyedLocks()
         self._term_cache: dict[tuple[str, str], int] = {}
         self._claimed: set[int] = set()
@@ -391,7 +339,7 @@ class PostMigrator:
         }
         draft = await self._ensure_draft(item, marker, fields)
 
-        media = await self._ensure_media(item, source, body, draft.id, page_url)
+        media = await self.media.ensure_all(item, source, body, draft.id, page_url, stem=upload_stem(source))
         final_fields = {**fields, "content": self._final_content(body, media, marker, item)}
         final_fields.pop("status")
         if media.featured_id is not None:
@@ -412,7 +360,7 @@ class PostMigrator:
         return final
 
     @staticmethod
-    def _final_content(body: CleanPost, media: _MediaResult, marker: str, item: Item) -> str:
+    def _final_content(body: CleanPost, media: MediaResult, marker: str, item: Item) -> str:
         # Files that could not be had are not replaced: their links keep the original address (and
         # images their alt text), so the post reads as it did on Tistory while they last.
         html = cleaning.replace_urls(body.html, {src: m.url for src, m in media.media_map.items()})
@@ -430,7 +378,9 @@ class PostMigrator:
                 async with asyncio.timeout(self.post_timeout_s):
                     if parsed.body is None or item.wp_post_id is None or item.marker is None:
                         raise ParseError(parsed.error or "the post cannot be updated")
-                    media = await self._ensure_media(item, source, parsed.body, item.wp_post_id, page_url)
+                    media = await self.media.ensure_all(
+                        item, source, parsed.body, item.wp_post_id, page_url, stem=upload_stem(source)
+                    )
                     after = {f.source_key for f in media.missing}
                     if after != before:
                         fields: dict[str, Any] = {
@@ -551,204 +501,6 @@ class PostMigrator:
                     raise
                 await asyncio.sleep(self.wp.http.retry_delay(attempt, exc))
 
-    # ------------------------------------------------------------------ media
-    async def _ensure_media(
-        self, item: Item, source: SourcePost, body: CleanPost, wp_post_id: int, page_url: str
-    ) -> _MediaResult:
-        """Upload (or reuse) every image and attachment. A file that cannot be had is not a failure of
-        the post: it is listed in `missing` and its link keeps the original address."""
-        result = _MediaResult(image_count=len(body.images))
-        stem = wp_slug_for(source) if source.slug else f"tistory-{source.post_id}"
-        jobs = [_FileJob(r.src, r.original_url, r.filename, r.alt, r.caption, "image") for r in body.images]
-        jobs += [_FileJob(a.href, a.url, a.filename, "", "", "attachment") for a in body.attachments]
-        by_key: dict[str, _Media] = {}
-        refreshed: dict[str, str] | None = None
-        for index, job in enumerate(jobs, start=1):
-            if job.src in result.media_map or any(m.url == job.url for m in result.missing):
-                continue
-            ensure = functools.partial(
-                self._ensure_asset, item, filename=job.filename, alt=job.alt, caption=job.caption,
-                kind=job.kind, stem=stem, index=index, wp_post_id=wp_post_id, page_url=page_url,
-            )
-            key = imaging.image_source_key(job.url)
-            try:
-                try:
-                    media = await ensure(job.url)
-                except ImageExpired as expired:
-                    if refreshed is None:
-                        refreshed = await self._fresh_urls(page_url)
-                    fresh = refreshed.get(key)
-                    if not fresh or fresh == job.url:
-                        raise FileUnavailable(
-                            "the link was refused (expired?) and the page gave no fresh one",
-                            url=job.url, status=expired.status,
-                        ) from None
-                    try:
-                        media = await ensure(fresh)
-                    except ImageExpired as again:
-                        raise FileUnavailable(
-                            "the link was refused even fresh from the page", url=job.url, status=again.status
-                        ) from None
-            except FileUnavailable as exc:
-                reason = exc.message + (f" (HTTP {exc.status})" if exc.status else "")
-                log.warning("file_missing", kind=job.kind, file_url=job.url, reason=reason)
-                result.missing.append(MissingFile(key, job.url, reason, job.kind))
-                continue
-            result.media_map[job.src] = media
-            by_key[key] = media
-            if job.kind == "image" and result.featured_id is None:
-                result.featured_id = media.media_id
-        if source.featured_image_url and not imaging.is_placeholder_image(source.featured_image_url):
-            featured_key = imaging.image_source_key(source.featured_image_url)
-            same = by_key.get(featured_key)
-            if same is not None:
-                result.featured_id = same.media_id
-            elif all(m.source_key != featured_key for m in result.missing):
-                try:
-                    extra = await self._ensure_asset(
-                        item, source.featured_image_url, filename=None, alt=source.title, caption="",
-                        kind="image", stem=stem, index=len(jobs) + 1, wp_post_id=wp_post_id, page_url=page_url,
-                    )
-                    result.featured_id = extra.media_id
-                except (ImageExpired, PermanentError) as exc:
-                    # The og:image is a thumbnail of the post, not content: losing it must not fail
-                    # the post; the first body image stands in.
-                    log.warning("featured_image_unavailable", error_msg=str(exc))
-        return result
-
-    async def _fresh_urls(self, page_url: str) -> dict[str, str]:
-        """Signed CDN links expire: fetch the page again and map each image's stable key to its new URL."""
-        page = await self.source.fetch_page(page_url)
-        if page.status != 200:
-            return {}
-        parsed = await self.cpu.run(offload.parse_page, page.text, page.url)
-        if parsed.source is None or parsed.body is None:
-            return {}
-        source, body = parsed.source, parsed.body
-        fresh = {imaging.image_source_key(r.original_url): r.original_url for r in body.images}
-        fresh.update({imaging.image_source_key(a.url): a.url for a in body.attachments})
-        if source.featured_image_url:
-            fresh.setdefault(imaging.image_source_key(source.featured_image_url), source.featured_image_url)
-        return fresh
-
-    async def _ensure_asset(
-        self,
-        item: Item,
-        url: str,
-        *,
-        filename: str | None,
-        alt: str,
-        caption: str,
-        kind: str,
-        stem: str,
-        index: int,
-        wp_post_id: int,
-        page_url: str,
-    ) -> _Media:
-        """One file in WordPress: reused, adopted or uploaded. Raises FileUnavailable when it cannot be
-        had (gone, too large, blocked address, type refused by us or by WordPress)."""
-        key = imaging.image_source_key(url)
-        async with self.asset_locks.hold("src:" + key):
-            asset = await self.store.asset_for_source(
-                source_key=key, source_url=url, kind=kind, item_id=item.id, job_id=self.job_id
-            )
-            if asset.status == "uploaded" and asset.media_id and asset.media_url:
-                self.counters.images_reused += 1
-                return _Media(asset.media_id, asset.media_url, uploaded=False)
-            marker = media_marker(key)
-            if asset.status == "uploading" or self.adopt_media:
-                adopted = await self._adopt_media(asset, marker)
-                if adopted is not None:
-                    return adopted
-            spooled = await self.source.download(url, referer=page_url)
-            try:
-                mime, ext = _upload_type(spooled, kind, filename, url)
-                media = await self._upload(
-                    item, asset, spooled, mime=mime, name=imaging.upload_filename(
-                        filename, fallback_stem=stem, index=index, ext=ext),
-                    alt=alt, caption=caption, marker=marker, wp_post_id=wp_post_id,
-                )
-            finally:
-                spooled.discard()
-            if media.uploaded:
-                if kind == "image":
-                    self.counters.images_uploaded += 1
-                else:
-                    self.counters.attachments_uploaded += 1
-            return media
-
-    async def _upload(
-        self, item: Item, asset: Asset, spooled: SpooledFile, *, mime: str, name: str, alt: str,
-        caption: str, marker: str, wp_post_id: int,
-    ) -> _Media:
-        content_hash = spooled.sha256
-        async with self.asset_locks.hold("hash:" + content_hash):
-            twin = await self.store.uploaded_asset_by_hash(content_hash)
-            if twin is not None and twin.media_id and twin.media_url:
-                await self.store.mark_asset_uploaded(
-                    asset.id, media_id=twin.media_id, media_url=twin.media_url,
-                    content_hash=content_hash, reused_from=twin.id,
-                )
-                self.counters.images_reused += 1
-                return _Media(twin.media_id, twin.media_url, uploaded=False)
-            await self.store.mark_asset_uploading(
-                asset.id, content_hash=content_hash, owner_item_id=item.id, job_id=self.job_id, filename=name
-            )
-            try:
-                media = await self._create_once(
-                    lambda: self.wp.upload_media(
-                        spooled.open(),  # type: ignore[arg-type]  # streamed from disk, not held in memory
-                        filename=name, mime=mime, alt_text=alt, caption=caption,
-                        description=marker_comment(marker), post=wp_post_id,
-                    ),
-                    lambda: self._find_media(marker),
-                )
-            except PermanentError as exc:
-                if not _refuses_the_file(exc):
-                    raise  # not about this file (e.g. the post is gone): the post fails, rolled back
-                # WordPress refused the file (type, size, image it cannot process): a missing file.
-                # Look once more by marker so a refusal that still created the media leaves no orphan.
-                found = await self._adopt_media(asset, marker)
-                if found is not None:
-                    return found
-                reason = f"WordPress refused the file: {exc.message}"
-                await self.store.reset_asset(asset.id, error=reason)
-                raise FileUnavailable(reason, url=asset.source_url, status=exc.status) from None
-            await self.store.mark_asset_uploaded(
-                asset.id, media_id=media.id, media_url=media.source_url,
-                content_hash=content_hash, owner_item_id=item.id,
-            )
-        log.debug("media_uploaded", wp_media_id=media.id, filename=name)
-        return _Media(media.id, media.source_url, uploaded=True)
-
-    @asynccontextmanager
-    async def _media_locks(self, asset: Asset) -> AsyncIterator[None]:
-        # Always sources in sorted order, then the hash: the order _ensure_asset takes them in (one
-        # source, then the hash), so the two can never wait on each other in a circle.
-        sharing = await self.store.assets_with_media(asset.media_id) if asset.media_id else []
-        keys = sorted({asset.source_key, *(a.source_key for a in sharing)})
-        async with contextlib.AsyncExitStack() as stack:
-            for key in keys:
-                await stack.enter_async_context(self.asset_locks.hold("src:" + key))
-            if asset.content_hash:
-                await stack.enter_async_context(self.asset_locks.hold("hash:" + asset.content_hash))
-            yield
-
-    async def _find_media(self, marker: str) -> WpMedia | None:
-        found = await self.wp.find_media_by_marker(marker)
-        return found[0] if found else None
-
-    async def _adopt_media(self, asset: Asset, marker: str) -> _Media | None:
-        found = await self.wp.find_media_by_marker(marker)
-        if not found:
-            return None
-        keep, extra = found[0], found[1:]
-        for dup in extra:
-            await self.wp.delete_media(dup.id)
-        await self.store.mark_asset_uploaded(asset.id, media_id=keep.id, media_url=keep.source_url)
-        log.info("media_adopted", wp_media_id=keep.id)
-        return _Media(keep.id, keep.source_url, uploaded=False)
-
     # ------------------------------------------------------------------ rollback
     async def rollback(self, item_id: int) -> None:
         """Remove from WordPress what this post created: its draft, and media no other post uses.
@@ -766,7 +518,7 @@ class PostMigrator:
                 # Decide and delete while holding every lock through which another post could pick
                 # this media up (its sources, its content hash): otherwise a post could reuse it
                 # between our "nobody else uses it" and the delete.
-                async with self._media_locks(asset):
+                async with self.media.locks_for(asset):
                     current = await self.store.get_asset(asset.id)
                     if current is None or current.status != "uploaded" or current.media_id != asset.media_id:
                         continue
@@ -809,26 +561,6 @@ def skip_kind(reason: str) -> str:
         if kind in lowered:
             return kind
     return reason[:60]
-
-
-def _upload_type(spooled: SpooledFile, kind: str, filename: str | None, url: str) -> tuple[str, str]:
-    """(mime, extension) decided from the bytes (and, for attachments, the name); FileUnavailable when
-    the bytes are not what they claim or the type is not one we upload."""
-    if kind == "image":
-        sniffed = imaging.sniff_media_type(spooled.head, spooled.content_type)
-        if sniffed is None:
-            raise FileUnavailable(f"not a picture (got {spooled.content_type or 'no type'})", url=url)
-        return sniffed
-    verdict = imaging.attachment_upload_type(spooled.head, spooled.content_type, filename)
-    if isinstance(verdict, str):
-        raise FileUnavailable(verdict, url=url)
-    return verdict
-
-
-def _refuses_the_file(exc: PermanentError) -> bool:
-    """A WordPress upload error about the file itself (its type, size or content), not about us or
-    the post: `rest_upload_*` codes (sideload error, file type, file too big...), 413, 415."""
-    return exc.status in (413, 415) or "rest_upload" in exc.message or "file type" in exc.message.lower()
 
 
 def _describe(exc: MigratorError) -> str:
