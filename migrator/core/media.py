@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -42,12 +42,12 @@ __all__ = [
 ]
 
 log = structlog.get_logger(__name__)
-T = TypeVar("T")
 
 MEDIA_MARKER_PREFIX = "tistory-media-"
 
 
 def digest(text: str) -> str:
+    """A short stable hash: markers are derived from it, so it must never change."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -125,7 +125,7 @@ class MediaSync:
         job_id: int,
         counters: RunCounters,
         cpu: offload.CpuPool,
-        create_once: Callable[[Callable[[], Awaitable[T]], Callable[[], Awaitable[T | None]]], Awaitable[T]],
+        create_once: Callable[..., Awaitable[Any]],
         adopt_media: bool = False,
     ) -> None:
         self.store = store
