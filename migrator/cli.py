@@ -409,8 +409,8 @@ def status_cmd(ctx: click.Context, as_json: bool, **_: Any) -> None:
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 @click.option(
     "--state",
-    type=click.Choice(["pending", "running", "completed", "failed", "skipped"]),
-    help="Only posts in this state.",
+    type=click.Choice(["pending", "running", "completed", "failed", "skipped", "missing_files"]),
+    help="Only posts in this state (missing_files: migrated with missing files).",
 )
 @_db_option
 @click.pass_context

@@ -25,12 +25,14 @@ DEFAULTS: dict[str, str] = {
     "REQUEST_TIMEOUT": "60",
     "WP_RATE_LIMIT": "",
     "POST_TIMEOUT": "900",
+    "ALLOW_PRIVATE_FILE_HOSTS": "0",
 }
 
 VARIABLES = (
     "TISTORY_BLOG_URL", "WP_BASE_URL", "WP_APP_USER", "WP_APP_PASSWORD", "WORKER_COUNT",
     "RATE_LIMIT", "WP_RATE_LIMIT", "MIGRATION_DB_PATH", "MAX_ATTEMPTS", "REQUEST_TIMEOUT", "POST_TIMEOUT",
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID", "NOTIFY_WEBHOOK_URL", "TELEGRAM_API_URL",
+    "ALLOW_PRIVATE_FILE_HOSTS",
 )
 
 
@@ -57,6 +59,9 @@ class Settings:
     webhook_url: str | None = field(default=None, repr=False)
     # Where the Telegram Bot API lives (a local Bot API server, or a fake one in tests).
     telegram_api_url: str = "https://api.telegram.org"
+    # Images and attachments are fetched from public addresses only (plus the blog and Tistory's CDNs);
+    # True turns that check off, for local test setups whose fakes live on 127.0.0.1.
+    allow_private_file_hosts: bool = False
 
     @property
     def wp_api(self) -> str:
@@ -199,4 +204,5 @@ def load_settings(
             _origin(get("TELEGRAM_API_URL"), "TELEGRAM_API_URL") if get("TELEGRAM_API_URL")
             else "https://api.telegram.org"
         ),
+        allow_private_file_hosts=get("ALLOW_PRIVATE_FILE_HOSTS").lower() in ("1", "true", "yes", "on"),
     )

@@ -24,6 +24,7 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "FatalError",
+    "FileUnavailable",
     "ImageExpired",
     "MigratorError",
     "ParseError",
@@ -108,6 +109,11 @@ class ParseError(PermanentError):
 
 class ImageExpired(PostError):
     """A signed image URL was refused (403/410): the page must be fetched again for fresh links."""
+
+
+class FileUnavailable(PermanentError):
+    """One image or attachment cannot be had (gone, too large, refused type, blocked address,
+    refused by WordPress): the post is migrated without it and the file is reported as missing."""
 
 
 class SkipPost(PostError):

@@ -7,21 +7,28 @@ sees the classes of `migrator.errors`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
+import hashlib
 import json as jsonlib
+import os
 import random
 import ssl as ssl_module
+import tempfile
 import time
-from collections.abc import Collection, Mapping
+import zlib
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import structlog
 from aiolimiter import AsyncLimiter
 
-from migrator.errors import AuthError, PermanentError, RateLimited, TransientError
+from migrator.errors import AuthError, FileUnavailable, PermanentError, RateLimited, TransientError
+from migrator.netguard import AddressGuard, BlockedAddress
 
 __all__ = [
     "BROWSER_HEADERS",
@@ -29,6 +36,8 @@ __all__ = [
     "HttpClient",
     "HttpStats",
     "Response",
+    "SpooledFile",
+    "download_file",
     "make_session",
     "parse_retry_after",
 ]
@@ -55,6 +64,7 @@ def make_session(
     resolver: aiohttp.abc.AbstractResolver | None = None,
     ssl: ssl_module.SSLContext | None = None,
     headers: Mapping[str, str] | None = None,
+    auto_decompress: bool = True,
 ) -> aiohttp.ClientSession:
     """One session per remote service, keep-alive on, bounded connections per host.
 
@@ -71,7 +81,7 @@ def make_session(
         connector=connector,
         timeout=timeout,
         headers=dict(headers or {}),
-        auto_decompress=True,
+        auto_decompress=auto_decompress,
         raise_for_status=False,
     )
 
@@ -333,3 +343,196 @@ class HttpClient:
                 retry_in_s=round(delay_s, 2),
             )
             await asyncio.sleep(delay_s)
+
+
+# ---------------------------------------------------------------------------- bounded file downloads
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 256 * 1024
+_HEAD_BYTES = 64 * 1024  # what type sniffing looks at
+
+
+@dataclass(slots=True)
+class SpooledFile:
+    """A downloaded file, on disk (never whole in memory). `path` is None when `status` is not 200."""
+
+    status: int
+    url: str
+    content_type: str
+    path: Path | None = None
+    size: int = 0
+    sha256: str = ""
+    head: bytes = b""
+
+    def open(self) -> BinaryIO:
+        assert self.path is not None, "no body"
+        return open(self.path, "rb")
+
+    def discard(self) -> None:
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+            self.path = None
+
+
+class _Decoder:
+    """gzip/deflate decoding in bounded steps: a small compressed chunk never expands in one go
+    (a gzip bomb is counted, and stopped, as it inflates)."""
+
+    def __init__(self, encoding: str) -> None:
+        encoding = encoding.strip().lower()
+        if encoding in ("", "identity"):
+            self._z = None
+        elif encoding in ("gzip", "x-gzip", "deflate"):
+            self._z = zlib.decompressobj(47 if encoding != "deflate" else 15)
+            self._raw_deflate = encoding == "deflate"
+            self._started = False
+        else:
+            raise ValueError(encoding)
+
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        if self._z is None:
+            yield chunk
+            return
+        if not self._started and self._raw_deflate and chunk:
+            self._started = True
+            if (chunk[0] & 0x0F) != 8:  # "deflate" without the zlib header, as some servers send it
+                self._z = zlib.decompressobj(-15)
+        data = chunk
+        while data:
+            out = self._z.decompress(data, _CHUNK)
+            if out:
+                yield out
+            data = self._z.unconsumed_tail
+        # leftover buffered output of the last step
+        while True:
+            out = self._z.decompress(b"", _CHUNK)
+            if not out:
+                break
+            yield out
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"too large (more than {max_bytes // (1024 * 1024)} MB)"
+
+
+async def download_file(
+    client: HttpClient,
+    url: str,
+    *,
+    max_bytes: int,
+    headers: Mapping[str, str] | None = None,
+    guard: AddressGuard | None = None,
+    allow: Collection[int] = (),
+    max_redirects: int = 5,
+) -> SpooledFile:
+    """GET a file into a temporary file, following redirects one hop at a time.
+
+    Every hop is checked by `guard` (public addresses only, see netguard); the size is checked
+    against Content-Length before reading and against the decoded byte count while reading, so
+    neither a huge file nor a gzip bomb is ever held in memory. The session should not decompress
+    on its own (`make_session(auto_decompress=False)`): decoding happens here, in bounded steps.
+    Statuses in `allow` come back without a body. Raises FileUnavailable (too large, blocked
+    address, redirect loop), PermanentError (other statuses) or TransientError after retries.
+    """
+    merged = {**client.default_headers, **(headers or {}), "Accept-Encoding": "gzip, deflate"}
+    attempt = 0
+    while True:
+        try:
+            return await _download_once(client, url, merged, max_bytes, guard, allow, max_redirects)
+        except TransientError as failure:
+            if attempt >= client.max_retries:
+                raise
+            attempt += 1
+            client.stats.retries += 1
+            await asyncio.sleep(client.retry_delay(attempt, failure))
+
+
+async def _download_once(
+    client: HttpClient,
+    url: str,
+    headers: Mapping[str, str],
+    max_bytes: int,
+    guard: AddressGuard | None,
+    allow: Collection[int],
+    max_redirects: int,
+) -> SpooledFile:
+    current = url
+    for _hop in range(max_redirects + 1):
+        if guard is not None and (refusal := guard.check_url(current)):
+            raise FileUnavailable(refusal, url=url)
+        host = (urlsplit(current).netloc or "").lower()
+        await client.limiters.wait_turn(host)
+        client.stats.requests += 1
+        client.stats.per_host[host] = client.stats.per_host.get(host, 0) + 1
+        try:
+            async with client.session.get(current, headers=headers, allow_redirects=False) as raw:
+                status = raw.status
+                if status in REDIRECT_STATUSES and raw.headers.get("Location"):
+                    current = urljoin(str(raw.url), raw.headers["Location"])
+                    continue
+                ctype = raw.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+                if status != 200:
+                    if status in allow:
+                        return SpooledFile(status, str(raw.url), ctype)
+                    if status in RETRY_STATUSES:
+                        retry_after = parse_retry_after(raw.headers.get("Retry-After"))
+                        if status in (429, 503):
+                            raise RateLimited(f"{client.service}: too many requests", retry_after_s=retry_after,
+                                              url=url, status=status)
+                        raise TransientError(f"{client.service}: server error", url=url, status=status)
+                    raise PermanentError(f"{client.service}: unexpected answer", url=url, status=status)
+                if raw.content_length is not None and raw.content_length > max_bytes:
+                    raise FileUnavailable(_too_large(max_bytes), url=url)
+                return await _spool(client, raw, ctype, max_bytes, url)
+        except TimeoutError as exc:
+            raise TransientError(f"{client.service}: request timed out", url=url) from exc
+        except (OSError, aiohttp.ClientError) as exc:
+            blocked = _blocked_cause(exc)
+            if blocked is not None:
+                raise FileUnavailable(str(blocked), url=url) from None
+            raise TransientError(f"{client.service}: {exc.__class__.__name__}", url=url) from exc
+    raise FileUnavailable(f"more than {max_redirects} redirects", url=url)
+
+
+def _blocked_cause(exc: BaseException) -> BlockedAddress | None:
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, BlockedAddress):
+            return seen
+        seen = getattr(seen, "os_error", None) or seen.__cause__
+    return None
+
+
+async def _spool(
+    client: HttpClient, raw: aiohttp.ClientResponse, ctype: str, max_bytes: int, url: str
+) -> SpooledFile:
+    try:
+        decoder = _Decoder(raw.headers.get("Content-Encoding", ""))
+    except ValueError:
+        raise FileUnavailable(
+            f"unsupported Content-Encoding {raw.headers.get('Content-Encoding')!r}", url=url
+        ) from None
+    fd, name = tempfile.mkstemp(prefix="migrator-download-")
+    result = SpooledFile(200, str(raw.url), ctype, Path(name))
+    digest = hashlib.sha256()
+    head = bytearray()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in raw.content.iter_chunked(_CHUNK):
+                client.stats.bytes_in += len(chunk)
+                for piece in decoder.feed(chunk):
+                    result.size += len(piece)
+                    if result.size > max_bytes:
+                        raise FileUnavailable(_too_large(max_bytes), url=url)
+                    digest.update(piece)
+                    if len(head) < _HEAD_BYTES:
+                        head += piece[: _HEAD_BYTES - len(head)]
+                    out.write(piece)
+    except BaseException:
+        result.discard()
+        raise
+    result.sha256 = digest.hexdigest()
+    result.head = bytes(head)
+    return result

@@ -12,6 +12,7 @@ __all__ = [
     "ImageRef",
     "ItemStatus",
     "JobStatus",
+    "MissingFile",
     "PostRef",
     "SourcePost",
 ]
@@ -101,3 +102,14 @@ class CleanPost:
     images: tuple[ImageRef, ...] = ()
     attachments: tuple[AttachmentRef, ...] = ()
     links: tuple[str, ...] = field(default=())   # every absolute href in the body, in order
+
+
+@dataclass(frozen=True, slots=True)
+class MissingFile:
+    """An image or attachment a migrated post could not get: its content keeps `url` (the original
+    address) and the next run tries it again. `source_key` identifies it across re-signed links."""
+
+    source_key: str
+    url: str
+    reason: str
+    kind: str = "image"          # "image" or "attachment"

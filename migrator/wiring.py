@@ -22,6 +22,7 @@ import aiohttp
 from migrator.config import Settings
 from migrator.errors import StateError
 from migrator.http import BROWSER_HEADERS, HostLimiters, HttpClient, make_session
+from migrator.netguard import AddressGuard, GuardedResolver
 from migrator.state.store import StateStore
 from migrator.tistory.source import SourceClient
 from migrator.wordpress.client import PERMANENT_WP_CODES, WordPressClient
@@ -92,14 +93,17 @@ async def open_clients(settings: Settings, network: Network | None = None) -> As
     per_host = max(8, settings.worker_count * 2)
     async with contextlib.AsyncExitStack() as stack:
 
-        async def session(headers: dict[str, str]) -> aiohttp.ClientSession:
+        async def session(
+            headers: dict[str, str], *, resolver: aiohttp.abc.AbstractResolver | None = None, **kw: bool
+        ) -> aiohttp.ClientSession:
             return await stack.enter_async_context(
                 make_session(
                     timeout_s=settings.request_timeout_s,
                     limit_per_host=per_host,
-                    resolver=network.resolver,
+                    resolver=resolver or network.resolver,
                     ssl=network.ssl,
                     headers=headers,
+                    **kw,
                 )
             )
 
@@ -122,7 +126,17 @@ async def open_clients(settings: Settings, network: Network | None = None) -> As
             auth_statuses=(401,),
         )
         wp = WordPressClient(wp_http, settings.wp_base_url, settings.wp_user, settings.wp_app_password)
-        yield Clients(SourceClient(tistory_http), wp, tistory_http, wp_http)
+        # Files (images, attachments) come through their own session: its resolver refuses non-public
+        # addresses at connect time, and it leaves decompression to the bounded download.
+        guard = AddressGuard(
+            {urlsplit(settings.blog_url).hostname or ""}, enabled=not settings.allow_private_file_hosts
+        )
+        files_session = await session(
+            BROWSER_HEADERS, resolver=GuardedResolver(guard, network.resolver), auto_decompress=False
+        )
+        files_http = client(files_session, "files")
+        source = SourceClient(tistory_http, files_http, guard=guard)
+        yield Clients(source, wp, tistory_http, wp_http)
 
 
 @contextlib.asynccontextmanager

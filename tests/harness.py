@@ -44,6 +44,8 @@ class World:
             "wp_app_password": APP_PASSWORD, "worker_count": 3, "rate_limit": 0.0,
             "db_path": self.tmp / "migration.db", "retry_base_delay_s": 0.01, "retry_max_delay_s": 0.05,
             "request_timeout_s": 10.0, "shutdown_grace_s": 2.0, "parse_processes": 0,
+            # The fakes live on 127.0.0.1; tests of the address guard turn it back on.
+            "allow_private_file_hosts": True,
         }
         values.update(self.overrides)
         values.update(kw)

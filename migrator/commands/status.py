@@ -69,9 +69,15 @@ class StatusSnapshot:
     items: dict[str, int] = field(default_factory=dict)
     assets: dict[str, int] = field(default_factory=dict)
     links: dict[str, int] = field(default_factory=dict)
+    # Posts migrated with missing files: (source url, title, [(file url, reason), ...]).
+    missing: list[tuple[str, str, list[tuple[str, str]]]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "missing_files": [
+                {"source_url": u, "title": t, "files": [{"url": f, "reason": r} for f, r in files]}
+                for u, t, files in self.missing
+            ],
             "db_path": self.db_path,
             "running_pid": self.running_pid,
             "jobs": [asdict(j) for j in self.jobs],
@@ -145,9 +151,39 @@ async def load_status(db_path: Path) -> StatusSnapshot:
         snapshot.items = await store.status_counts()
         snapshot.assets = await store.asset_counts()
         snapshot.links = await store.link_counts()
+        snapshot.missing = await _missing_by_post(store)
     finally:
         await store.close()
     return snapshot
+
+
+async def _missing_by_post(store: StateStore) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    rows = await store.missing_files()
+    items = {i.id: i for i in await store.items_with_missing_files()}
+    grouped: dict[int, list[tuple[str, str]]] = {}
+    for item_id, f in rows:
+        grouped.setdefault(item_id, []).append((f.url, f.reason))
+    return [
+        (items[i].canonical_url, items[i].title or "", files) for i, files in grouped.items() if i in items
+    ]
+
+
+def render_missing(missing: Sequence[tuple[str, str, Sequence[tuple[str, str]]]], *, max_listed: int = 20) -> list[str]:
+    """Posts migrated with missing files, each file with its reason (shared by status and summary)."""
+    if not missing:
+        return []
+    count = sum(len(files) for _, _, files in missing)
+    lines = [
+        f"Migrated with missing files: {_n(len(missing), 'post')}, {_n(count, 'file')} "
+        "(the posts are in WordPress; those links keep their Tistory address; the next run tries them again):"
+    ]
+    for url, title, files in missing[:max_listed]:
+        lines.append(f"  {url}" + (f"  {_clip(title, 40)}" if title else ""))
+        for file_url, reason in files:
+            lines.append(f"    {file_url}: {reason}")
+    if len(missing) > max_listed:
+        lines.append(f"  … and {len(missing) - max_listed} more (see `migrate report --state missing_files`)")
+    return lines
 
 
 def _when(ts: float | None) -> str:
@@ -213,6 +249,8 @@ def render_status(s: StatusSnapshot, *, now: float | None = None) -> str:
     total = sum(s.items.values())
     lines.append("")
     lines.append(f"Posts: {total} known — " + ", ".join(f"{k} {v}" for k, v in s.items.items()))
+    if s.missing:
+        lines.extend(render_missing(s.missing))
     if s.assets:
         lines.append("Images and files: " + ", ".join(f"{k} {v}" for k, v in sorted(s.assets.items())))
     if s.links.get("posts_checked"):
@@ -238,15 +276,25 @@ class ReportRow:
     error: str
     links_rewritten: int
     links_left: int
+    missing_files: tuple[tuple[str, str], ...] = ()  # (file url, reason)
+
+
+MISSING_FILES_STATE = "completed_missing_files"  # a completed post some of whose files are missing
 
 
 async def load_report(db_path: Path, *, status: str | None = None) -> list[ReportRow]:
+    """`status` "missing_files" selects the completed posts with missing files."""
     store = await _open(db_path)
     try:
-        items = await store.items(status=status)
+        items = await store.items(status="completed" if status == "missing_files" else status)
         rewrites = await store.link_rewrites()
+        missing: dict[int, list[tuple[str, str]]] = {}
+        for item_id, f in await store.missing_files():
+            missing.setdefault(item_id, []).append((f.url, f.reason))
     finally:
         await store.close()
+    if status == "missing_files":
+        items = [i for i in items if i.id in missing]
     rewritten: dict[int, int] = {}
     left: dict[int, int] = {}
     for r in rewrites:
@@ -257,7 +305,7 @@ async def load_report(db_path: Path, *, status: str | None = None) -> list[Repor
             source_url=i.canonical_url,
             post_id=i.post_id,
             title=i.title or "",
-            state=i.status,
+            state=MISSING_FILES_STATE if i.id in missing and i.status == "completed" else i.status,
             wp_post_id=i.wp_post_id,
             wp_url=i.wp_link or "",
             images=i.images,
@@ -266,6 +314,7 @@ async def load_report(db_path: Path, *, status: str | None = None) -> list[Repor
             error=i.error or i.skip_reason or "",
             links_rewritten=rewritten.get(i.id, 0),
             links_left=left.get(i.id, 0),
+            missing_files=tuple(missing.get(i.id, ())),
         )
         for i in items
     ]
@@ -284,18 +333,25 @@ _REPORT_COLUMNS = (
     "error",
     "links_rewritten",
     "links_left",
+    "missing_files",
 )
 
 
 def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2) + "\n"
+        records = [
+            {**asdict(r), "missing_files": [{"url": u, "reason": why} for u, why in r.missing_files]}
+            for r in rows
+        ]
+        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(_REPORT_COLUMNS)
         for r in rows:
-            writer.writerow([csv_cell("" if getattr(r, c) is None else getattr(r, c)) for c in _REPORT_COLUMNS])
+            cells = {c: "" if getattr(r, c) is None else getattr(r, c) for c in _REPORT_COLUMNS}
+            cells["missing_files"] = "; ".join(f"{u} ({why})" for u, why in r.missing_files)
+            writer.writerow([csv_cell(cells[c]) for c in _REPORT_COLUMNS])
         return buf.getvalue()
     if fmt != "table":
         raise ValueError(f"unknown report format {fmt!r}")
@@ -317,6 +373,9 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
         counts[r.state] = counts.get(r.state, 0) + 1
     summary = f"{_n(len(rows), 'post')}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     lines = [*_table(header, body), summary]
+    lines.extend(
+        render_missing([(r.source_url, r.title, r.missing_files) for r in rows if r.missing_files], max_listed=10**6)
+    )
     if any("?p=" in r.wp_url for r in rows):
         lines.append(
             "Drafts show WordPress's ?p=<id> link until they are published; "

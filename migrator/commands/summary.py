@@ -33,6 +33,9 @@ def summary_dict(report: Any) -> dict[str, Any]:
         "images_uploaded": c.images_uploaded,
         "images_reused": c.images_reused,
         "attachments_uploaded": c.attachments_uploaded,
+        "posts_with_missing_files": c.posts_with_missing_files,
+        "missing_files": [{"post_url": p, "url": u, "reason": r} for p, u, r in c.missing_files],
+        "files_recovered": c.files_recovered,
         "elapsed_s": round(report.elapsed_s, 1),
         "posts_per_min": round(c.completed / minutes, 1),
         "discovery": report.discovery,
@@ -43,8 +46,14 @@ def summary_dict(report: Any) -> dict[str, Any]:
 
 def render_summary(report: Any, *, max_listed: int = 20) -> str:
     d = summary_dict(report)
+    status_text = _STATUS_TEXT.get(report.status, d["status"])
+    if report.status == JobStatus.COMPLETED and d["posts_with_missing_files"]:
+        status_text = (
+            f"finished: every post migrated, {d['posts_with_missing_files']} of them with missing files "
+            "(listed below; not an error)"
+        )
     lines = [
-        f"Job {d['job_id']} {_STATUS_TEXT.get(report.status, d['status'])} in {duration_text(d['elapsed_s'], decimals=1)}.",
+        f"Job {d['job_id']} {status_text} in {duration_text(d['elapsed_s'], decimals=1)}.",
         f"  discovered   {d['discovered']}",
         f"  migrated     {d['migrated']}  ({d['posts_per_min']} posts/min)",
         f"  already done {d['already_done']}  (migrated by an earlier run, not fetched again)",
@@ -69,6 +78,21 @@ def render_summary(report: Any, *, max_listed: int = 20) -> str:
             lines.append(f"  {url}: {reason}")
         if len(skipped) > max_listed:
             lines.append(f"  … and {len(skipped) - max_listed} more (see `migrate report --state skipped`)")
+    if d["missing_files"]:
+        lines.append(
+            f"Migrated with missing files ({d['posts_with_missing_files']} posts; their links keep the Tistory "
+            "address; the next run tries these files again):"
+        )
+        post = None
+        for entry in d["missing_files"][: max_listed * 3]:
+            if entry["post_url"] != post:
+                post = entry["post_url"]
+                lines.append(f"  {post}")
+            lines.append(f"    {entry['url']}: {entry['reason']}")
+        if len(d["missing_files"]) > max_listed * 3:
+            lines.append("  … and more (see `migrate report --state missing_files`)")
+    if d["files_recovered"]:
+        lines.append(f"Files that came back since an earlier run: {d['files_recovered']} (their posts were updated)")
     if d["failures"]:
         lines.append("Failed posts:")
         for failure in d["failures"][:max_listed]:

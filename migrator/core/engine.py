@@ -214,9 +214,10 @@ class Engine:
             self.discovery_done = True
             if self.resume_unfinished and not self.stopping:
                 # Posts an earlier run found but did not finish, which discovery did not list this time.
-                for item in await self.store.unfinished_items(
+                unfinished = await self.store.unfinished_items(
                     max_attempts=self.max_attempts, include_failed=self.retry_failed
-                ):
+                )
+                for item in [*unfinished, *await self.store.items_with_missing_files()]:
                     if item.post_id is None or item.post_id in seen_ids or item.canonical_url in seen_urls:
                         continue
                     seen_ids.add(item.post_id)
@@ -241,6 +242,8 @@ class Engine:
         if item is None:
             return True
         if item.status == ItemStatus.COMPLETED:
+            if await self.store.has_missing_files(item.id):
+                return True  # migrated with missing files: they are tried again
             self.counters.already_done += 1
             return False
         if item.status == ItemStatus.SKIPPED:

@@ -12,14 +12,10 @@ A failure rolls back what this post created (draft, media no other post uses) an
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
-import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -27,25 +23,33 @@ from urllib.parse import urlsplit
 import structlog
 
 from migrator.core import offload
+from migrator.core.media import (
+    MEDIA_MARKER_PREFIX,
+    KeyedLocks,
+    MediaResult,
+    MediaSync,
+    digest,
+    marker_comment,
+    media_marker,
+)
 from migrator.errors import (
     FatalError,
-    ImageExpired,
     MigratorError,
     ParseError,
-    PermanentError,
     PostError,
     TransientError,
 )
-from migrator.models import CleanPost, ItemStatus, PostRef, SourcePost
-from migrator.state.store import Asset, Item, LinkRow, StateStore
+from migrator.models import CleanPost, ItemStatus, MissingFile, PostRef, SourcePost
+from migrator.state.store import Item, LinkRow, StateStore
 from migrator.tistory import clean as cleaning
-from migrator.tistory import images as imaging
 from migrator.tistory import urls
 from migrator.tistory.source import SourceClient
-from migrator.wordpress.client import WordPressClient, WpMedia, WpPost, local_and_gmt
+from migrator.wordpress.client import WordPressClient, WpPost, local_and_gmt
 from migrator.wordpress.text import as_html_text, as_plain_field
 
 __all__ = [
+    "MEDIA_MARKER_PREFIX",
+    "POST_MARKER_PREFIX",
     "KeyedLocks",
     "Outcome",
     "PostMigrator",
@@ -54,6 +58,7 @@ __all__ = [
     "post_marker",
     "skip_kind",
     "term_key",
+    "upload_stem",
     "wp_slug_for",
 ]
 
@@ -61,11 +66,6 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 POST_MARKER_PREFIX = "tistory-post-"
-MEDIA_MARKER_PREFIX = "tistory-media-"
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def blog_identity(source: SourcePost) -> str:
@@ -77,17 +77,12 @@ def blog_identity(source: SourcePost) -> str:
 
 
 def post_marker(source: SourcePost) -> str:
-    return POST_MARKER_PREFIX + _digest(f"{blog_identity(source)}/{source.post_id}")
+    return POST_MARKER_PREFIX + digest(f"{blog_identity(source)}/{source.post_id}")
 
 
-def media_marker(source_key: str) -> str:
-    return MEDIA_MARKER_PREFIX + _digest(source_key)
-
-
-def marker_comment(marker: str, source_url: str | None = None) -> str:
-    # No "--" inside an HTML comment; the URL is for humans reading the raw content.
-    origin = f" migrated from {source_url.replace('--', '%2D%2D')}" if source_url else ""
-    return f"<!-- {marker}{origin} -->"
+def upload_stem(source: SourcePost) -> str:
+    """What generic upload names are built from: the post's slug, else `tistory-<id>`."""
+    return wp_slug_for(source) if source.slug else f"tistory-{source.post_id}"
 
 
 def wp_slug_for(source: SourcePost) -> str:
@@ -121,11 +116,23 @@ class RunCounters:
     skip_reasons: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason), bounded
     skipped_posts: list[tuple[str, str]] = field(default_factory=list)
+    # Posts migrated without some of their files: (post url, file url, reason), bounded.
+    missing_files: list[tuple[str, str, str]] = field(default_factory=list)
+    posts_with_missing_files: int = 0
+    files_recovered: int = 0
 
     def note_failure(self, url: str, reason: str) -> None:
         self.failed += 1
         if len(self.failures) < 1000:
             self.failures.append((url, reason))
+
+    def note_missing(self, post_url: str, files: list[MissingFile]) -> None:
+        if not files:
+            return
+        self.posts_with_missing_files += 1
+        for f in files:
+            if len(self.missing_files) < 1000:
+                self.missing_files.append((post_url, f.url, f.reason))
 
     def note_skip(self, url: str, reason: str) -> None:
         self.skipped += 1
@@ -140,37 +147,6 @@ class Outcome:
     url: str
     wp_post_id: int | None = None
     reason: str | None = None
-
-
-class KeyedLocks:
-    """asyncio locks by key, forgotten when nobody holds or waits for them (memory stays flat)."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-
-@dataclass(frozen=True, slots=True)
-class _Media:
-    media_id: int
-    url: str
-    uploaded: bool
 
 
 class PostMigrator:
@@ -203,7 +179,11 @@ class PostMigrator:
         self.cpu = cpu or offload.CpuPool(0)
         # On Ctrl-C an in-flight post is rolled back; on a forced abort it is left for the resume.
         self.rollback_on_cancel = True
-        self.asset_locks = KeyedLocks()
+        self.media = MediaSync(
+            store=store, source=source, wp=wp, job_id=job_id, counters=counters, cpu=self.cpu,
+            create_once=self._create_once, adopt_media=adopt_media,
+        )
+        self.asset_locks = self.media.asset_locks
         self.term_locks = KeyedLocks()
         self._term_cache: dict[tuple[str, str], int] = {}
         self._claimed: set[int] = set()
@@ -216,7 +196,8 @@ class PostMigrator:
             self.store.item_by_post_id(ref.post_id) if ref.post_id else self.store.item_by_url(ref.url)
         )
         if known is not None and known.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
-            return Outcome("already_done", known.canonical_url, known.wp_post_id)
+            if not (known.status == ItemStatus.COMPLETED and await self.store.has_missing_files(known.id)):
+                return Outcome("already_done", known.canonical_url, known.wp_post_id)
         try:
             page = await self.source.fetch_page(ref.url)
         except FatalError:
@@ -256,12 +237,15 @@ class PostMigrator:
             discovered_by=ref.source,
             aliases=(ref.url, page.url),
         )
-        if item.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
+        retry_files = item.status == ItemStatus.COMPLETED and await self.store.has_missing_files(item.id)
+        if item.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED) and not retry_files:
             return Outcome("already_done", item.canonical_url, item.wp_post_id)
         if source.post_id in self._claimed:
             return Outcome("duplicate", item.canonical_url)  # the same post found under two URLs
         self._claimed.add(source.post_id)
         try:
+            if retry_files:
+                return await self._retry_missing(item, source, parsed, page.url)
             return await self._migrate_item(item, source, parsed, page.url)
         finally:
             self._claimed.discard(source.post_id)
@@ -357,23 +341,76 @@ class PostMigrator:
         }
         draft = await self._ensure_draft(item, marker, fields)
 
-        media_map, featured, image_count = await self._ensure_media(item, source, body, draft.id, page_url)
-        html = cleaning.replace_urls(body.html, {src: m.url for src, m in media_map.items()})
-        content = html.rstrip() + "\n" + marker_comment(marker, item.canonical_url) + "\n"
-        final_fields = {**fields, "content": content}
+        media = await self.media.ensure_all(item, source, body, draft.id, page_url, stem=upload_stem(source))
+        final_fields = {**fields, "content": self._final_content(body, media, marker, item)}
         final_fields.pop("status")
-        if featured is not None:
-            final_fields["featured_media"] = featured
+        if media.featured_id is not None:
+            final_fields["featured_media"] = media.featured_id
         final = await self.wp.update_post(draft.id, final_fields)
+        # Missing files first: a crash before complete_item leaves the post unfinished (redone whole),
+        # never completed without its list of files to try again.
+        await self.store.replace_missing_files(item.id, media.missing)
         await self.store.complete_item(
             item,
             wp_post_id=final.id,
             wp_slug=final.slug or fields["slug"],
             wp_link=final.link,
             title=source.title,
-            images=image_count,
+            images=media.image_count,
         )
+        self.counters.note_missing(item.canonical_url, media.missing)
         return final
+
+    @staticmethod
+    def _final_content(body: CleanPost, media: MediaResult, marker: str, item: Item) -> str:
+        # Files that could not be had are not replaced: their links keep the original address (and
+        # images their alt text), so the post reads as it did on Tistory while they last.
+        html = cleaning.replace_urls(body.html, {src: m.url for src, m in media.media_map.items()})
+        return html.rstrip() + "\n" + marker_comment(marker, item.canonical_url) + "\n"
+
+    async def _retry_missing(
+        self, item: Item, source: SourcePost, parsed: offload.ParsedPage, page_url: str
+    ) -> Outcome:
+        """A post migrated with missing files: try those files again and, when one comes back, update
+        the post's content. The post itself is never re-created nor rolled back here."""
+        before = {f.source_key for _, f in await self.store.missing_files(item.id)}
+        bound = structlog.contextvars.bound_contextvars(source_url=item.canonical_url)
+        with bound:
+            try:
+                async with asyncio.timeout(self.post_timeout_s):
+                    if parsed.body is None or item.wp_post_id is None or item.marker is None:
+                        raise ParseError(parsed.error or "the post cannot be updated")
+                    media = await self.media.ensure_all(
+                        item, source, parsed.body, item.wp_post_id, page_url, stem=upload_stem(source)
+                    )
+                    after = {f.source_key for f in media.missing}
+                    if after != before:
+                        fields: dict[str, Any] = {
+                            "content": self._final_content(parsed.body, media, item.marker, item)
+                        }
+                        if media.featured_id is not None:
+                            fields["featured_media"] = media.featured_id
+                        final = await self.wp.update_post(item.wp_post_id, fields)
+                        await self.store.replace_missing_files(item.id, media.missing)
+                        await self.store.complete_item(
+                            item, wp_post_id=final.id, wp_slug=final.slug or item.wp_slug, wp_link=final.link,
+                            title=source.title, images=media.image_count,
+                        )
+                    else:
+                        await self.store.replace_missing_files(item.id, media.missing)  # fresh reasons
+            except FatalError:
+                raise
+            except (PostError, TimeoutError) as exc:
+                # The post stays migrated as it was (with its missing files); the next run tries again.
+                log.warning("missing_files_retry_failed", error=exc.__class__.__name__, error_msg=str(exc))
+                self.counters.already_done += 1
+                return Outcome("already_done", item.canonical_url, item.wp_post_id)
+        log.info("missing_files_retried", came_back=len(before - after), still_missing=len(after))
+        self.counters.note_missing(item.canonical_url, media.missing)
+        if before - after:
+            self.counters.files_recovered += len(before - after)
+        self.counters.already_done += 1
+        return Outcome(ItemStatus.COMPLETED, item.canonical_url, item.wp_post_id)
 
     def _internal_links(self, body: CleanPost, source: SourcePost) -> list[LinkRow]:
         hosts = set(source.blog_hosts) | {(urlsplit(self.origin).hostname or "").lower()}
@@ -466,207 +503,6 @@ class PostMigrator:
                     raise
                 await asyncio.sleep(self.wp.http.retry_delay(attempt, exc))
 
-    # ------------------------------------------------------------------ media
-    async def _ensure_media(
-        self, item: Item, source: SourcePost, body: CleanPost, wp_post_id: int, page_url: str
-    ) -> tuple[dict[str, _Media], int | None, int]:
-        """Upload (or reuse) every image and attachment; returns src → media, featured id, image count."""
-        refreshed: dict[str, str] | None = None
-        media_map: dict[str, _Media] = {}
-        stem = wp_slug_for(source) if source.slug else f"tistory-{source.post_id}"
-        jobs: list[
-            tuple[str, str, str | None, str, str, str]
-        ] = []  # (src, url, filename, alt, caption, kind)
-        for ref in body.images:
-            jobs.append((ref.src, ref.original_url, ref.filename, ref.alt, ref.caption, "image"))
-        for att in body.attachments:
-            jobs.append((att.href, att.url, att.filename, "", "", "attachment"))
-        featured_id: int | None = None
-        by_key: dict[str, _Media] = {}
-        index = 0
-        for src, url, filename, alt, caption, kind in jobs:
-            index += 1
-            if src in media_map:
-                continue
-            ensure = functools.partial(
-                self._ensure_asset,
-                item,
-                filename=filename,
-                alt=alt,
-                caption=caption,
-                kind=kind,
-                stem=stem,
-                index=index,
-                wp_post_id=wp_post_id,
-                page_url=page_url,
-            )
-            try:
-                media = await ensure(url)
-            except ImageExpired:
-                if refreshed is None:
-                    refreshed = await self._fresh_urls(page_url)
-                fresh = refreshed.get(imaging.image_source_key(url))
-                if not fresh or fresh == url:
-                    raise PermanentError(
-                        "an image link expired and the page gave no fresh one", url=url
-                    ) from None
-                media = await ensure(fresh)
-            media_map[src] = media
-            by_key[imaging.image_source_key(url)] = media
-            if kind == "image" and featured_id is None:
-                featured_id = media.media_id
-        if source.featured_image_url and not imaging.is_placeholder_image(source.featured_image_url):
-            same = by_key.get(imaging.image_source_key(source.featured_image_url))
-            if same is not None:
-                featured_id = same.media_id
-            else:
-                try:
-                    extra = await self._ensure_asset(
-                        item,
-                        source.featured_image_url,
-                        filename=None,
-                        alt=source.title,
-                        caption="",
-                        kind="image",
-                        stem=stem,
-                        index=index + 1,
-                        wp_post_id=wp_post_id,
-                        page_url=page_url,
-                    )
-                    featured_id = extra.media_id
-                except (ImageExpired, PermanentError) as exc:
-                    # The og:image is a thumbnail of the post, not content: losing it must not fail
-                    # the post; the first body image stands in.
-                    log.warning("featured_image_unavailable", error_msg=str(exc))
-        return media_map, featured_id, len(body.images)
-
-    async def _fresh_urls(self, page_url: str) -> dict[str, str]:
-        """Signed CDN links expire: fetch the page again and map each image's stable key to its new URL."""
-        page = await self.source.fetch_page(page_url)
-        if page.status != 200:
-            return {}
-        parsed = await self.cpu.run(offload.parse_page, page.text, page.url)
-        if parsed.source is None or parsed.body is None:
-            return {}
-        source, body = parsed.source, parsed.body
-        fresh = {imaging.image_source_key(r.original_url): r.original_url for r in body.images}
-        fresh.update({imaging.image_source_key(a.url): a.url for a in body.attachments})
-        if source.featured_image_url:
-            fresh.setdefault(imaging.image_source_key(source.featured_image_url), source.featured_image_url)
-        return fresh
-
-    async def _ensure_asset(
-        self,
-        item: Item,
-        url: str,
-        *,
-        filename: str | None,
-        alt: str,
-        caption: str,
-        kind: str,
-        stem: str,
-        index: int,
-        wp_post_id: int,
-        page_url: str,
-    ) -> _Media:
-        key = imaging.image_source_key(url)
-        async with self.asset_locks.hold("src:" + key):
-            asset = await self.store.asset_for_source(
-                source_key=key, source_url=url, kind=kind, item_id=item.id, job_id=self.job_id
-            )
-            if asset.status == "uploaded" and asset.media_id and asset.media_url:
-                self.counters.images_reused += 1
-                return _Media(asset.media_id, asset.media_url, uploaded=False)
-            marker = media_marker(key)
-            if asset.status == "uploading" or self.adopt_media:
-                adopted = await self._adopt_media(asset, marker)
-                if adopted is not None:
-                    return adopted
-            download = await self.source.download(url, referer=page_url)
-            if kind == "image":
-                sniffed = imaging.sniff_media_type(download.data, download.content_type)
-                if sniffed is None:
-                    raise PermanentError(
-                        f"the image is not a picture (got {download.content_type or 'no type'})", url=url
-                    )
-            else:
-                sniffed = imaging.attachment_media_type(download.data, download.content_type, filename)
-            mime, ext = sniffed
-            content_hash = hashlib.sha256(download.data).hexdigest()
-            async with self.asset_locks.hold("hash:" + content_hash):
-                twin = await self.store.uploaded_asset_by_hash(content_hash)
-                if twin is not None and twin.media_id and twin.media_url:
-                    await self.store.mark_asset_uploaded(
-                        asset.id,
-                        media_id=twin.media_id,
-                        media_url=twin.media_url,
-                        content_hash=content_hash,
-                        reused_from=twin.id,
-                    )
-                    self.counters.images_reused += 1
-                    return _Media(twin.media_id, twin.media_url, uploaded=False)
-                upload_name = imaging.upload_filename(filename, fallback_stem=stem, index=index, ext=ext)
-                await self.store.mark_asset_uploading(
-                    asset.id,
-                    content_hash=content_hash,
-                    owner_item_id=item.id,
-                    job_id=self.job_id,
-                    filename=upload_name,
-                )
-                media = await self._create_once(
-                    lambda: self.wp.upload_media(
-                        download.data,
-                        filename=upload_name,
-                        mime=mime,
-                        alt_text=as_plain_field(alt),
-                        caption=as_html_text(caption),
-                        description=marker_comment(marker),
-                        post=wp_post_id,
-                    ),
-                    lambda: self._find_media(marker),
-                )
-                await self.store.mark_asset_uploaded(
-                    asset.id,
-                    media_id=media.id,
-                    media_url=media.source_url,
-                    content_hash=content_hash,
-                    owner_item_id=item.id,
-                )
-            if kind == "image":
-                self.counters.images_uploaded += 1
-            else:
-                self.counters.attachments_uploaded += 1
-            log.debug("media_uploaded", wp_media_id=media.id, filename=upload_name)
-            return _Media(media.id, media.source_url, uploaded=True)
-
-    @asynccontextmanager
-    async def _media_locks(self, asset: Asset) -> AsyncIterator[None]:
-        # Always sources in sorted order, then the hash: the order _ensure_asset takes them in (one
-        # source, then the hash), so the two can never wait on each other in a circle.
-        sharing = await self.store.assets_with_media(asset.media_id) if asset.media_id else []
-        keys = sorted({asset.source_key, *(a.source_key for a in sharing)})
-        async with contextlib.AsyncExitStack() as stack:
-            for key in keys:
-                await stack.enter_async_context(self.asset_locks.hold("src:" + key))
-            if asset.content_hash:
-                await stack.enter_async_context(self.asset_locks.hold("hash:" + asset.content_hash))
-            yield
-
-    async def _find_media(self, marker: str) -> WpMedia | None:
-        found = await self.wp.find_media_by_marker(marker)
-        return found[0] if found else None
-
-    async def _adopt_media(self, asset: Asset, marker: str) -> _Media | None:
-        found = await self.wp.find_media_by_marker(marker)
-        if not found:
-            return None
-        keep, extra = found[0], found[1:]
-        for dup in extra:
-            await self.wp.delete_media(dup.id)
-        await self.store.mark_asset_uploaded(asset.id, media_id=keep.id, media_url=keep.source_url)
-        log.info("media_adopted", wp_media_id=keep.id)
-        return _Media(keep.id, keep.source_url, uploaded=False)
-
     # ------------------------------------------------------------------ rollback
     async def rollback(self, item_id: int) -> None:
         """Remove from WordPress what this post created: its draft, and media no other post uses.
@@ -684,7 +520,7 @@ class PostMigrator:
                 # Decide and delete while holding every lock through which another post could pick
                 # this media up (its sources, its content hash): otherwise a post could reuse it
                 # between our "nobody else uses it" and the delete.
-                async with self._media_locks(asset):
+                async with self.media.locks_for(asset):
                     current = await self.store.get_asset(asset.id)
                     if current is None or current.status != "uploaded" or current.media_id != asset.media_id:
                         continue
@@ -710,6 +546,7 @@ class PostMigrator:
             for post in await self.wp.find_posts_by_marker(item.marker):
                 await self.wp.delete_post(post.id)
         await self.store.unlink_item_assets(item.id)
+        await self.store.replace_missing_files(item.id, [])
         await self.store.clear_wp_post(item.id)
         log.info("post_rolled_back", wp_post_id=item.wp_post_id)
 

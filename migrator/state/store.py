@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 
 from migrator.errors import StateError
-from migrator.models import ItemStatus, JobStatus
+from migrator.models import ItemStatus, JobStatus, MissingFile
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -161,6 +161,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE meta (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
+    );
+    """,
+    # 2 -> 3 (issue 8): files a migrated post could not get. A completed post with rows here is
+    # "migrated with missing files": its content keeps their original addresses, and the next run
+    # tries them again.
+    """
+    CREATE TABLE missing_files (
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        source_key TEXT NOT NULL,
+        url TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'image',
+        reason TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (item_id, source_key)
     );
     """,
 )
@@ -745,6 +759,40 @@ class StateStore:
         )
         return [Item(*r) for r in rows]
 
+    # ------------------------------------------------------------------ missing files (issue 8)
+    async def replace_missing_files(self, item_id: int, files: Sequence[MissingFile]) -> None:
+        """What this post lacks now (an empty list: nothing; the post is then fully migrated)."""
+        now = time.time()
+        async with self.transaction() as conn:
+            await conn.execute("DELETE FROM missing_files WHERE item_id = ?", (item_id,))
+            await conn.executemany(
+                "INSERT OR REPLACE INTO missing_files (item_id, source_key, url, kind, reason, updated_at) "
+                "VALUES (?,?,?,?,?,?)",
+                [(item_id, f.source_key, f.url, f.kind, f.reason[:500], now) for f in files],
+            )
+
+    async def missing_files(self, item_id: int | None = None) -> list[tuple[int, MissingFile]]:
+        """(item id, file) for every missing file of completed posts (of one post when given)."""
+        where = "WHERE i.status = 'completed'" + (" AND m.item_id = ?" if item_id is not None else "")
+        rows = await self._all(
+            "SELECT m.item_id, m.source_key, m.url, m.reason, m.kind FROM missing_files m "
+            f"JOIN items i ON i.id = m.item_id {where} ORDER BY i.post_id, m.url",
+            () if item_id is None else (item_id,),
+        )
+        return [(r[0], MissingFile(r[1], r[2], r[3], r[4])) for r in rows]
+
+    async def has_missing_files(self, item_id: int) -> bool:
+        return await self._one("SELECT 1 FROM missing_files WHERE item_id = ? LIMIT 1", (item_id,)) is not None
+
+    async def items_with_missing_files(self) -> list[Item]:
+        """Completed posts that still lack files: the next run tries those files again."""
+        rows = await self._all(
+            f"SELECT {', '.join('i.' + c for c in Item.__slots__)} FROM items i "  # type: ignore[attr-defined]
+            "WHERE i.status = 'completed' AND EXISTS (SELECT 1 FROM missing_files m WHERE m.item_id = i.id) "
+            "ORDER BY i.post_id"
+        )
+        return [Item(*r) for r in rows]
+
     async def asset_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, COUNT(*) FROM image_assets GROUP BY status")
         return {status: n for status, n in rows}
@@ -943,6 +991,7 @@ class StateStore:
             await conn.execute("DELETE FROM item_assets WHERE item_id = ?", (item_id,))
             await conn.execute("DELETE FROM link_rewrites WHERE item_id = ?", (item_id,))
             await conn.execute("DELETE FROM link_passes WHERE item_id = ?", (item_id,))
+            await conn.execute("DELETE FROM missing_files WHERE item_id = ?", (item_id,))
 
     async def mark_job_undone(self, job_id: int) -> None:
         await self._exec("UPDATE jobs SET undone_at = ? WHERE id = ?", (time.time(), job_id))

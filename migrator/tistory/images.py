@@ -15,6 +15,7 @@ from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 __all__ = [
     "attachment_media_type",
+    "attachment_upload_type",
     "best_srcset_url",
     "image_source_key",
     "is_placeholder_image",
@@ -357,3 +358,69 @@ def upload_filename(preferred: str | None, *, fallback_stem: str, index: int, ex
         fallback = _clean_stem(fallback_stem) or "tistory"
         return f"{fallback}-{index}.{ext}"
     return f"{stem}.{ext}"
+
+
+# ---------------------------------------------------------------------------- attachments by allow-list
+_ALLOWED_ATTACHMENTS = frozenset({
+    # images
+    "jpg", "png", "gif", "webp", "bmp", "tiff", "avif", "heic", "heif", "ico",
+    # documents (HWP: the Korean word processor)
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp", "hwp", "hwpx", "epub", "rtf",
+    # archives
+    "zip", "7z", "rar", "tar", "gz", "tgz", "bz2", "xz",
+    # audio and video
+    "mp3", "m4a", "wav", "ogg", "oga", "flac", "aac", "wma", "mid", "midi",
+    "mp4", "m4v", "mov", "avi", "mkv", "webm", "wmv", "mpg", "mpeg", "3gp", "flv",
+    # plain text
+    "txt", "csv", "tsv",
+})
+_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+# What the bytes of a type must start with: a file whose bytes say otherwise is refused.
+_REQUIRED_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF-",), "zip": _ZIP, "7z": (b"7z\xbc\xaf\x27\x1c",), "rar": (b"Rar!\x1a\x07",),
+    "gz": (b"\x1f\x8b",), "tgz": (b"\x1f\x8b",), "bz2": (b"BZh",), "xz": (b"\xfd7zXZ\x00",),
+    "rtf": (b"{\\rtf",),
+    **dict.fromkeys(("docx", "xlsx", "pptx", "odt", "ods", "odp", "hwpx", "epub"), _ZIP),
+    **dict.fromkeys(("doc", "xls", "ppt", "hwp"), _OLE),
+}
+_EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa")
+_MARKUP_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<", re.IGNORECASE)
+_TEXT_TYPES = frozenset({"txt", "csv", "tsv"})
+_NAME_ALIASES = {"jpeg": "jpg", "jpe": "jpg", "tif": "tiff", "text": "txt", "mpe": "mpg", "qt": "mov"}
+
+
+def attachment_upload_type(
+    head: bytes, content_type: str | None, filename: str | None
+) -> tuple[str, str] | str:
+    """(mime, extension) of an attachment that may be uploaded, or the reason it may not.
+
+    Allowed: images, PDF, office documents (incl. HWP/HWPX, OpenDocument), archives, audio/video and
+    plain text/CSV. Refused: HTML, SVG, XML, scripts, executables and anything unknown (they could
+    run in the browser of whoever opens the media URL), and bytes that contradict their type (a
+    `.pdf` that is an HTML error page). `head` is the start of the file (64 KiB is plenty).
+    """
+    name_ext = _name_extension(filename)
+    if head.startswith(_EXECUTABLE_MAGIC) and not _magic(head):
+        return "type not allowed: an executable or script"
+    if _MARKUP_START.match(head[:256]):
+        return "type not allowed: HTML/SVG/XML markup"
+    if name_ext and _NAME_ALIASES.get(name_ext, name_ext) not in _ALLOWED_ATTACHMENTS:
+        return f"type not allowed: .{name_ext}"
+    mime, ext = attachment_media_type(head, content_type, filename)
+    if ext == "tar" or (ext == "bin" and head[257:262] == b"ustar"):
+        if head[257:262] != b"ustar":
+            return f"the bytes are not a {ext} file"
+        return "application/x-tar", "tar"
+    if ext not in _ALLOWED_ATTACHMENTS:
+        claimed = name_ext or _base_type(content_type) or "unknown"
+        return f"type not allowed: {claimed if ext == 'bin' else ext}"
+    required = _REQUIRED_MAGIC.get(ext)
+    if required is not None and not head.startswith(required):
+        return f"the bytes are not a {ext} file"
+    if ext in _TEXT_TYPES and not _looks_like_text(head):
+        return f"the bytes are not a {ext} file"
+    if mime.startswith(("audio/", "video/")) or ext in _ALLOWED_ATTACHMENTS - _TEXT_TYPES:
+        if _looks_like_text(head) and ext not in _TEXT_TYPES and required is None and not _magic(head):
+            return f"the bytes are text, not a {ext} file"
+    return mime, ext

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from migrator.errors import ImageExpired, PermanentError, SourceBlocked
-from migrator.http import HttpClient, Response
+from migrator.errors import FileUnavailable, ImageExpired, PermanentError, SourceBlocked
+from migrator.http import HttpClient, SpooledFile, download_file
+from migrator.netguard import AddressGuard
 
-__all__ = ["Download", "Page", "SourceClient"]
+__all__ = ["MAX_DOWNLOAD_BYTES", "Page", "SourceClient"]
 
 # Tistory answers private or deleted posts with assorted statuses (not verified which); each means
 # "not a readable post", never "stop the run".
@@ -23,19 +24,22 @@ class Page:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Download:
-    data: bytes
-    content_type: str
-    url: str
-
-
 class SourceClient:
     """Reads the blog. `pages` is the HttpClient for the blog's hosts, `files` the one for CDNs."""
 
-    def __init__(self, pages: HttpClient, files: HttpClient | None = None) -> None:
+    def __init__(
+        self,
+        pages: HttpClient,
+        files: HttpClient | None = None,
+        *,
+        guard: AddressGuard | None = None,
+        max_bytes: int | None = None,
+    ) -> None:
         self.pages = pages
         self.files = files or pages
+        # None: no address check (only for callers that build their own clients, e.g. unit tests).
+        self.guard = guard
+        self.max_bytes = max_bytes
 
     def __repr__(self) -> str:
         return f"SourceClient(pages={self.pages!r})"
@@ -73,16 +77,21 @@ class SourceClient:
         resp = await self.pages.request("GET", url, allow=(400, 403, 404, 410))
         return resp.text() if resp.status == 200 else None
 
-    async def download(self, url: str, *, referer: str | None = None) -> Download:
-        """GET a file (image, attachment). 403/410 on a signed URL → ImageExpired; 404 → PermanentError."""
+    async def download(self, url: str, *, referer: str | None = None) -> SpooledFile:
+        """GET a file (image, attachment) into a temporary file; the caller discards it.
+
+        403/410 on a signed URL → ImageExpired (the page is fetched again for a fresh link); other
+        refusals, a file over MAX_DOWNLOAD_BYTES or at a non-public address → FileUnavailable.
+        """
         headers = {"Accept": "image/avif,image/webp,image/*,*/*;q=0.8"}
         if referer:
             headers["Referer"] = referer
-        resp: Response = await self.files.request("GET", url, headers=headers, allow=(403, 404, 410, 400))
-        if resp.status in (403, 410):
-            raise ImageExpired("the file URL was refused (expired signature?)", url=url, status=resp.status)
-        if resp.status != 200:
-            raise PermanentError("the file could not be downloaded", url=url, status=resp.status)
-        if len(resp.body) > MAX_DOWNLOAD_BYTES:
-            raise PermanentError("the file is larger than 200 MB", url=url)
-        return Download(resp.body, resp.content_type, resp.url)
+        spooled = await download_file(
+            self.files, url, max_bytes=self.max_bytes or MAX_DOWNLOAD_BYTES, headers=headers, guard=self.guard,
+            allow=(400, 401, 403, 404, 410, 451),
+        )
+        if spooled.status in (403, 410):
+            raise ImageExpired("the file URL was refused (expired signature?)", url=url, status=spooled.status)
+        if spooled.status != 200:
+            raise FileUnavailable("the file could not be downloaded", url=url, status=spooled.status)
+        return spooled

@@ -75,6 +75,8 @@ class Migration:
             "MIGRATION_DB_PATH": str(tmp / "migration.db"),
             # Kill-and-resume scenarios re-run the same posts many times; never give up on them.
             "MAX_ATTEMPTS": "50",
+            # The fake blog and CDN live on 127.0.0.1 (issue 8's address guard would refuse them).
+            "ALLOW_PRIVATE_FILE_HOSTS": "1",
             **(extra_env or {}),
         }
 

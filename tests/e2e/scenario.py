@@ -8,7 +8,7 @@ images with Tistory's new-editor `figure.imageblock` markup carrying a Korean `d
 ("바다 사진 4.png"), the other half through FakePost.images (generic `img.png` names, og:image
 set). One image URL is shared by two posts and two other URLs serve identical bytes, so WordPress
 must end up with one media item for each. `failing_post=True` adds a post whose second image is an
-AVIF file, which WordPress 6.1 refuses (500 rest_upload_sideload_error), after a first image of its
+AVIF file its CDN answers 409 for (so the post fails and is rolled back), after a first image of its
 own and one it shares with a good post.
 
 `token` makes everything unique in a WordPress shared by the whole session: the blog's
@@ -134,6 +134,15 @@ class _Images:
             f"&signature=s{self.n}"
         )
 
+    def keep_failing(self, url: str, delay_s: float = 0.0) -> None:
+        """The CDN answers 409 for this file, every time: an answer that is no evidence the file is
+        gone, so its post fails (and is tried again by the next run), unlike a dead (404) file,
+        which only goes missing (issue 8)."""
+        path = url.split("?", 1)[0][len(self.cdn_url):]
+        self.cdn.fail[path] = [409] * 100_000
+        if delay_s:
+            self.cdn.slow[path] = delay_s
+
 
 def _published(i: int) -> datetime:
     # Hours cycle through the day, so about a third of the posts fall on the previous day in UTC.
@@ -258,6 +267,9 @@ def build_blog(
         i = posts + 2
         own = png()
         urls = [images.add(own), shared_url, images.add(AVIF_BYTES, "image/avif")]
+        # A file its CDN answers 409 for (not evidence that it is gone): the post fails, 2 s after
+        # its first pictures, so that the posts sharing one are done before its rollback decides.
+        images.keep_failing(urls[-1], delay_s=2.0)
         title = f"거부되는 그림이 있는 글 {i}화 · {token}"
         when = _published(i)
         body = "<p>AVIF 그림은 WordPress 6.1이 받지 않습니다.</p>\n" + "\n".join(
@@ -317,6 +329,7 @@ def build_shared_image_blog(servers: BackgroundLoop, token: str) -> BlogUnderTes
     own, shared = make_png(_seed(token, 1)), make_png(_seed(token, 2))
     own_url, shared_url = images.add(own), images.add(shared)
     avif_url = images.add(AVIF_BYTES, "image/avif")
+    images.keep_failing(avif_url)  # the CDN answers 409 (not evidence that it is gone): the post fails
     when = _published(1)
     good = FakePost(
         post_id=1,

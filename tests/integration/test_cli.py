@@ -128,7 +128,10 @@ async def test_help_never_shows_the_password(world, tmp_path):
 
 
 async def test_failed_posts_exit_1(world, tmp_path):
-    world.blog.add(FakePost(8, "깨진 그림", images=(f"{world.cdn_url}/dna/missing/img.png",)))
+    # A file that keeps answering 500 fails its post (a dead, 404 file would not: issue 8).
+    world.cdn.add("/dna/broken/img.png", b"")
+    world.cdn.fail["/dna/broken/img.png"] = [500] * 100
+    world.blog.add(FakePost(8, "깨진 그림", images=(f"{world.cdn_url}/dna/broken/img.png",)))
     code, out, _ = await migrate("--all", env=base_env(world, tmp_path), cwd=tmp_path)
     assert code == 1
     assert "Failed posts:" in out and "/8" in out

@@ -28,12 +28,12 @@ def crash_blog(world: World) -> None:
     world.blog.add(FakePost(2, "서울 여름", category="여행/서울", tags=("바다", "여름"), images=(shared,)))
     world.blog.add(FakePost(3, "코드 노트", category="Dev",
                             body_html='<pre data-ke-language="bash"><code>echo "a &lt; b"</code></pre>'))
-    # WordPress 6.1 refuses AVIF uploads (500 rest_upload_sideload_error): this post fails after its
-    # draft and first image were created, and is rolled back.
-    avif = b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + b"\x00" * 40
-    world.wp.refuse_upload_types.add("image/avif")
-    world.blog.add(FakePost(4, "거부되는 그림", category="Dev",
-                            images=(world.image("ok", 4), world.image("avif", 3, content_type="image/avif", data=avif))))
+    # The CDN answers 409 for this post's second picture (no evidence the file is gone, unlike a 404
+    # that only makes it a missing file): the post fails after its draft and first image were
+    # created, and is rolled back.
+    failing = world.image("conflict", 3)
+    world.cdn.fail["/dna/conflict/img.png"] = [409] * 100_000
+    world.blog.add(FakePost(4, "거부되는 그림", category="Dev", images=(world.image("ok", 4), failing)))
     world.blog.add(FakePost(5, "보호된 글", protected=True))
 
 

@@ -21,22 +21,24 @@ async def world(aiohttp_server, tmp_path):
     return w
 
 
-async def test_a_refused_upload_rolls_the_post_back_and_others_migrate(world):
-    avif = b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + b"\x00" * 40
-    world.wp.refuse_upload_types.add("image/avif")
-    world.blog.add(FakePost(4, "refused", images=(world.image("c", 4), world.image("d", 5, "image/avif", avif))))
+async def test_a_failing_file_rolls_the_post_back_and_others_migrate(world):
+    # The CDN answers 409 for the second picture: no evidence the file is gone (a 404 would only
+    # make it a missing file), so the post fails after its draft and first image were created.
+    failing = world.image("d", 5)
+    world.cdn.fail["/dna/d/img.png"] = [409] * 100
+    world.blog.add(FakePost(4, "refused", images=(world.image("c", 4), failing)))
     report = await world.run()
     assert report.status == JobStatus.COMPLETED_WITH_FAILURES
     world.assert_consistent({"one", "two", "three"})
     assert report.counters.failed == 1
     url, reason = report.counters.failures[0]
-    assert url.endswith("/4") and "not allowed to upload" in reason
+    assert url.endswith("/4") and "409" in reason
     # the failed post's first image was uploaded, then deleted by the rollback
     assert not any("tistory-4" in m["file"] for m in world.wp.media.values())
     store = await world.store()
     try:
         item = await store.item_by_post_id(4)
-        assert item.status == "failed" and item.wp_post_id is None and "not allowed" in item.error
+        assert item.status == "failed" and item.wp_post_id is None and "409" in item.error
     finally:
         await store.close()
 
@@ -44,7 +46,9 @@ async def test_a_refused_upload_rolls_the_post_back_and_others_migrate(world):
 async def test_rollback_keeps_media_another_post_uses(world):
     # With one worker the posts go one after another; the third upload fails for good, so the
     # second post fails after it reused (or uploaded) the image it shares with the first.
-    world.wp.rules.append(FailRule("POST", r"/wp/v2/media$", status=400, code="rest_upload_error", after=2, times=100))
+    # (403 rest_cannot_create is about the request, not the file: it fails the post, unlike a
+    # rest_upload_* refusal of the file, which only makes it a missing file.)
+    world.wp.rules.append(FailRule("POST", r"/wp/v2/media$", status=403, code="rest_cannot_create", after=2, times=100))
     report = await world.run(settings=world.settings(worker_count=1))
     titles = set(world.wp_titles())
     assert len(titles & {"one", "two"}) == 1 and "three" in titles
@@ -109,17 +113,24 @@ async def test_a_parser_bug_fails_that_post_only(world, monkeypatch):
     world.assert_consistent({"one", "three"})
 
 
-async def test_a_missing_image_fails_the_post_with_its_reason(world):
+async def test_a_missing_image_is_reported_with_its_reason_and_the_post_migrated(world):
     world.blog.add(FakePost(5, "broken image", images=(f"{world.cdn_url}/dna/gone/img.png",)))
     report = await world.run()
-    assert report.counters.failed == 1
-    assert "404" in report.counters.failures[0][1]
-    world.assert_consistent({"one", "two", "three"})
+    assert report.counters.failed == 0 and report.status == JobStatus.COMPLETED
+    [(post_url, file_url, reason)] = report.counters.missing_files
+    assert post_url.endswith("/5") and file_url.endswith("/dna/gone/img.png") and "404" in reason
+    assert set(world.wp_titles()) == {"one", "two", "three", "broken image"}
+
+
+def _failing_late_image(world) -> str:
+    world.cdn.fail["/dna/late/img.png"] = [409] * 100   # fails its post (no evidence the file is gone)
+    return f"{world.cdn_url}/dna/late/img.png"
 
 
 async def test_failed_posts_are_retried_on_the_next_run(world):
-    world.blog.add(FakePost(5, "later", images=(f"{world.cdn_url}/dna/late/img.png",)))
+    world.blog.add(FakePost(5, "later", images=(_failing_late_image(world),)))
     await world.run()
+    world.cdn.fail.pop("/dna/late/img.png")
     world.image("late", 9)
     report = await world.run()
     assert report.status == JobStatus.COMPLETED and report.counters.completed == 1
@@ -127,8 +138,9 @@ async def test_failed_posts_are_retried_on_the_next_run(world):
 
 
 async def test_no_retry_failed_leaves_them(world):
-    world.blog.add(FakePost(5, "later", images=(f"{world.cdn_url}/dna/late/img.png",)))
+    world.blog.add(FakePost(5, "later", images=(_failing_late_image(world),)))
     await world.run()
+    world.cdn.fail.pop("/dna/late/img.png")
     world.image("late", 9)
     world.wp.reset_counters()
     report = await world.run(retry_failed=False)

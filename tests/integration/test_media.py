@@ -123,10 +123,12 @@ async def test_expired_signed_links_are_refreshed_from_the_page(aiohttp_server, 
     world.assert_consistent({"서명"})
 
 
-async def test_not_an_image_fails_the_post(world):
+async def test_not_an_image_is_a_missing_file_not_a_failed_post(world):
     page = world.image("html", 0, content_type="image/png", data=b"<!DOCTYPE html><html><body>error</body></html>")
     world.blog.add(FakePost(1, "bad", images=(page,)))
     world.blog.add(FakePost(2, "good"))
     report = await world.run()
-    assert report.counters.failed == 1 and "not a picture" in report.counters.failures[0][1]
-    world.assert_consistent({"good"})
+    assert report.status == JobStatus.COMPLETED and report.counters.failed == 0
+    assert [(f, r) for _, f, r in report.counters.missing_files] == [(page, "not a picture (got image/png)")]
+    assert html.escape(page) in world.post_by_title("bad")["content"] or page in world.post_by_title("bad")["content"]
+    assert world.wp.media == {}

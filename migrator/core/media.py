@@ -1,0 +1,356 @@
+"""Images and attachments of a post into the WordPress media library, with the crash-safety habits of
+the pipeline (an intent before each upload, a marker in each media description, adoption of media a
+crash left unrecorded) and the rule that a dead file never costs the post (issue 8): a file that
+cannot be had — gone, too large, at a non-public address, of a type we do not upload, refused by
+WordPress — is reported as missing and its link keeps the original address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from migrator.core import offload
+from migrator.errors import FileUnavailable, ImageExpired, PermanentError
+from migrator.http import SpooledFile
+from migrator.models import CleanPost, MissingFile, SourcePost
+from migrator.state.store import Asset, Item, StateStore
+from migrator.tistory import images as imaging
+from migrator.tistory.source import SourceClient
+from migrator.wordpress.client import WordPressClient, WpMedia
+from migrator.wordpress.text import as_html_text, as_plain_field
+
+if TYPE_CHECKING:
+    from migrator.core.pipeline import RunCounters
+
+__all__ = [
+    "MEDIA_MARKER_PREFIX",
+    "KeyedLocks",
+    "Media",
+    "MediaResult",
+    "MediaSync",
+    "digest",
+    "marker_comment",
+    "media_marker",
+]
+
+log = structlog.get_logger(__name__)
+
+MEDIA_MARKER_PREFIX = "tistory-media-"
+
+
+def digest(text: str) -> str:
+    """A short stable hash: markers are derived from it, so it must never change."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def media_marker(source_key: str) -> str:
+    return MEDIA_MARKER_PREFIX + digest(source_key)
+
+
+def marker_comment(marker: str, source_url: str | None = None) -> str:
+    # No "--" inside an HTML comment; the URL is for humans reading the raw content.
+    origin = f" migrated from {source_url.replace('--', '%2D%2D')}" if source_url else ""
+    return f"<!-- {marker}{origin} -->"
+
+
+class KeyedLocks:
+    """asyncio locks by key, forgotten when nobody holds or waits for them (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    media_id: int
+    url: str
+    uploaded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _FileJob:
+    src: str            # as it appears in the cleaned HTML (what gets replaced)
+    url: str            # what to download
+    filename: str | None
+    alt: str
+    caption: str
+    kind: str           # "image" or "attachment"
+
+
+@dataclass(slots=True)
+class MediaResult:
+    media_map: dict[str, Media] = field(default_factory=dict)   # src -> media
+    featured_id: int | None = None
+    image_count: int = 0
+    missing: list[MissingFile] = field(default_factory=list)
+
+
+class MediaSync:
+    """Uploads (or reuses, or adopts) the files of posts; shared by all workers of a run.
+
+    `create_once` is the pipeline's exactly-once create (a lookup by marker after an ambiguous failure).
+    """
+
+    def __init__(
+        self,
+        *,
+        store: StateStore,
+        source: SourceClient,
+        wp: WordPressClient,
+        job_id: int,
+        counters: RunCounters,
+        cpu: offload.CpuPool,
+        create_once: Callable[..., Awaitable[Any]],
+        adopt_media: bool = False,
+    ) -> None:
+        self.store = store
+        self.source = source
+        self.wp = wp
+        self.job_id = job_id
+        self.counters = counters
+        self.cpu = cpu
+        self.create_once = create_once
+        self.adopt_media = adopt_media
+        self.asset_locks = KeyedLocks()
+
+    async def ensure_all(
+        self, item: Item, source: SourcePost, body: CleanPost, wp_post_id: int, page_url: str, *, stem: str
+    ) -> MediaResult:
+        """Upload (or reuse) every image and attachment. A file that cannot be had is not a failure of
+        the post: it is listed in `missing` and its link keeps the original address."""
+        result = MediaResult(image_count=len(body.images))
+        jobs = [_FileJob(r.src, r.original_url, r.filename, r.alt, r.caption, "image") for r in body.images]
+        jobs += [_FileJob(a.href, a.url, a.filename, "", "", "attachment") for a in body.attachments]
+        by_key: dict[str, Media] = {}
+        refreshed: dict[str, str] | None = None
+        for index, job in enumerate(jobs, start=1):
+            if job.src in result.media_map or any(m.url == job.url for m in result.missing):
+                continue
+            ensure = functools.partial(
+                self.ensure_asset, item, filename=job.filename, alt=job.alt, caption=job.caption,
+                kind=job.kind, stem=stem, index=index, wp_post_id=wp_post_id, page_url=page_url,
+            )
+            key = imaging.image_source_key(job.url)
+            try:
+                try:
+                    media = await ensure(job.url)
+                except ImageExpired as expired:
+                    if refreshed is None:
+                        refreshed = await self.fresh_urls(page_url)
+                    fresh = refreshed.get(key)
+                    if not fresh or fresh == job.url:
+                        raise FileUnavailable(
+                            "the link was refused (expired?) and the page gave no fresh one",
+                            url=job.url, status=expired.status,
+                        ) from None
+                    try:
+                        media = await ensure(fresh)
+                    except ImageExpired as again:
+                        raise FileUnavailable(
+                            "the link was refused even fresh from the page", url=job.url, status=again.status
+                        ) from None
+            except FileUnavailable as exc:
+                reason = exc.message + (f" (HTTP {exc.status})" if exc.status else "")
+                log.warning("file_missing", kind=job.kind, file_url=job.url, reason=reason)
+                result.missing.append(MissingFile(key, job.url, reason, job.kind))
+                continue
+            result.media_map[job.src] = media
+            by_key[key] = media
+            if job.kind == "image" and result.featured_id is None:
+                result.featured_id = media.media_id
+        if source.featured_image_url and not imaging.is_placeholder_image(source.featured_image_url):
+            featured_key = imaging.image_source_key(source.featured_image_url)
+            same = by_key.get(featured_key)
+            if same is not None:
+                result.featured_id = same.media_id
+            elif all(m.source_key != featured_key for m in result.missing):
+                try:
+                    extra = await self.ensure_asset(
+                        item, source.featured_image_url, filename=None, alt=source.title, caption="",
+                        kind="image", stem=stem, index=len(jobs) + 1, wp_post_id=wp_post_id, page_url=page_url,
+                    )
+                    result.featured_id = extra.media_id
+                except (ImageExpired, PermanentError) as exc:
+                    # The og:image is a thumbnail of the post, not content: losing it must not fail
+                    # the post; the first body image stands in.
+                    log.warning("featured_image_unavailable", error_msg=str(exc))
+        return result
+
+    async def fresh_urls(self, page_url: str) -> dict[str, str]:
+        """Signed CDN links expire: fetch the page again and map each image's stable key to its new URL."""
+        page = await self.source.fetch_page(page_url)
+        if page.status != 200:
+            return {}
+        parsed = await self.cpu.run(offload.parse_page, page.text, page.url)
+        if parsed.source is None or parsed.body is None:
+            return {}
+        source, body = parsed.source, parsed.body
+        fresh = {imaging.image_source_key(r.original_url): r.original_url for r in body.images}
+        fresh.update({imaging.image_source_key(a.url): a.url for a in body.attachments})
+        if source.featured_image_url:
+            fresh.setdefault(imaging.image_source_key(source.featured_image_url), source.featured_image_url)
+        return fresh
+
+    async def ensure_asset(
+        self,
+        item: Item,
+        url: str,
+        *,
+        filename: str | None,
+        alt: str,
+        caption: str,
+        kind: str,
+        stem: str,
+        index: int,
+        wp_post_id: int,
+        page_url: str,
+    ) -> Media:
+        """One file in WordPress: reused, adopted or uploaded. Raises FileUnavailable when it cannot be
+        had (gone, too large, blocked address, type refused by us or by WordPress)."""
+        key = imaging.image_source_key(url)
+        async with self.asset_locks.hold("src:" + key):
+            asset = await self.store.asset_for_source(
+                source_key=key, source_url=url, kind=kind, item_id=item.id, job_id=self.job_id
+            )
+            if asset.status == "uploaded" and asset.media_id and asset.media_url:
+                self.counters.images_reused += 1
+                return Media(asset.media_id, asset.media_url, uploaded=False)
+            marker = media_marker(key)
+            if asset.status == "uploading" or self.adopt_media:
+                adopted = await self.adopt(asset, marker)
+                if adopted is not None:
+                    return adopted
+            spooled = await self.source.download(url, referer=page_url)
+            try:
+                mime, ext = _upload_type(spooled, kind, filename, url)
+                media = await self._upload(
+                    item, asset, spooled, mime=mime, name=imaging.upload_filename(
+                        filename, fallback_stem=stem, index=index, ext=ext),
+                    alt=alt, caption=caption, marker=marker, wp_post_id=wp_post_id,
+                )
+            finally:
+                spooled.discard()
+            if media.uploaded:
+                if kind == "image":
+                    self.counters.images_uploaded += 1
+                else:
+                    self.counters.attachments_uploaded += 1
+            return media
+
+    async def _upload(
+        self, item: Item, asset: Asset, spooled: SpooledFile, *, mime: str, name: str, alt: str,
+        caption: str, marker: str, wp_post_id: int,
+    ) -> Media:
+        content_hash = spooled.sha256
+        async with self.asset_locks.hold("hash:" + content_hash):
+            twin = await self.store.uploaded_asset_by_hash(content_hash)
+            if twin is not None and twin.media_id and twin.media_url:
+                await self.store.mark_asset_uploaded(
+                    asset.id, media_id=twin.media_id, media_url=twin.media_url,
+                    content_hash=content_hash, reused_from=twin.id,
+                )
+                self.counters.images_reused += 1
+                return Media(twin.media_id, twin.media_url, uploaded=False)
+            await self.store.mark_asset_uploading(
+                asset.id, content_hash=content_hash, owner_item_id=item.id, job_id=self.job_id, filename=name
+            )
+            try:
+                media = await self.create_once(
+                    lambda: self.wp.upload_media(
+                        spooled.open(),  # type: ignore[arg-type]  # streamed from disk, not held in memory
+                        filename=name, mime=mime, alt_text=as_plain_field(alt), caption=as_html_text(caption),
+                        description=marker_comment(marker), post=wp_post_id,
+                    ),
+                    lambda: self.find_by_marker(marker),
+                )
+            except PermanentError as exc:
+                if not _refuses_the_file(exc):
+                    raise  # not about this file (e.g. the post is gone): the post fails, rolled back
+                # WordPress refused the file (type, size, image it cannot process): a missing file.
+                # Look once more by marker so a refusal that still created the media leaves no orphan.
+                found = await self.adopt(asset, marker)
+                if found is not None:
+                    return found
+                reason = f"WordPress refused the file: {exc.message}"
+                await self.store.reset_asset(asset.id, error=reason)
+                raise FileUnavailable(reason, url=asset.source_url, status=exc.status) from None
+            await self.store.mark_asset_uploaded(
+                asset.id, media_id=media.id, media_url=media.source_url,
+                content_hash=content_hash, owner_item_id=item.id,
+            )
+        log.debug("media_uploaded", wp_media_id=media.id, filename=name)
+        return Media(media.id, media.source_url, uploaded=True)
+
+    @asynccontextmanager
+    async def locks_for(self, asset: Asset) -> AsyncIterator[None]:
+        # Always sources in sorted order, then the hash: the order _ensure_asset takes them in (one
+        # source, then the hash), so the two can never wait on each other in a circle.
+        sharing = await self.store.assets_with_media(asset.media_id) if asset.media_id else []
+        keys = sorted({asset.source_key, *(a.source_key for a in sharing)})
+        async with contextlib.AsyncExitStack() as stack:
+            for key in keys:
+                await stack.enter_async_context(self.asset_locks.hold("src:" + key))
+            if asset.content_hash:
+                await stack.enter_async_context(self.asset_locks.hold("hash:" + asset.content_hash))
+            yield
+
+    async def find_by_marker(self, marker: str) -> WpMedia | None:
+        found = await self.wp.find_media_by_marker(marker)
+        return found[0] if found else None
+
+    async def adopt(self, asset: Asset, marker: str) -> Media | None:
+        found = await self.wp.find_media_by_marker(marker)
+        if not found:
+            return None
+        keep, extra = found[0], found[1:]
+        for dup in extra:
+            await self.wp.delete_media(dup.id)
+        await self.store.mark_asset_uploaded(asset.id, media_id=keep.id, media_url=keep.source_url)
+        log.info("media_adopted", wp_media_id=keep.id)
+        return Media(keep.id, keep.source_url, uploaded=False)
+
+
+def _upload_type(spooled: SpooledFile, kind: str, filename: str | None, url: str) -> tuple[str, str]:
+    """(mime, extension) decided from the bytes (and, for attachments, the name); FileUnavailable when
+    the bytes are not what they claim or the type is not one we upload."""
+    if kind == "image":
+        sniffed = imaging.sniff_media_type(spooled.head, spooled.content_type)
+        if sniffed is None:
+            raise FileUnavailable(f"not a picture (got {spooled.content_type or 'no type'})", url=url)
+        return sniffed
+    verdict = imaging.attachment_upload_type(spooled.head, spooled.content_type, filename)
+    if isinstance(verdict, str):
+        raise FileUnavailable(verdict, url=url)
+    return verdict
+
+
+def _refuses_the_file(exc: PermanentError) -> bool:
+    """A WordPress upload error about the file itself (its type, size or content), not about us or
+    the post: `rest_upload_*` codes (sideload error, file type, file too big...), 413, 415."""
+    return exc.status in (413, 415) or "rest_upload" in exc.message or "file type" in exc.message.lower()
