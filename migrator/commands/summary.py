@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from migrator.commands.rewrite_links import render_link_report
 from migrator.models import JobStatus
 from migrator.safe_output import terminal_safe
 
@@ -67,45 +68,50 @@ def render_summary(report: Any, *, max_listed: int = 20) -> str:
         f"  images       {d['images_uploaded']} uploaded, {d['images_reused']} reused"
         + (f"; {d['attachments_uploaded']} attachments uploaded" if d["attachments_uploaded"] else ""),
     ]
-    if d["discovery"]:
-        found = d["discovery"].get("found_by_source") or {}
-        if found:
-            lines.append("  found by     " + ", ".join(f"{k} {v}" for k, v in found.items()))
-    skipped = [(u, r) for u, r in report.counters.skipped_posts if "earlier run" not in r]
-    if skipped:
-        lines.append("Skipped posts (not migrated, not errors):")
-        for url, reason in skipped[:max_listed]:
-            lines.append(f"  {url}: {reason}")
-        if len(skipped) > max_listed:
-            lines.append(f"  … and {len(skipped) - max_listed} more (see `migrate report --state skipped`)")
-    if d["missing_files"]:
-        lines.append(
-            f"Migrated with missing files ({d['posts_with_missing_files']} posts; their links keep the Tistory "
-            "address; the next run tries these files again):"
-        )
-        post = None
-        for entry in d["missing_files"][: max_listed * 3]:
-            if entry["post_url"] != post:
-                post = entry["post_url"]
-                lines.append(f"  {post}")
-            lines.append(f"    {entry['url']}: {entry['reason']}")
-        if len(d["missing_files"]) > max_listed * 3:
-            lines.append("  … and more (see `migrate report --state missing_files`)")
+    found = (d["discovery"] or {}).get("found_by_source") or {}
+    if found:
+        lines.append("  found by     " + ", ".join(f"{k} {v}" for k, v in found.items()))
+    skipped = [f"{u}: {r}" for u, r in report.counters.skipped_posts if "earlier run" not in r]
+    lines += _listed(
+        "Skipped posts (not migrated, not errors):", skipped, max_listed, "migrate report --state skipped"
+    )
+    lines += _missing_files(d, max_listed)
     if d["files_recovered"]:
         lines.append(f"Files that came back since an earlier run: {d['files_recovered']} (their posts were updated)")
-    if d["failures"]:
-        lines.append("Failed posts:")
-        for failure in d["failures"][:max_listed]:
-            lines.append(f"  {failure['url']}: {failure['reason']}")
-        if len(d["failures"]) > max_listed:
-            lines.append(f"  … and {len(d['failures']) - max_listed} more (see `migrate report`)")
+    failures = [f"{f['url']}: {f['reason']}" for f in d["failures"]]
+    lines += _listed("Failed posts:", failures, max_listed, "migrate report")
     if d["error"]:
         lines.append(f"Stopped by: {d['error']}")
     if getattr(report, "links", None) is not None:
-        from migrator.commands.rewrite_links import render_link_report
-
         lines.append(render_link_report(report.links, max_listed=max_listed))
     return terminal_safe("\n".join(lines))  # reasons and URLs come from pages anyone can write
+
+
+def _listed(title: str, entries: list[str], max_listed: int, see: str) -> list[str]:
+    if not entries:
+        return []
+    lines = [title, *(f"  {e}" for e in entries[:max_listed])]
+    if len(entries) > max_listed:
+        lines.append(f"  … and {len(entries) - max_listed} more (see `{see}`)")
+    return lines
+
+
+def _missing_files(d: dict[str, Any], max_listed: int) -> list[str]:
+    if not d["missing_files"]:
+        return []
+    lines = [
+        f"Migrated with missing files ({d['posts_with_missing_files']} posts; their links keep the Tistory "
+        "address; the next run tries these files again):"
+    ]
+    post = None
+    for entry in d["missing_files"][: max_listed * 3]:
+        if entry["post_url"] != post:
+            post = entry["post_url"]
+            lines.append(f"  {post}")
+        lines.append(f"    {entry['url']}: {entry['reason']}")
+    if len(d["missing_files"]) > max_listed * 3:
+        lines.append("  … and more (see `migrate report --state missing_files`)")
+    return lines
 
 
 def duration_text(seconds: float, *, decimals: int = 0) -> str:
