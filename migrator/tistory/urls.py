@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -23,6 +23,7 @@ __all__ = [
     "classify_post_url",
     "normalise_host",
     "post_url_fragment",
+    "url_is_wellformed",
 ]
 
 # Ids are sequential per blog; more digits than this is not a post id but some other number.
@@ -38,15 +39,29 @@ class PostUrl:
 
 
 def normalise_host(value: str) -> str:
-    """Lower-cased host name from a host, `host:port` or a whole URL; '' when there is none."""
+    """Lower-cased host name from a host, `host:port` or a whole URL; '' when there is none (or the
+    value is malformed: this never raises)."""
     value = value.strip()
     if not value:
         return ""
-    if "//" in value:
-        host = urlsplit(value if "://" in value or value.startswith("//") else "//" + value).hostname
-        return (host or "").rstrip(".").lower()
-    host = urlsplit("//" + value).hostname or ""
+    try:
+        if "//" in value:
+            host = urlsplit(value if "://" in value or value.startswith("//") else "//" + value).hostname
+            return (host or "").rstrip(".").lower()
+        host = urlsplit("//" + value).hostname or ""
+    except ValueError:          # e.g. an unclosed IPv6 bracket: `http://[x/1`
+        return ""
     return host.rstrip(".").lower()
+
+
+def url_is_wellformed(url: str) -> bool:
+    """Whether urllib can read the URL at all (host, port); `http://[x/1` or `http://h:99999/` cannot."""
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.hostname, parts.port
+    except ValueError:
+        return False
+    return True
 
 
 def blog_origin(url: str) -> str:
@@ -112,8 +127,15 @@ def _post_id(segment: str) -> int | None:
     return value if value > 0 else None
 
 
-def classify_post_url(url: str, hosts: Collection[str], *, base: str | None = None) -> PostUrl | None:
+def classify_post_url(
+    url: str, hosts: Collection[str], *, base: str | None = None,
+    on_malformed: Callable[[str], None] | None = None,
+) -> PostUrl | None:
     """The post a URL names, or None when it is not a post of this blog.
+
+    Total: never raises, whatever the string (links come from pages we do not control). A URL urllib
+    cannot read (`http://[x/1`) gives None, and `on_malformed(url)` is called so the caller can log
+    where it came from.
 
     `hosts` are the blog's host names (see `blog_aliases`); relative URLs are resolved against
     `base` and rejected without one. Accepts http/https, any of `hosts`, a trailing slash, a query
@@ -122,6 +144,17 @@ def classify_post_url(url: str, hosts: Collection[str], *, base: str | None = No
     `/pages/…`, rss, sitemap, manage, toolbar, attachments, the `/m` home, other hosts, mailto:,
     javascript:, bare fragments) gives None.
     """
+    try:
+        return _classify(url, hosts, base)
+    except ValueError:
+        if on_malformed is not None:
+            on_malformed(url)
+        return None
+
+
+def _classify(url: str, hosts: Collection[str], base: str | None) -> PostUrl | None:
+    if not isinstance(url, str):
+        return None
     raw = url.strip()
     if not raw or raw.startswith("#"):
         return None
@@ -173,5 +206,8 @@ def canonical_slug_url(origin: str, slug: str) -> str:
 
 
 def post_url_fragment(url: str) -> str:
-    """The fragment of a URL (`comment123` of `/5#comment123`), '' when there is none."""
-    return urlsplit(url.strip()).fragment
+    """The fragment of a URL (`comment123` of `/5#comment123`), '' when there is none (or malformed)."""
+    try:
+        return urlsplit(url.strip()).fragment
+    except ValueError:
+        return ""

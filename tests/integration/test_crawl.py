@@ -368,13 +368,10 @@ async def test_sitemap_failing_after_retries_is_skipped_not_fatal(make_crawler: 
     assert blog.requests.count("/sitemap.xml") == 4        # first try + HttpClient's 3 retries
 
 
-async def test_list_page_server_error_is_retried(
-    make_crawler: MakeCrawler, monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_list_page_server_error_is_retried(make_crawler: MakeCrawler) -> None:
     blog = FakeBlog(make_posts(20), mobile_api=False, sitemap_cap=0, list_page_size=5)
     blog.fail["/?page=2"] = [500]
     crawler, _ = await make_crawler(blog)
-    monkeypatch.setattr(crawl_module, "LIST_RETRY_DELAY_S", 0.0)
 
     refs = await collect(crawler)
 
