@@ -35,7 +35,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-__all__ = ["PROTECTED_SUMMARY", "FakeBlog", "FakePost"]
+__all__ = ["PROTECTED_SUMMARY", "RESET", "FakeBlog", "FakePost", "page_without_data"]
+
+RESET = 0   # a `fail` entry: the connection is dropped without an answer
 
 PROTECTED_SUMMARY = "보호되어 있는 글입니다."
 DEFAULT_OG_IMAGE = (
@@ -186,6 +188,14 @@ window.T.entryInfo = null;</script>
 <a href="%s" class="link_back">블로그 홈 바로가기</a></div></div></body></html>"""
 
 
+def page_without_data(origin: str) -> str:
+    """A 200 Tistory page (skin, config, toolbar) that carries no post: no entryInfo, no body."""
+    return (f'<!DOCTYPE html><html lang="ko"><head><script>if (!window.T) {{ window.T = {{}} }}\n'
+            f'window.T.config = {{"ROLE":"guest","DEFAULT_URL":"{origin}"}};</script>'
+            f'<meta name="twitter:site" content="@TISTORY"/><title>blog</title></head>'
+            f'<body id="tt-body-page"><div id="wrap"><p>잠시 후 다시 시도해 주세요</p></div></body></html>')
+
+
 @dataclass
 class _Ctx:
     """Addresses for one request: where it came in, and the blog's public address."""
@@ -210,7 +220,11 @@ class FakeBlog:
 
     `requests` lists every path+query received, in order. `fail` maps a path (with or without its
     query, e.g. "/sitemap.xml" or "/?page=3") to statuses answered before the real response; 429 and
-    503 carry `Retry-After: <retry_after>`.
+    503 carry `Retry-After: <retry_after>`; `RESET` (0) drops the connection without an answer.
+    `pages` maps a path to a whole HTML page served instead (200), e.g. `page_without_data()`.
+    `malformed_links` are put into every discovery source (sitemap `<loc>`, list pages, RSS `<link>`,
+    mobile JSON items) next to the real links; `sitemap_prefix` is raw text put at the start of
+    the sitemap's `<urlset>` (hostile or broken XML).
     """
 
     def __init__(
@@ -246,6 +260,9 @@ class FakeBlog:
         self.retry_after = retry_after
         self.requests: list[str] = []
         self.fail: dict[str, list[int]] = {}
+        self.pages: dict[str, str] = {}
+        self.malformed_links: tuple[str, ...] = ()
+        self.sitemap_prefix = ""
 
     # ------------------------------------------------------------------ state helpers
     def add(self, post: FakePost) -> None:
@@ -303,8 +320,14 @@ class FakeBlog:
             statuses = self.fail.get(key)
             if statuses:
                 status = statuses.pop(0)
+                if status == RESET:
+                    assert request.transport is not None
+                    request.transport.abort()
+                    raise ConnectionResetError("fake connection reset")
                 headers = {"Retry-After": self.retry_after} if status in (429, 503) else {}
                 return web.Response(status=status, text="fake failure", headers=headers)
+        if request.path in self.pages:
+            return web.Response(text=self.pages[request.path], content_type="text/html")
         return await handler(request)
 
     def _ctx(self, request: web.Request) -> _Ctx:
@@ -514,7 +537,8 @@ class FakeBlog:
                 number = min(number, pages)
                 start = (number - 1) * self.list_page_size
                 posts_here = posts[start:start + self.list_page_size]
-            body = self._list_items(posts_here, ctx) + self._paging(path, number, pages)
+            bad = "".join(f'<a href="{_esc(u)}" class="link_category">?</a>' for u in self.malformed_links)
+            body = bad + self._list_items(posts_here, ctx) + self._paging(path, number, pages)
         head = (f'<script type="text/javascript">if (!window.T) {{ window.T = {{}} }}\n'
                 f'window.T.config = {{"ROLE":"guest","BLOG":{{"id":{self.blog_id},"name":{_json(self.host.split(".")[0])}}},'
                 f'"DEFAULT_URL":"{ctx.public}"}};\n'
@@ -610,6 +634,8 @@ class FakeBlog:
              "summary": _summary(p), "commentCount": 0, "categoryLabel": p.category or None}
             for p in chunk
         ]
+        if chunk:
+            data["items"] += [{"id": None, "title": "?", "path": u, "url": u} for u in self.malformed_links]
         return web.json_response({"code": 200, "data": data})
 
     # ------------------------------------------------------------------ sitemap and RSS
@@ -626,13 +652,13 @@ class FakeBlog:
             urls.append((ctx.public + self.path_of(post, mobile=mobile), post.modified or post.published))
         return urls
 
-    @staticmethod
-    def _urlset(urls: list[tuple[str, str]]) -> str:
+    def _urlset(self, urls: list[tuple[str, str]]) -> str:
+        urls = [(u, "") for u in self.malformed_links] + urls
         entries = "".join(
             f"<url><loc>{html.escape(u)}</loc>" + (f"<lastmod>{m}</lastmod>" if m else "") + "</url>\n" for u, m in urls
         )
         return ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-                f"{entries}</urlset>\n")
+                f"{self.sitemap_prefix}{entries}</urlset>\n")
 
     async def _sitemap(self, request: web.Request) -> web.Response:
         ctx = self._ctx(request)
@@ -666,6 +692,8 @@ class FakeBlog:
             f"<pubDate>{format_datetime(_dt(p.published))}</pubDate>\n</item>\n"
             for p in posts
         )
+        items = "".join(f"<item>\n<title>?</title>\n<link>{html.escape(u)}</link>\n</item>\n"
+                        for u in self.malformed_links) + items
         feed = ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0">\n<channel>\n'
                 f"<title>{html.escape(self.blog_title)}</title>\n<link>{ctx.public}/</link>\n"
                 "<description>fake</description>\n<language>ko</language>\n<pubDate>Tue, 5 Mar 2024 10:20:30 +0900</pubDate>\n"
