@@ -171,6 +171,7 @@ def _classify(url: str, hosts: Collection[str], base: str | None) -> PostUrl | N
         # Protocol-relative (//host/123): the scheme does not matter for identity.
         parts = urlsplit("https:" + raw)
     host = (parts.hostname or "").rstrip(".").lower()
+    _ = parts.port                       # raises on an invalid port: a malformed URL, reported as such
     if not host or (host not in hosts and host not in {normalise_host(h) for h in hosts}):
         return None
 

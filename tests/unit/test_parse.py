@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrator.errors import ParseError, SkipPost
-from migrator.tistory.parse import page_post_id, parse_post
+from migrator.tistory.parse import page_post_id, parse_post, stated_blog_urls
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 KST = timezone(timedelta(hours=9))
@@ -378,3 +380,18 @@ def test_parse_post_raises_only_its_own_errors(html: str) -> None:
     except (ParseError, SkipPost):
         return
     assert post.post_id == 5 and post.title and post.published.tzinfo is not None
+
+
+def test_a_malformed_plink_falls_back_to_the_txid() -> None:
+    html = page(B215).replace('"entryId":215', '"entryIdX":215')
+    html = re.sub(r'(property="dg:plink" content=")[^"]*', r"\1http://[x/215", html)
+    html = re.sub(r'(content=")[^"]*(" property="dg:plink")', r"\1http://[x/215\2", html)
+    assert page_post_id(html) == 215
+    assert parse_post(html, "https://dtslib1k.tistory.com/215").post_id == 215
+
+
+def test_tistory_blog_object_and_default_url_are_read_without_closing_braces() -> None:
+    hostile = "window.TistoryBlog = {" * 2000 + ' url: "https://late.example"'
+    assert stated_blog_urls(hostile) == []
+    good = 'window.T.config = {"DEFAULT_URL":"https://a.example"};window.TistoryBlog = { url: "https://a.example", tistoryUrl: "https://a.tistory.com" };'
+    assert stated_blog_urls(good) == ["https://a.example", "https://a.example", "https://a.tistory.com"]
