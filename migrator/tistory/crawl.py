@@ -301,7 +301,8 @@ def _key_of(target: PostUrl) -> int | str:
 # Tags where the climb from a post link to its list item stops (the whole list, not one item).
 _LIST_TAGS = frozenset({"body", "html", "ul", "ol", "main"})
 # How far up other post links register (a link deeper than this under an ancestor is not seen there).
-_MARK_DEPTH = 4 * _ITEM_DEPTH
+_MARK_DEPTH = 2 * _ITEM_DEPTH
+_THE_LINK = -1              # memo value: the item is the link itself
 
 
 def _climb(node: LexborNode, depth: int) -> Iterator[LexborNode]:
@@ -322,7 +323,13 @@ def _protected_items(tree: LexborHTMLParser, links: list[tuple[LexborNode, int |
     50,000 links in one block stays linear (scanning each ancestor's links per link was quadratic).
     """
     keys_below: dict[int, set[int | str]] = {}   # node → up to 2 distinct post keys linked below it
+    registered: set[tuple[int, int | str]] = set()
     for anchor, key in links:
+        parent = anchor.parent
+        if parent is not None:
+            if (parent.mem_id, key) in registered:
+                continue            # a sibling link to the same post registered the same ancestors
+            registered.add((parent.mem_id, key))
         for node in _climb(anchor, _MARK_DEPTH):
             keys = keys_below.setdefault(node.mem_id, set())
             if len(keys) < 2:
@@ -332,13 +339,18 @@ def _protected_items(tree: LexborHTMLParser, links: list[tuple[LexborNode, int |
         if node.tag == "-text" and PROTECTED_SUMMARY in (node.text_content or ""):
             with_summary.update(n.mem_id for n in _climb(node, _MARK_DEPTH))
     protected: set[int | str] = set()
+    items: dict[tuple[int, int | str], int] = {}    # (parent, key) → the item's node
     for anchor, key in links:
-        item = anchor
-        for parent in _climb(anchor, _ITEM_DEPTH):
-            if keys_below.get(parent.mem_id, set()) - {key}:
-                break               # the ancestor links to another post too: it is the whole list
-            item = parent
-        if item.mem_id in with_summary:
+        parent_id = anchor.parent.mem_id if anchor.parent is not None else 0
+        item_id = items.get((parent_id, key))
+        if item_id is None:
+            item = anchor
+            for parent in _climb(anchor, _ITEM_DEPTH):
+                if keys_below.get(parent.mem_id, set()) - {key}:
+                    break           # the ancestor links to another post too: it is the whole list
+                item = parent
+            item_id = items[(parent_id, key)] = item.mem_id if item is not anchor else _THE_LINK
+        if (anchor.mem_id if item_id == _THE_LINK else item_id) in with_summary:
             protected.add(key)
     return protected
 
@@ -354,14 +366,19 @@ def extract_post_links(
     tree = LexborHTMLParser(page_html)
     links: list[tuple[LexborNode, int | str]] = []
     found: dict[int | str, Found] = {}
+    targets: dict[str, PostUrl | None] = {}     # sidebars repeat the same links on every page
     for anchor in tree.css("a[href]"):
         href = anchor.attributes.get("href") or ""
-        target = classify_post_url(href, hosts, base=base_url, on_malformed=on_malformed)
+        if href in targets:
+            target = targets[href]
+        else:
+            target = targets[href] = classify_post_url(href, hosts, base=base_url, on_malformed=on_malformed)
         if target is None:
             continue
         key = _key_of(target)
         links.append((anchor, key))
-        found.setdefault(key, _found_of(target))
+        if key not in found:
+            found[key] = _found_of(target)
     if PROTECTED_SUMMARY in page_html:
         for key in _protected_items(tree, links):
             found[key] = Found(found[key].post_id, found[key].slug, True)

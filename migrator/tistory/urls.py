@@ -8,11 +8,12 @@ away (tistory.md §3.2); slugs are compared in their decoded, NFC-normalised for
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 __all__ = [
     "PostUrl",
@@ -152,31 +153,62 @@ def classify_post_url(
         return None
 
 
+# Characters urlsplit strips or rejects; a link holding one takes the full parse.
+_UNSAFE = frozenset("\t\r\n\\")
+
+
+def _host_of(parts: SplitResult) -> str:
+    """The lower-cased host; raises ValueError on an invalid port (a malformed URL)."""
+    _ = parts.port
+    return (parts.hostname or "").rstrip(".").lower()
+
+
+@functools.lru_cache(maxsize=256)
+def _scheme_and_host(base: str) -> tuple[str, str]:
+    parts = urlsplit(base)
+    return parts.scheme.lower(), _host_of(parts)
+
+
 def _classify(url: str, hosts: Collection[str], base: str | None) -> PostUrl | None:
     if not isinstance(url, str):
         return None
     raw = url.strip()
     if not raw or raw.startswith("#"):
         return None
+    if base is not None and raw[0] == "/" and raw[1:2] != "/" and not _UNSAFE.intersection(raw):
+        # Path-absolute, the usual list-page link (50,000 on a hostile page): no urlsplit needed.
+        scheme, host = _scheme_and_host(base)
+        path = raw.split("#", 1)[0].split("?", 1)[0]
+        if scheme not in ("http", "https"):
+            return None
+        return _post_of(host, path, hosts)
     parts = urlsplit(raw)
     if parts.scheme and parts.scheme.lower() not in ("http", "https"):
         return None
+    path = parts.path
     if not parts.netloc:
         if base is None:
             return None
-        parts = urlsplit(urljoin(base, raw))
-        if parts.scheme.lower() not in ("http", "https"):
+        if raw.startswith("/"):
+            # Path-absolute, the usual list-page link: the base's host, without a urljoin per link.
+            scheme, host = _scheme_and_host(base)
+        else:
+            joined = urlsplit(urljoin(base, raw))
+            scheme, host, path = joined.scheme.lower(), _host_of(joined), joined.path
+        if scheme not in ("http", "https"):
             return None
-    elif not parts.scheme:
-        # Protocol-relative (//host/123): the scheme does not matter for identity.
-        parts = urlsplit("https:" + raw)
-    host = (parts.hostname or "").rstrip(".").lower()
-    _ = parts.port                       # raises on an invalid port: a malformed URL, reported as such
+    else:
+        # Protocol-relative (//host/123) included: the scheme does not matter for identity.
+        host = _host_of(parts)
+    return _post_of(host, path, hosts)
+
+
+def _post_of(host: str, path: str, hosts: Collection[str]) -> PostUrl | None:
     if not host or (host not in hosts and host not in {normalise_host(h) for h in hosts}):
         return None
 
     # Split before decoding, so an encoded "/" inside a slug stays inside the slug.
-    segments = [unquote(s, errors="replace") for s in parts.path.split("/") if s]
+    segments = [unquote(s, errors="replace") if "%" in s else s for s in path.split("/") if s]
     if segments and segments[0] == "m":
         segments = segments[1:]
     if len(segments) == 1:
