@@ -237,8 +237,8 @@ class PostMigrator:
         except FatalError:
             raise
         except TimeoutError:
-            reason = f"TransientError: reading the page took longer than {self.post_timeout_s:g} s"
-            return await self._fail_unfetched(ref, known, reason)
+            slow = f"TransientError: reading the page took longer than {self.post_timeout_s:g} s"
+            return await self._fail_unfetched(ref, known, slow)
         except PostError as exc:
             return await self._fail_unfetched(ref, known, _describe(exc))
         if parsed is None:
