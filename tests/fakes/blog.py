@@ -22,6 +22,7 @@ $body_id, $article (the skin's post block: header, body or password form, tags),
 # ruff: noqa: E501  (HTML templates copied from saved Tistory pages keep their long lines)
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import math
@@ -221,7 +222,8 @@ class FakeBlog:
     `requests` lists every path+query received, in order. `fail` maps a path (with or without its
     query, e.g. "/sitemap.xml" or "/?page=3") to statuses answered before the real response; 429 and
     503 carry `Retry-After: <retry_after>`; `RESET` (0) drops the connection without an answer.
-    `pages` maps a path to a whole HTML page served instead (200), e.g. `page_without_data()`.
+    `pages` maps a path to a whole HTML page served instead (200), e.g. `page_without_data()`;
+    `delay` maps a path to seconds waited before answering.
     `malformed_links` are put into every discovery source (sitemap `<loc>`, list pages, RSS `<link>`,
     mobile JSON items) next to the real links; `sitemap_prefix` is raw text put at the start of
     the sitemap's `<urlset>` (hostile or broken XML).
@@ -261,6 +263,7 @@ class FakeBlog:
         self.requests: list[str] = []
         self.fail: dict[str, list[int]] = {}
         self.pages: dict[str, str] = {}
+        self.delay: dict[str, float] = {}      # path → seconds to wait before answering (slow pages)
         self.malformed_links: tuple[str, ...] = ()
         self.sitemap_prefix = ""
 
@@ -316,6 +319,8 @@ class FakeBlog:
     @web.middleware
     async def _middleware(self, request: web.Request, handler):  # type: ignore[no-untyped-def]
         self.requests.append(request.path_qs)
+        if request.path in self.delay:
+            await asyncio.sleep(self.delay[request.path])
         for key in (request.path_qs, request.path):
             statuses = self.fail.get(key)
             if statuses:

@@ -123,3 +123,20 @@ async def test_broken_sitemap_still_yields_its_readable_entries(aiohttp_server, 
     assert report.status == JobStatus.COMPLETED, report.counters.failures
     world.assert_consistent({f"글 {n}" for n in range(1, 6)})
     assert report.discovery["found_by_source"]["sitemap"] == 5
+
+
+async def test_reading_a_post_counts_against_the_post_timeout(aiohttp_server, tmp_path):
+    posts = [FakePost(n, f"글 {n}") for n in range(1, 4)]
+    world = await world_with(aiohttp_server, tmp_path, posts)
+    world.blog.delay["/2"] = 3.0              # slower than the whole post may take
+
+    report = await world.run(settings=world.settings(post_timeout_s=0.5))
+
+    assert report.status == JobStatus.COMPLETED_WITH_FAILURES
+    world.assert_consistent({"글 1", "글 3"})
+    status, error, _ = await item_status(world, 2)
+    assert status == ItemStatus.FAILED and "longer than 0.5 s" in (error or "")
+    del world.blog.delay["/2"]
+    report = await world.run(settings=world.settings(post_timeout_s=0.5))
+    assert report.status == JobStatus.COMPLETED
+    world.assert_consistent({"글 1", "글 2", "글 3"})
