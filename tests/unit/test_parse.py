@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrator.errors import ParseError, SkipPost
-from migrator.tistory.parse import page_post_id, parse_post, stated_blog_urls
+from migrator.tistory.parse import looks_like_tistory, page_post_id, parse_post, stated_blog_urls
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 KST = timezone(timedelta(hours=9))
@@ -395,3 +395,10 @@ def test_tistory_blog_object_and_default_url_are_read_without_closing_braces() -
     assert stated_blog_urls(hostile) == []
     good = 'window.T.config = {"DEFAULT_URL":"https://a.example"};window.TistoryBlog = { url: "https://a.example", tistoryUrl: "https://a.tistory.com" };'
     assert stated_blog_urls(good) == ["https://a.example", "https://a.example", "https://a.tistory.com"]
+
+
+def test_saved_tistory_pages_are_recognised_and_other_sites_are_not() -> None:
+    for name in (INDEX, C30, B215, A637):          # C30 is served on a custom domain
+        assert looks_like_tistory(page(name)), name
+    other = '<html><head><title>News</title></head><body><a href="/2023">2023</a></body></html>'
+    assert not looks_like_tistory(other)
