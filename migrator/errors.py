@@ -3,6 +3,7 @@
     MigratorError
     ├── FatalError              abort the whole run
     │   ├── ConfigError         bad or missing configuration (exit 2, before any network call)
+    │   │   └── SourceNotTistory  TISTORY_BLOG_URL answers, but is not a Tistory blog (exit 2)
     │   ├── AuthError           WordPress refused our credentials (exit 2)
     │   ├── StateError          the SQLite state cannot be opened or migrated
     │   └── SourceBlocked       Tistory refuses the whole blog (403, access restricted)
@@ -33,6 +34,7 @@ __all__ = [
     "RateLimited",
     "SkipPost",
     "SourceBlocked",
+    "SourceNotTistory",
     "StateError",
     "TransientError",
 ]
@@ -66,6 +68,13 @@ class ConfigError(FatalError):
     def __init__(self, message: str, *, variable: str | None = None) -> None:
         super().__init__(message)
         self.variable = variable
+
+
+class SourceNotTistory(ConfigError):
+    """The configured blog address is some other site: every link would become a failed post."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, variable="TISTORY_BLOG_URL")
 
 
 class AuthError(FatalError):

@@ -23,7 +23,7 @@ from migrator.errors import ConfigError, FatalError
 from migrator.models import JobStatus, PostRef
 from migrator.state.store import StateStore
 from migrator.tistory import urls
-from migrator.tistory.crawl import Crawler
+from migrator.tistory.crawl import Crawler, verify_tistory_blog
 from migrator.tistory.source import SourceClient
 from migrator.wiring import Network, open_run
 from migrator.wordpress.client import WordPressClient
@@ -141,6 +141,8 @@ async def run_migration(
         store, clients = run.store, run.clients
         assert clients is not None
         await clients.wp.load_site_timezone()
+        # WordPress was checked by open_run; the blog is checked before any job row or post exists.
+        await verify_tistory_blog(clients.source, settings.blog_url)
         await store.close_dead_jobs()
         requeued = await store.requeue_stale()
         if options.reset_failed:

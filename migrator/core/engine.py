@@ -77,6 +77,9 @@ class Engine:
         self._feeder: asyncio.Task[None] | None = None
         self._signals = 0
         self._grace_handle: asyncio.TimerHandle | None = None
+        # A migrator that reads skipped posts again (the real run) gets them re-queued every run; a
+        # dry run only reports them.
+        self._rechecks_skipped = bool(getattr(migrator, "rechecks_skipped", False))
 
     def __repr__(self) -> str:
         c = self.counters
@@ -225,12 +228,26 @@ class Engine:
                     await self.queue.put(
                         PostRef(item.canonical_url, item.post_id, item.slug, source="resume")
                     )
+                if self._rechecks_skipped and not self.stopping:
+                    await self._recheck_skipped(seen_ids, seen_urls)
         finally:
             self.discovery_done = True
             if not self.stopping:
                 for _ in range(self.worker_count):
                     await self.queue.put(None)
             log.info("discovery_finished", discovered=self.counters.discovered)
+
+    async def _recheck_skipped(self, seen_ids: set[int], seen_urls: set[str]) -> None:
+        """Skipped posts discovery did not list this time (private, deleted, found by probing): one
+        request each tells whether they became readable."""
+        for item in await self.store.skipped_items():
+            if item.post_id in seen_ids or item.canonical_url in seen_urls:
+                continue
+            if item.post_id is not None:
+                seen_ids.add(item.post_id)
+            seen_urls.add(item.canonical_url)
+            self.counters.discovered += 1
+            await self.queue.put(PostRef(item.canonical_url, item.post_id, item.slug, source="recheck"))
 
     async def _needs_work(self, ref: PostRef) -> bool:
         """Skip, without fetching anything, posts the database already settled."""
@@ -246,6 +263,8 @@ class Engine:
                 return True  # migrated with missing files: they are tried again
             self.counters.already_done += 1
             return False
+        if item.status == ItemStatus.SKIPPED and self._rechecks_skipped:
+            return True        # read again (one request): made public since, or misjudged
         if item.status == ItemStatus.SKIPPED:
             self.counters.note_skip(item.canonical_url, f"{item.skip_reason or 'skipped'} (earlier run)")
             return False

@@ -42,8 +42,9 @@ from migrator.errors import (
 from migrator.models import CleanPost, ItemStatus, MissingFile, PostRef, SourcePost
 from migrator.state.store import Item, LinkRow, StateStore
 from migrator.tistory import clean as cleaning
+from migrator.tistory import parse as parsing
 from migrator.tistory import urls
-from migrator.tistory.source import SourceClient
+from migrator.tistory.source import GONE_STATUSES, SourceClient
 from migrator.wordpress.client import WordPressClient, WpPost, local_and_gmt
 from migrator.wordpress.text import as_html_text, as_plain_field
 
@@ -152,6 +153,9 @@ class Outcome:
 class PostMigrator:
     """Migrates posts one at a time per call; shared by all workers of a run."""
 
+    # The engine hands it posts an earlier run skipped: `migrate` reads them again (see there).
+    rechecks_skipped = True
+
     def __init__(
         self,
         *,
@@ -191,40 +195,47 @@ class PostMigrator:
     # ------------------------------------------------------------------ entry point
     async def migrate(self, ref: PostRef) -> Outcome:
         """Migrate one discovered post. Never raises PostError (it becomes the outcome); FatalError and
-        cancellation propagate."""
+        cancellation propagate.
+
+        A post skipped by an earlier run is read again (one request): one made public later, or
+        misjudged, is migrated; one still unreadable stays skipped. Only clear evidence skips a post
+        (404/410, Tistory's error page, the protected block, a page without the post's data); a server
+        error, 429, timeout or reset that outlasts the retries fails it, and the next run tries again.
+        """
         known = await (
             self.store.item_by_post_id(ref.post_id) if ref.post_id else self.store.item_by_url(ref.url)
         )
-        if known is not None and known.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
-            if not (known.status == ItemStatus.COMPLETED and await self.store.has_missing_files(known.id)):
-                return Outcome("already_done", known.canonical_url, known.wp_post_id)
+        if (
+            known is not None
+            and known.status == ItemStatus.COMPLETED
+            and not await self.store.has_missing_files(known.id)
+        ):
+            return Outcome("already_done", known.canonical_url, known.wp_post_id)
         try:
-            page = await self.source.fetch_page(ref.url)
+            # Reading and parsing count against the post's time budget too (a hostile page must not
+            # hold a worker outside it).
+            async with asyncio.timeout(self.post_timeout_s):
+                page = await self.source.fetch_page(ref.url)
+                parsed = (
+                    await self.cpu.run(offload.parse_page, page.text, page.url) if page.status == 200 else None
+                )
         except FatalError:
             raise
+        except TimeoutError:
+            slow = f"TransientError: reading the page took longer than {self.post_timeout_s:g} s"
+            return await self._fail_unfetched(ref, known, slow)
         except PostError as exc:
-            return await self._fail_unfetched(ref, known, str(exc))
-        if page.status != 200:
-            reason = f"deleted or private (HTTP {page.status})"
-            if ref.protected:
-                reason = "protected (password)"
-            await self.store.record_unreadable(
-                ref.url, post_id=ref.post_id, reason=reason, job_id=self.job_id, discovered_by=ref.source
-            )
-            self.counters.note_skip(ref.url, reason.split(" (")[0])
-            return Outcome(ItemStatus.SKIPPED, ref.url, reason=reason)
-        parsed = await self.cpu.run(offload.parse_page, page.text, page.url)
+            return await self._fail_unfetched(ref, known, _describe(exc))
+        if parsed is None:
+            reason = _unreadable_answer(ref, page.status, page.text)
+            if reason is None:
+                return await self._fail_unfetched(
+                    ref, known, f"PermanentError: unexpected answer for a post page (HTTP {page.status})"
+                )
+            return await self._skip(ref, ref.post_id, reason, reason.split(" (")[0])
         if parsed.skip_reason is not None:
-            post_id = ref.post_id or parsed.post_id
-            await self.store.record_unreadable(
-                urls.canonical_post_url(self.origin, post_id) if post_id else ref.url,
-                post_id=post_id,
-                reason=parsed.skip_reason,
-                job_id=self.job_id,
-                discovered_by=ref.source,
-            )
-            self.counters.note_skip(ref.url, skip_kind(parsed.skip_reason))
-            return Outcome(ItemStatus.SKIPPED, ref.url, reason=parsed.skip_reason)
+            return await self._skip(ref, ref.post_id or parsed.post_id, parsed.skip_reason,
+                                    skip_kind(parsed.skip_reason))
         if parsed.source is None:
             return await self._fail_unfetched(ref, known, parsed.error or "unreadable page")
         source = parsed.source
@@ -238,7 +249,7 @@ class PostMigrator:
             aliases=(ref.url, page.url),
         )
         retry_files = item.status == ItemStatus.COMPLETED and await self.store.has_missing_files(item.id)
-        if item.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED) and not retry_files:
+        if item.status == ItemStatus.COMPLETED and not retry_files:
             return Outcome("already_done", item.canonical_url, item.wp_post_id)
         if source.post_id in self._claimed:
             return Outcome("duplicate", item.canonical_url)  # the same post found under two URLs
@@ -249,6 +260,18 @@ class PostMigrator:
             return await self._migrate_item(item, source, parsed, page.url)
         finally:
             self._claimed.discard(source.post_id)
+
+    async def _skip(self, ref: PostRef, post_id: int | None, reason: str, kind: str) -> Outcome:
+        """Record a post that is not readable (not a failure: nothing to retry until it changes)."""
+        await self.store.record_unreadable(
+            urls.canonical_post_url(self.origin, post_id) if post_id else ref.url,
+            post_id=post_id,
+            reason=reason,
+            job_id=self.job_id,
+            discovered_by=ref.source,
+        )
+        self.counters.note_skip(ref.url, kind)
+        return Outcome(ItemStatus.SKIPPED, ref.url, reason=reason)
 
     async def _fail_unfetched(self, ref: PostRef, known: Item | None, reason: str) -> Outcome:
         if known is not None:
@@ -554,6 +577,15 @@ class PostMigrator:
 def term_key(name: str) -> str:
     """How a category/tag name is keyed in the database (WordPress compares names case-insensitively)."""
     return unicodedata.normalize("NFC", name).strip().casefold()
+
+
+def _unreadable_answer(ref: PostRef, status: int, text: str) -> str | None:
+    """Why a non-200 answer proves the post unreadable, or None when it proves nothing (then the post
+    fails and is tried again next run)."""
+    if status in GONE_STATUSES:
+        return "protected (password)" if ref.protected else f"deleted or private (HTTP {status})"
+    evidence = parsing.unreadable_reason(text)
+    return f"{evidence.split(' (')[0]} (HTTP {status})" if evidence else None
 
 
 def skip_kind(reason: str) -> str:

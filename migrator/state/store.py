@@ -634,6 +634,13 @@ class StateStore:
         )
         return [Item(*r) for r in rows]
 
+    async def skipped_items(self) -> list[Item]:
+        """Items recorded as not readable (protected, private, deleted), to be read again each run."""
+        rows = await self._all(
+            f"SELECT {_ITEM_COLS} FROM items WHERE status = 'skipped' ORDER BY post_id, canonical_url"
+        )
+        return [Item(*r) for r in rows]
+
     async def items(self, *, status: str | None = None) -> list[Item]:
         if status is None:
             rows = await self._all(f"SELECT {_ITEM_COLS} FROM items ORDER BY post_id")

@@ -16,28 +16,35 @@ deduplicated by numeric id (slug-only URLs by decoded slug):
 
 Discovery never keeps page bodies: only sets of seen ids/slugs, so memory stays flat for 50,000
 posts. A source that is missing or fails after retries is logged and skipped; `SourceBlocked`
-(Tistory answering 403 to a page) aborts the run.
+(Tistory answering 403 to a page) aborts the run. Malformed links in any source are logged with where
+they came from and skipped. Reading each listing's text is the pure, linear-time `listing` module.
 """
 
 from __future__ import annotations
 
-import asyncio
-import html as htmllib
-import re
-from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any
 from urllib.parse import urljoin
 
 import structlog
-from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from migrator.errors import AuthError, PermanentError, TransientError
+from migrator.errors import AuthError, PermanentError, SourceNotTistory, TransientError
 from migrator.models import PostRef
-from migrator.tistory.source import Page, SourceClient
+from migrator.tistory.listing import (
+    PROTECTED_SUMMARY,
+    EntryPage,
+    Found,
+    ascii_lower,
+    extract_post_links,
+    parse_entry_list,
+    parse_rss_links,
+    parse_sitemap,
+)
+from migrator.tistory.parse import looks_like_tistory, stated_blog_urls
+from migrator.tistory.source import SourceClient
 from migrator.tistory.urls import (
-    PostUrl,
     blog_aliases,
     blog_origin,
     canonical_post_url,
@@ -56,32 +63,15 @@ __all__ = [
     "parse_entry_list",
     "parse_rss_links",
     "parse_sitemap",
+    "verify_tistory_blog",
 ]
 
 log = structlog.get_logger(__name__)
 
-# The list summary Tistory shows for password-protected posts (mobile API and list pages).
-PROTECTED_SUMMARY = "보호되어 있는 글입니다"
 MOBILE_PAGE_SIZE = 20
 MAX_API_PAGES = 10_000      # 200,000 posts; the "nothing new" rule normally ends paging long before
 MAX_SITEMAPS = 200          # nested sitemaps followed at most (an index pointing at itself must end)
-LIST_PAGE_ATTEMPTS = 3
-LIST_RETRY_DELAY_S = 0.5
-# How far up from a post link we look for its list item (to read a "protected" summary).
-_ITEM_DEPTH = 4
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """One post as a source lists it: its id and/or decoded slug, and whether it is protected."""
-
-    post_id: int | None
-    slug: str | None
-    protected: bool = False
-
-    @property
-    def key(self) -> int | str:
-        return self.post_id if self.post_id is not None else f"slug:{self.slug}"
+MAX_MALFORMED_LOGGED = 20   # malformed links logged one by one per run; the rest are only counted
 
 
 @dataclass
@@ -115,202 +105,11 @@ class _Unavailable(Exception):
     """A source does not exist on this blog (404, not JSON, unknown shape): skip it quietly."""
 
 
-# ---------------------------------------------------------------------------------------- parsing
-def _as_id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip())
-        return number if 0 < number < 10**12 else None
-    return None
-
-
-def _entry_items(data: Any) -> tuple[list[Any], dict[str, Any]] | None:
-    """(items, the dict holding the paging fields) for the list shapes seen in public crawlers."""
-    containers: list[Any] = [data]
-    if isinstance(data, dict):
-        containers.insert(0, data.get("data"))
-    for container in containers:
-        if isinstance(container, dict):
-            for key in ("items", "list", "entries", "posts"):
-                if isinstance(container.get(key), list):
-                    return container[key], container
-        elif isinstance(container, list):
-            return container, {}
-    return None
-
-
-def _protected_item(item: dict[str, Any]) -> bool:
-    summary = item.get("summary")
-    if isinstance(summary, str) and PROTECTED_SUMMARY in summary:
-        return True
-    if item.get("protected") is True or item.get("isProtected") is True:
-        return True
-    visibility = item.get("visibility")
-    return isinstance(visibility, str) and visibility.upper() == "PROTECTED"
-
-
-def _entry_item(item: Any, origin: str, hosts: Collection[str]) -> Found | None:
-    if not isinstance(item, dict):
-        return None
-    ids = (_as_id(item.get(key)) for key in ("id", "entryId", "postId"))
-    post_id = next((i for i in ids if i is not None), None)
-    slug: str | None = None
-    base_url = item.get("url") if isinstance(item.get("url"), str) else ""
-    candidates = [item.get("path"), item.get("permalink"), item.get("link"), base_url]
-    if isinstance(item.get("subPath"), str) and base_url:
-        candidates.insert(0, base_url.rstrip("/") + "/" + item["subPath"].lstrip("/"))
-    elif isinstance(item.get("subPath"), str):
-        candidates.insert(0, item["subPath"])
-    for candidate in candidates:
-        if not isinstance(candidate, str) or not candidate:
-            continue
-        target = classify_post_url(candidate, hosts, base=origin)
-        if target is None:
-            continue
-        post_id = post_id or target.post_id
-        slug = slug or target.slug
-        if slug or post_id:
-            break
-    if post_id is None and slug is None:
-        return None
-    return Found(post_id, slug, _protected_item(item))
-
-
-@dataclass(frozen=True, slots=True)
-class EntryPage:
-    """One page of the mobile JSON list: its posts and how to ask for the next page."""
-
-    found: tuple[Found, ...]
-    raw_count: int                 # items in the page, parsed or not
-    is_last: bool | None
-    next_page: int | None
-    next_id: str | None
-
-
-def parse_entry_list(data: Any, origin: str, hosts: Collection[str]) -> EntryPage | None:
-    """Read one `/m/api/entry/0/{POST|NOTICE}` answer; None when the shape is not a list of entries.
-
-    Tolerates `{"data": {"items": [...], "nextPage", "isLast"}}`, `nextId`-style cursors and a bare
-    list; an item yields a post from `id`, `path`, `url`+`subPath`, `url`, `permalink` or `link`.
-    """
-    located = _entry_items(data)
-    if located is None:
-        return None
-    items, paging = located
-    found = tuple(f for f in (_entry_item(i, origin, hosts) for i in items) if f is not None)
-    is_last = paging.get("isLast", paging.get("last"))
-    raw_next = paging.get("nextPage")
-    next_page = raw_next if _is_int(raw_next) and raw_next >= 0 else None
-    raw_cursor = paging.get("nextId", paging.get("nextCursor"))
-    next_id = str(raw_cursor) if _is_int(raw_cursor) or (isinstance(raw_cursor, str) and raw_cursor) else None
-    return EntryPage(found, len(items), is_last if isinstance(is_last, bool) else None, next_page, next_id)
-
-
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-_LOC = re.compile(r"<loc>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</loc>", re.IGNORECASE | re.DOTALL)
-_SITEMAP_ENTRY = re.compile(r"<sitemap\b[^>]*>(.*?)</sitemap>", re.IGNORECASE | re.DOTALL)
-
-
-def parse_sitemap(text: str) -> tuple[list[str], list[str]]:
-    """(page URLs, nested sitemap URLs) of a sitemap or sitemap index, entities decoded.
-
-    Regex-based on purpose: real sitemaps are sometimes not well-formed XML, and all we need is
-    every `<loc>`.
-    """
-    nested: list[str] = []
-    for block in _SITEMAP_ENTRY.findall(text):
-        nested.extend(htmllib.unescape(m) for m in _LOC.findall(block))
-    rest = _SITEMAP_ENTRY.sub("", text)
-    pages = [htmllib.unescape(m) for m in _LOC.findall(rest)]
-    return pages, nested
-
-
-_RSS_ITEM = re.compile(r"<item\b[^>]*>(.*?)</item>", re.IGNORECASE | re.DOTALL)
-_RSS_LINK = re.compile(
-    r"<(link|guid)\b[^>]*>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</\1>", re.IGNORECASE | re.DOTALL
-)
-
-
-def parse_rss_links(text: str) -> list[list[str]]:
-    """For each RSS `<item>`, its `<link>` and `<guid>` values (entities decoded), in feed order."""
-    return [
-        [htmllib.unescape(m.group(2)) for m in _RSS_LINK.finditer(item)]
-        for item in _RSS_ITEM.findall(text)
-    ]
-
-
-def _found_of(target: PostUrl, protected: bool = False) -> Found:
-    return Found(target.post_id, target.slug, protected)
-
-
-def _key_of(target: PostUrl) -> int | str:
-    return target.post_id if target.post_id is not None else f"slug:{target.slug}"
-
-
-def _item_is_protected(anchor: LexborNode, key: int | str, base_url: str, hosts: Collection[str]) -> bool:
-    """Whether the list item around a post link says "protected": climb while the ancestor still
-    holds links to this post only (a list item), then look for Tistory's protected summary."""
-    item = anchor
-    for _ in range(_ITEM_DEPTH):
-        parent = item.parent
-        if parent is None or parent.tag in ("body", "html", "ul", "ol", "main"):
-            break
-        other = False
-        for a in parent.css("a[href]"):
-            target = classify_post_url(a.attributes.get("href") or "", hosts, base=base_url)
-            if target is not None and _key_of(target) != key:
-                other = True
-                break
-        if other:
-            break
-        item = parent
-    return PROTECTED_SUMMARY in (item.text(separator=" ") or "")
-
-
-def extract_post_links(page_html: str, base_url: str, hosts: Collection[str]) -> list[Found]:
-    """Every distinct post a list page links to, in page order, skin-independently.
-
-    Sidebar widgets (recent/popular posts, recent comments) are included on purpose: the caller
-    dedupes, and knowing no skin is better than missing a list layout.
-    """
-    tree = LexborHTMLParser(page_html)
-    found: dict[int | str, Found] = {}
-    for anchor in tree.css("a[href]"):
-        target = classify_post_url(anchor.attributes.get("href") or "", hosts, base=base_url)
-        if target is None:
-            continue
-        key = _key_of(target)
-        protected = _item_is_protected(anchor, key, base_url, hosts)
-        if key not in found or (protected and not found[key].protected):
-            found[key] = _found_of(target, protected)
-    return list(found.values())
-
-
-_BLOG_URL_PATTERNS = (
-    re.compile(r'"DEFAULT_URL"\s*:\s*"(https?://[^"\\]+)"'),
-    re.compile(r'\btistoryUrl\s*:\s*"(https?://[^"\\]+)"'),
-    re.compile(r'window\.TistoryBlog\s*=\s*\{[^}]*?\burl\s*:\s*"(https?://[^"\\]+)"', re.DOTALL),
-)
-
-
 def _blog_hosts_in_page(page_html: str) -> set[str]:
     """The blog's own hosts as Tistory states them in the first `<head>` (custom domain + tistory)."""
-    end = page_html.lower().find("</head>")
+    end = ascii_lower(page_html).find("</head>")
     head = page_html[:end] if end >= 0 else page_html[:20000]
-    hosts = set()
-    for pattern in _BLOG_URL_PATTERNS:
-        match = pattern.search(head)
-        if match:
-            host = normalise_host(match.group(1))
-            if host:
-                hosts.add(host)
-    return hosts
+    return {host for host in map(normalise_host, stated_blog_urls(head)) if host}
 
 
 def _is_tistory_host(host: str) -> bool:
@@ -326,6 +125,37 @@ def _hosts_of_page(final_url: str, page_html: str) -> set[str]:
     if redirected and not _is_tistory_host(redirected):
         hosts.add(redirected)
     return hosts
+
+
+# ---------------------------------------------------------------------------------------- blog check
+async def verify_tistory_blog(source: SourceClient, blog_url: str) -> None:
+    """Stop before any post is read when `blog_url` is some other site (every `/2023`-like link of it
+    would become a failed post). Evidence: Tistory's markup on the home page (its scripts, meta tags
+    and static hosts, served on custom domains too), else a Tistory mobile JSON list.
+
+    Raises SourceNotTistory (exit 2). A home page that cannot be read at all (server errors after
+    retries) proves nothing either way: logged, and the run goes on.
+    """
+    origin = blog_origin(blog_url)
+    try:
+        home = await source.fetch_page(origin + "/")
+    except (TransientError, PermanentError) as exc:
+        log.warning("blog_check_inconclusive", url=origin, error=exc.__class__.__name__, error_msg=str(exc))
+        return
+    if looks_like_tistory(home.text):
+        return
+    try:
+        data = await source.fetch_json(f"{origin}/m/api/entry/0/POST?page=0&size=1")
+    except (TransientError, PermanentError, AuthError):
+        data = None
+    if isinstance(data, dict) and parse_entry_list(data, origin, blog_aliases(origin)) is not None:
+        return
+    raise SourceNotTistory(
+        f"TISTORY_BLOG_URL {origin} is not a Tistory blog: its home page (HTTP {home.status}"
+        f"{', at ' + home.url if home.url.rstrip('/') != origin else ''}) shows none of Tistory's markup "
+        "and it has no Tistory post list; set the address of the blog (https://<name>.tistory.com "
+        "or its custom domain)"
+    )
 
 
 # ---------------------------------------------------------------------------------------- crawler
@@ -348,6 +178,7 @@ class Crawler:
         self.stats = DiscoveryStats()
         self._seen_ids: set[int] = set()
         self._seen_slugs: set[str] = set()
+        self.malformed_links = 0
 
     def __repr__(self) -> str:
         stats = self.stats
@@ -433,6 +264,19 @@ class Crawler:
             new=self.stats.new_by_source.get(name, 0), total=self.stats.total,
         )
 
+    def _malformed(self, source: str, found_in: str) -> Callable[[str], None]:
+        """A reporter for links urllib cannot read: each is skipped, and logged with where it came
+        from (the first few per run; a hostile page must not flood the log)."""
+
+        def report(url: str) -> None:
+            self.malformed_links += 1
+            if self.malformed_links <= MAX_MALFORMED_LOGGED:
+                log.warning("malformed_link_skipped", source=source, found_in=found_in, url=url[:300])
+            elif self.malformed_links == MAX_MALFORMED_LOGGED + 1:
+                log.warning("malformed_links_not_logged_further", source=source, found_in=found_in)
+
+        return report
+
     def _learn_hosts(self, hosts: Collection[str], why: str) -> None:
         new = {h for h in blog_aliases(self.origin, hosts) if h not in self.hosts}
         if new:
@@ -459,8 +303,12 @@ class Crawler:
         base = f"{self.origin}/m/api/entry/0/{kind}"
         for number in range(MAX_API_PAGES):
             query = f"startId={cursor}" if cursor is not None else f"page={page}"
-            data = await self._json(f"{base}?{query}&size={MOBILE_PAGE_SIZE}")
-            parsed = parse_entry_list(data, self.origin, self.hosts) if data is not None else None
+            url = f"{base}?{query}&size={MOBILE_PAGE_SIZE}"
+            data = await self._json(url)
+            parsed = (
+                parse_entry_list(data, self.origin, self.hosts, self._malformed(kind, url))
+                if data is not None else None
+            )
             if parsed is None or (parsed.raw_count and not parsed.found):
                 if number == 0:
                     raise _Unavailable("missing, not JSON or an unknown shape")
@@ -495,16 +343,21 @@ class Crawler:
                     raise _Unavailable("no /sitemap.xml")
                 continue
             pages, nested = parse_sitemap(text)
+            report = self._malformed("sitemap", url)
             for loc in nested:
-                absolute = urljoin(url, loc)
+                try:
+                    absolute = urljoin(url, loc)
+                except ValueError:
+                    report(loc)
+                    continue
                 known = normalise_host(absolute) in self.hosts
                 if known and absolute not in fetched and absolute not in queue:
                     queue.append(absolute)
             self._adopt_sitemap_host(pages)
             for loc in pages:
-                target = classify_post_url(loc, self.hosts, base=url)
+                target = classify_post_url(loc, self.hosts, base=url, on_malformed=report)
                 if target is not None:
-                    yield _found_of(target)
+                    yield Found(target.post_id, target.slug)
 
     def _adopt_sitemap_host(self, locs: list[str]) -> None:
         """A blog's own sitemap lists its posts under its primary address. When none of them is on a
@@ -527,11 +380,11 @@ class Crawler:
         for path in ("/", "/category"):
             pages_with_new = 0
             for number in range(1, self.max_list_pages + 1):
-                page = await self._list_page(f"{self.origin}{path}?page={number}")
+                page = await self.source.fetch_page(f"{self.origin}{path}?page={number}")
                 if page.status != 200:
                     break
                 self._learn_hosts(_hosts_of_page(page.url, page.text), "list_page")
-                found = extract_post_links(page.text, page.url, self.hosts)
+                found = extract_post_links(page.text, page.url, self.hosts, self._malformed("list", page.url))
                 # The out-of-range page repeats the last one (and sidebars repeat on every page): a
                 # page with nothing new ends the paging, so it always terminates.
                 new = [f for f in found if f.key not in listed]
@@ -546,23 +399,16 @@ class Crawler:
             # The home page listed nothing or one page only (cover home, tiny blog): /category is
             # the all-posts list on every skin; on a tiny blog its first page is all repeats (1 request).
 
-    async def _list_page(self, url: str) -> Page:
-        """fetch_page hands 5xx back without retrying (it is how Tistory answers some broken posts);
-        a list page is worth a few more tries before the whole list source is given up."""
-        for attempt in range(LIST_PAGE_ATTEMPTS):
-            page = await self.source.fetch_page(url)
-            if page.status < 500:
-                return page
-            if attempt + 1 < LIST_PAGE_ATTEMPTS:
-                await asyncio.sleep(LIST_RETRY_DELAY_S * (attempt + 1))
-        raise TransientError("list page keeps answering a server error", url=url, status=page.status)
-
     async def _rss(self) -> AsyncGenerator[Found, None]:
-        text = await self._text(f"{self.origin}/rss")
+        url = f"{self.origin}/rss"
+        text = await self._text(url)
         if text is None:
             raise _Unavailable("no /rss")
+        report = self._malformed("rss", url)
         for values in parse_rss_links(text):
-            targets = [t for t in (classify_post_url(v, self.hosts, base=self.origin) for v in values) if t]
+            targets = [
+                t for t in (classify_post_url(v, self.hosts, base=self.origin, on_malformed=report) for v in values) if t
+            ]
             post_id = next((t.post_id for t in targets if t.post_id is not None), None)
             slug = next((t.slug for t in targets if t.slug is not None), None)
             if post_id is not None or slug is not None:

@@ -21,24 +21,28 @@ from migrator.errors import ParseError, SkipPost
 from migrator.models import SourcePost
 from migrator.tistory.images import is_placeholder_image, original_image_url
 
-__all__ = ["page_post_id", "parse_post"]
+__all__ = ["looks_like_tistory", "page_post_id", "parse_post", "stated_blog_urls", "unreadable_reason"]
 
 KST = timezone(timedelta(hours=9))
 
-_ENTRY_INFO = re.compile(r"window\.T\.entryInfo\s*=\s*")
-_T_CONFIG = re.compile(r"window\.T\.config\s*=\s*")
-_TISTORY_BLOG = re.compile(r"window\.TistoryBlog\s*=\s*\{(.*?)\}", re.DOTALL)
-_JS_STRING_PROP = r"""\b{name}\s*:\s*["']([^"']*)["']"""
-_ENTRY_ID_CHEAP = re.compile(r"window\.T\.entryInfo\s*=\s*\{[^}]*?\"entryId\"\s*:\s*\"?(\d+)")
-_PLINK_CHEAP = re.compile(r"<meta\b[^>]*\bproperty=[\"']dg:plink[\"'][^>]*>", re.IGNORECASE)
-_TXID_CHEAP = re.compile(
-    r"<meta\b[^>]*\bproperty=[\"']article:txid[\"'][^>]*\bcontent=[\"']\d+_(\d+)[\"']", re.IGNORECASE
-)
-_CONTENT_ATTR = re.compile(r"\bcontent=[\"']([^\"']*)[\"']", re.IGNORECASE)
+# Every pattern here is anchored on a literal and bounded, so no search can rescan the page from
+# each start (hostile pages: a 1 MB page of unclosed `window.TistoryBlog = {` must stay linear).
+_ENTRY_INFO = re.compile(r"window\.T\.entryInfo\s{0,40}=\s{0,40}")
+_T_CONFIG = re.compile(r"window\.T\.config\s{0,40}=\s{0,40}")
+_BLOG_OBJECT = "window.TistoryBlog"
+_BLOG_OBJECT_MAX = 4000          # the real object is ~200 characters
+_BOUNDED_URL = r"""["'](https?://[^"'\\\s]{1,2048})["']"""
+_DEFAULT_URL = re.compile(r'"DEFAULT_URL"\s{0,40}:\s{0,40}' + _BOUNDED_URL)
+_BLOG_URL_PROPS = {
+    name: re.compile(r"\b" + name + r"\s{0,40}:\s{0,40}" + _BOUNDED_URL) for name in ("url", "tistoryUrl")
+}
 _NUMERIC_PATH = re.compile(r"^/(?:m/)?(?:notice/)?(\d+)/?$")
 _ENTRY_PATH = re.compile(r"^/(?:m/)?entry/([^/?#]+)/?$")
 # Markers of a Tistory page (also served on custom domains) vs. arbitrary garbage.
 _TISTORY_MARKERS = ("window.T.config", "window.TistoryBlog", "content=\"@TISTORY\"", "id=\"tt-body-")
+# Tistory's static hosts and paths, present on every blog page whatever the skin (tistory.md §9, §12).
+_TISTORY_ASSET_MARKERS = ("tistory_admin/", "tistory1.daumcdn.net/tistory", "t1.daumcdn.net/tistory",
+                          "www.tistory.com/auth/login", '"TOP_SSL_URL":"https://www.tistory.com"')
 _PROTECTED_TEXT = ("보호되어 있는 글입니다", "보호되어 있는 글 입니다", "This is a protected post")
 _ERROR_TEXT = ("에러 메세지", "url을 찾을 수 없거나", "존재하지 않는", "비공개된 글입니다", "삭제된 글입니다")
 _DEFAULT_OG_IMAGE = "tistory_admin/static/images/openGraph/opengraph.png"
@@ -46,6 +50,9 @@ _DEFAULT_OG_IMAGE = "tistory_admin/static/images/openGraph/opengraph.png"
 _HOST_METAS = ("og:url", "dg:plink", "article:pc_url", "article:mobile_url", "article:pc_view_url",
                "article:mobile_view_url")
 
+
+# How far up from a password input we look for a comment/guestbook form (bounded: linear time).
+_FORM_CONTEXT_DEPTH = 12
 
 _UNDECODABLE = object()  # an assignment was found but its value is not JSON
 
@@ -64,17 +71,36 @@ def _js_object(text: str, pattern: re.Pattern[str]) -> tuple[bool, Any]:
 
 
 def page_post_id(html_text: str) -> int | None:
-    """The numeric post id of a page (entryInfo, else `dg:plink`, else `article:txid`); cheap regexes."""
-    match = _ENTRY_ID_CHEAP.search(html_text)
+    """The numeric post id of a page (entryInfo, else `dg:plink`, else `article:txid`); linear time."""
+    _, entry_info = _js_object(html_text, _ENTRY_INFO)
+    return _post_id(entry_info if isinstance(entry_info, dict) else {}, _Head(LexborHTMLParser(html_text)))
+
+
+def _blog_object(text: str) -> str:
+    """The text of the first `window.TistoryBlog = {…}` object, '' when absent (bounded length)."""
+    start = text.find(_BLOG_OBJECT)
+    if start < 0:
+        return ""
+    brace = text.find("{", start, start + len(_BLOG_OBJECT) + 80)
+    if brace < 0:
+        return ""
+    end = text.find("}", brace, brace + _BLOG_OBJECT_MAX)
+    return text[brace + 1:end] if end >= 0 else ""
+
+
+def stated_blog_urls(text: str) -> list[str]:
+    """The blog addresses Tistory's own scripts state (`T.config.DEFAULT_URL`, `TistoryBlog.url`,
+    `TistoryBlog.tistoryUrl`), first occurrence of each, in that order. Linear time."""
+    found: list[str] = []
+    match = _DEFAULT_URL.search(text)
     if match:
-        return int(match.group(1))
-    for tag in _PLINK_CHEAP.findall(html_text):
-        for content in _CONTENT_ATTR.findall(tag):
-            path_match = _NUMERIC_PATH.match(urlsplit(content).path)
-            if path_match:
-                return int(path_match.group(1))
-    match = _TXID_CHEAP.search(html_text)
-    return int(match.group(1)) if match else None
+        found.append(match.group(1))
+    blog = _blog_object(text)
+    for pattern in _BLOG_URL_PROPS.values():
+        match = pattern.search(blog)
+        if match:
+            found.append(match.group(1))
+    return found
 
 
 _HEAD_SELECTOR = 'meta, link[rel="canonical"], script[type="application/ld+json"], div.contents_style'
@@ -146,11 +172,22 @@ def _host(url: str | None) -> str | None:
     url = url.strip()
     if url.startswith("//"):
         url = "https:" + url
+    return _hostname(url)
+
+
+def _hostname(url: str) -> str | None:
     try:
         host = urlsplit(url).hostname
     except ValueError:
         return None
     return host.lower() if host else None
+
+
+def _path(url: str) -> str:
+    try:
+        return urlsplit(url.strip()).path
+    except ValueError:
+        return ""
 
 
 def _slug_from(url: str | None) -> str | None:
@@ -171,11 +208,26 @@ def _is_protected(tree: LexborHTMLParser, html_text: str) -> bool:
     for field in tree.css('input[type="password"]'):
         context = " ".join(
             f"{attrs.get('id') or ''} {attrs.get('class') or ''} {attrs.get('name') or ''}"
-            for attrs in (n.attributes for n in [field, *_ancestors(field)])
+            for attrs in (n.attributes for n in [field, *_ancestors(field, _FORM_CONTEXT_DEPTH)])
         ).lower()
         if "comment" not in context and "guestbook" not in context and "reply" not in context:
             return True
     return False
+
+
+def unreadable_reason(html_text: str) -> str | None:
+    """Why a page Tistory answered with an unexpected status is clearly not a readable post (its
+    error page, the protected block), or None when the page shows no such evidence."""
+    if any(marker in html_text for marker in _PROTECTED_TEXT):
+        return "protected post (password required)"
+    if any(marker in html_text for marker in _ERROR_TEXT):
+        return "private, deleted or missing post (error page)"
+    return None
+
+
+def looks_like_tistory(html_text: str) -> bool:
+    """Whether a page carries Tistory's own markup (also true on a custom-domain blog)."""
+    return any(marker in html_text for marker in _TISTORY_MARKERS + _TISTORY_ASSET_MARKERS)
 
 
 def _skip_or_fail(tree: LexborHTMLParser, html_text: str, page_url: str, reason: str) -> None:
@@ -199,7 +251,7 @@ def _post_id(entry_info: dict[str, Any], head: _Head) -> int | None:
         return int(raw)
     plink = head.get("dg:plink")
     if plink:
-        match = _NUMERIC_PATH.match(urlsplit(plink).path)
+        match = _NUMERIC_PATH.match(_path(plink))
         if match:
             return int(match.group(1))
     txid = head.get("article:txid")
@@ -213,12 +265,11 @@ def _blog_hosts(html_text: str, head: _Head, page_url: str) -> tuple[str, ...]:
     _, config = _js_object(html_text, _T_CONFIG)
     if isinstance(config, dict) and isinstance(config.get("DEFAULT_URL"), str):
         candidates.append(_host(config["DEFAULT_URL"]))
-    blog = _TISTORY_BLOG.search(html_text)
-    if blog:
-        for name in ("url", "tistoryUrl"):
-            prop = re.search(_JS_STRING_PROP.format(name=name), blog.group(1))
-            if prop:
-                candidates.append(_host(prop.group(1)))
+    blog = _blog_object(html_text)
+    for pattern in _BLOG_URL_PROPS.values():
+        prop = pattern.search(blog)
+        if prop:
+            candidates.append(_host(prop.group(1)))
     candidates.append(_host(head.canonical))
     candidates.extend(_host(head.get(key)) for key in _HOST_METAS)
     hosts: list[str] = []
@@ -230,9 +281,17 @@ def _blog_hosts(html_text: str, head: _Head, page_url: str) -> tuple[str, ...]:
 
 def _tags(tree: LexborHTMLParser) -> tuple[str, ...]:
     tags: list[str] = []
+    # A tag link inside the post body is content, not the post's tag list. Collected per body once:
+    # climbing from every link to the root would be quadratic on a deeply nested hostile page.
+    in_body: set[int] = set()
+    nested: set[int] = set()
+    for body in tree.css("div.contents_style"):
+        if body.mem_id in nested:
+            continue            # inside an outer body already collected: subtrees stay disjoint
+        nested.update(node.mem_id for node in body.css("div.contents_style"))
+        in_body.update(node.mem_id for node in body.css('a[rel~="tag"]'))
     for link in tree.css('a[rel~="tag"]'):
-        # A tag link inside the post body is content, not the post's tag list.
-        if any(_is_body(node) for node in _ancestors(link)):
+        if link.mem_id in in_body:
             continue
         text = " ".join((link.text(deep=True) or "").split())
         if text and text not in tags:
@@ -240,18 +299,13 @@ def _tags(tree: LexborHTMLParser) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def _ancestors(node: LexborNode) -> list[LexborNode]:
-    found = []
+def _ancestors(node: LexborNode, limit: int) -> list[LexborNode]:
+    found: list[LexborNode] = []
     parent = node.parent
-    while parent is not None:
+    while parent is not None and len(found) < limit:
         found.append(parent)
         parent = parent.parent
     return found
-
-
-def _is_body(node: LexborNode) -> bool:
-    classes = (node.attributes.get("class") or "").split() if node.tag == "div" else []
-    return "contents_style" in classes
 
 
 def parse_post(html_text: str, page_url: str) -> SourcePost:
@@ -273,6 +327,32 @@ def parse_post(html_text: str, page_url: str) -> SourcePost:
         return _parse(html_text, page_url)
     except (ValueError, RecursionError) as exc:  # garbage that slipped past the checks below
         raise ParseError(f"unreadable page: {exc.__class__.__name__}: {exc}", url=page_url) from exc
+
+
+def _author(head: _Head, ld: dict[str, Any], html_text: str) -> str | None:
+    """The byline: the skin's meta, else JSON-LD, else the blog owner's nickname in T.config."""
+    author = head.get("by")
+    if not author and isinstance(ld.get("author"), dict) and ld["author"].get("name"):
+        author = str(ld["author"]["name"]).strip() or None
+    if not author:
+        _, config = _js_object(html_text, _T_CONFIG)
+        blog = config.get("BLOG") if isinstance(config, dict) else None
+        author = (blog.get("nickName") or None) if isinstance(blog, dict) else None
+    return author
+
+
+def _featured_image(head: _Head, ld: dict[str, Any]) -> str | None:
+    """og:image (or JSON-LD image) resolved to its original, unless it is the blog's default picture."""
+    og_image = head.get("og:image")
+    if not og_image and isinstance(ld.get("image"), dict):
+        ld_image = ld["image"].get("url")
+        og_image = html.unescape(ld_image) if isinstance(ld_image, str) else None
+    if not og_image:
+        return None
+    resolved = original_image_url(og_image)
+    if _DEFAULT_OG_IMAGE in resolved or is_placeholder_image(resolved):
+        return None
+    return resolved
 
 
 def _parse(html_text: str, page_url: str) -> SourcePost:
@@ -314,13 +394,7 @@ def _parse(html_text: str, page_url: str) -> SourcePost:
     label = entry_info.get("categoryLabel")
     category_path = tuple(p.strip() for p in label.split("/") if p.strip()) if isinstance(label, str) else ()
 
-    author = head.get("by")
-    if not author and isinstance(ld.get("author"), dict) and ld["author"].get("name"):
-        author = str(ld["author"]["name"]).strip() or None
-    if not author:
-        _, config = _js_object(html_text, _T_CONFIG)
-        blog = config.get("BLOG") if isinstance(config, dict) else None
-        author = (blog.get("nickName") or None) if isinstance(blog, dict) else None
+    author = _author(head, ld, html_text)
 
     # A <meta> content is text once the HTML parser has decoded the attribute; decoding it again
     # would turn text such as "&lt;b&gt;" into markup. Only JSON-LD strings carry HTML entities.
@@ -330,15 +404,7 @@ def _parse(html_text: str, page_url: str) -> SourcePost:
 
     slug = _slug_from(page_url) or _slug_from(head.get("og:url")) or _slug_from(head.canonical)
 
-    og_image = head.get("og:image")
-    if not og_image and isinstance(ld.get("image"), dict):
-        ld_image = ld["image"].get("url")
-        og_image = html.unescape(ld_image) if isinstance(ld_image, str) else None
-    featured = None
-    if og_image:
-        resolved = original_image_url(og_image)
-        if _DEFAULT_OG_IMAGE not in resolved and not is_placeholder_image(resolved):
-            featured = resolved
+    featured = _featured_image(head, ld)
 
     parts = urlsplit(page_url)
     scheme = parts.scheme or "https"

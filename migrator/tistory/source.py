@@ -9,11 +9,14 @@ from migrator.errors import FileUnavailable, ImageExpired, PermanentError, Sourc
 from migrator.http import HttpClient, SpooledFile, download_file
 from migrator.netguard import AddressGuard
 
-__all__ = ["MAX_DOWNLOAD_BYTES", "Page", "SourceClient"]
+__all__ = ["GONE_STATUSES", "MAX_DOWNLOAD_BYTES", "Page", "SourceClient"]
 
-# Tistory answers private or deleted posts with assorted statuses (not verified which); each means
-# "not a readable post", never "stop the run".
+# Tistory answers private or deleted posts with assorted statuses (not verified which); they are
+# handed back for the caller to judge (only 404/410, or a body showing the error page or the protected
+# block, make a post unreadable). 5xx, 429, timeouts and resets are retried by HttpClient and raise
+# TransientError when they persist: never mistaken for "deleted".
 NOT_A_POST_STATUSES = (301, 302, 400, 401, 404, 410)
+GONE_STATUSES = (404, 410)
 MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 
 
@@ -47,18 +50,19 @@ class SourceClient:
     async def fetch_page(self, url: str) -> Page:
         """GET a page. 404/410/401 etc. are returned (the caller decides); 403 on a page means blocked.
 
-        Raises SourceBlocked when Tistory refuses us (403) and TransientError after retries.
+        Raises SourceBlocked when Tistory refuses us (403) and TransientError when 5xx/429/timeouts/
+        connection errors persist after retries.
         """
         resp = await self.pages.request(
             "GET", url, headers={"Accept": "text/html,application/xhtml+xml"},
-            allow=(*NOT_A_POST_STATUSES, 403, 500),
+            allow=(*NOT_A_POST_STATUSES, 403),
         )
         if resp.status == 403:
             raise SourceBlocked(
                 "Tistory refused the request (403): the blog may be access-restricted or we are blocked",
                 url=url, status=403,
             )
-        return Page(resp.status, resp.url, resp.text() if resp.status != 500 else "")
+        return Page(resp.status, resp.url, resp.text())
 
     async def fetch_json(self, url: str) -> Any | None:
         """GET a JSON document; None for 404 or a body that is not JSON (skins/versions differ)."""

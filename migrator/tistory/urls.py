@@ -8,11 +8,12 @@ away (tistory.md §3.2); slugs are compared in their decoded, NFC-normalised for
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 __all__ = [
     "PostUrl",
@@ -23,6 +24,7 @@ __all__ = [
     "classify_post_url",
     "normalise_host",
     "post_url_fragment",
+    "url_is_wellformed",
 ]
 
 # Ids are sequential per blog; more digits than this is not a post id but some other number.
@@ -38,15 +40,29 @@ class PostUrl:
 
 
 def normalise_host(value: str) -> str:
-    """Lower-cased host name from a host, `host:port` or a whole URL; '' when there is none."""
+    """Lower-cased host name from a host, `host:port` or a whole URL; '' when there is none (or the
+    value is malformed: this never raises)."""
     value = value.strip()
     if not value:
         return ""
-    if "//" in value:
-        host = urlsplit(value if "://" in value or value.startswith("//") else "//" + value).hostname
-        return (host or "").rstrip(".").lower()
-    host = urlsplit("//" + value).hostname or ""
+    try:
+        if "//" in value:
+            host = urlsplit(value if "://" in value or value.startswith("//") else "//" + value).hostname
+            return (host or "").rstrip(".").lower()
+        host = urlsplit("//" + value).hostname or ""
+    except ValueError:          # e.g. an unclosed IPv6 bracket: `http://[x/1`
+        return ""
     return host.rstrip(".").lower()
+
+
+def url_is_wellformed(url: str) -> bool:
+    """Whether urllib can read the URL at all (host, port); `http://[x/1` or `http://h:99999/` cannot."""
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.hostname, parts.port
+    except ValueError:
+        return False
+    return True
 
 
 def blog_origin(url: str) -> str:
@@ -112,8 +128,15 @@ def _post_id(segment: str) -> int | None:
     return value if value > 0 else None
 
 
-def classify_post_url(url: str, hosts: Collection[str], *, base: str | None = None) -> PostUrl | None:
+def classify_post_url(
+    url: str, hosts: Collection[str], *, base: str | None = None,
+    on_malformed: Callable[[str], None] | None = None,
+) -> PostUrl | None:
     """The post a URL names, or None when it is not a post of this blog.
+
+    Total: never raises, whatever the string (links come from pages we do not control). A URL urllib
+    cannot read (`http://[x/1`) gives None, and `on_malformed(url)` is called so the caller can log
+    where it came from.
 
     `hosts` are the blog's host names (see `blog_aliases`); relative URLs are resolved against
     `base` and rejected without one. Accepts http/https, any of `hosts`, a trailing slash, a query
@@ -122,27 +145,70 @@ def classify_post_url(url: str, hosts: Collection[str], *, base: str | None = No
     `/pages/…`, rss, sitemap, manage, toolbar, attachments, the `/m` home, other hosts, mailto:,
     javascript:, bare fragments) gives None.
     """
+    try:
+        return _classify(url, hosts, base)
+    except ValueError:
+        if on_malformed is not None:
+            on_malformed(url)
+        return None
+
+
+# Characters urlsplit strips or rejects; a link holding one takes the full parse.
+_UNSAFE = frozenset("\t\r\n\\")
+
+
+def _host_of(parts: SplitResult) -> str:
+    """The lower-cased host; raises ValueError on an invalid port (a malformed URL)."""
+    _ = parts.port
+    return (parts.hostname or "").rstrip(".").lower()
+
+
+@functools.lru_cache(maxsize=256)
+def _scheme_and_host(base: str) -> tuple[str, str]:
+    parts = urlsplit(base)
+    return parts.scheme.lower(), _host_of(parts)
+
+
+def _classify(url: str, hosts: Collection[str], base: str | None) -> PostUrl | None:
+    if not isinstance(url, str):
+        return None
     raw = url.strip()
     if not raw or raw.startswith("#"):
         return None
+    if base is not None and raw[0] == "/" and raw[1:2] != "/" and not _UNSAFE.intersection(raw):
+        # Path-absolute, the usual list-page link (50,000 on a hostile page): no urlsplit needed.
+        scheme, host = _scheme_and_host(base)
+        path = raw.split("#", 1)[0].split("?", 1)[0]
+        if scheme not in ("http", "https"):
+            return None
+        return _post_of(host, path, hosts)
     parts = urlsplit(raw)
     if parts.scheme and parts.scheme.lower() not in ("http", "https"):
         return None
+    path = parts.path
     if not parts.netloc:
         if base is None:
             return None
-        parts = urlsplit(urljoin(base, raw))
-        if parts.scheme.lower() not in ("http", "https"):
+        if raw.startswith("/"):
+            # Path-absolute, the usual list-page link: the base's host, without a urljoin per link.
+            scheme, host = _scheme_and_host(base)
+        else:
+            joined = urlsplit(urljoin(base, raw))
+            scheme, host, path = joined.scheme.lower(), _host_of(joined), joined.path
+        if scheme not in ("http", "https"):
             return None
-    elif not parts.scheme:
-        # Protocol-relative (//host/123): the scheme does not matter for identity.
-        parts = urlsplit("https:" + raw)
-    host = (parts.hostname or "").rstrip(".").lower()
+    else:
+        # Protocol-relative (//host/123) included: the scheme does not matter for identity.
+        host = _host_of(parts)
+    return _post_of(host, path, hosts)
+
+
+def _post_of(host: str, path: str, hosts: Collection[str]) -> PostUrl | None:
     if not host or (host not in hosts and host not in {normalise_host(h) for h in hosts}):
         return None
 
     # Split before decoding, so an encoded "/" inside a slug stays inside the slug.
-    segments = [unquote(s, errors="replace") for s in parts.path.split("/") if s]
+    segments = [unquote(s, errors="replace") if "%" in s else s for s in path.split("/") if s]
     if segments and segments[0] == "m":
         segments = segments[1:]
     if len(segments) == 1:
@@ -173,5 +239,8 @@ def canonical_slug_url(origin: str, slug: str) -> str:
 
 
 def post_url_fragment(url: str) -> str:
-    """The fragment of a URL (`comment123` of `/5#comment123`), '' when there is none."""
-    return urlsplit(url.strip()).fragment
+    """The fragment of a URL (`comment123` of `/5#comment123`), '' when there is none (or malformed)."""
+    try:
+        return urlsplit(url.strip()).fragment
+    except ValueError:
+        return ""

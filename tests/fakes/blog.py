@@ -22,6 +22,7 @@ $body_id, $article (the skin's post block: header, body or password form, tags),
 # ruff: noqa: E501  (HTML templates copied from saved Tistory pages keep their long lines)
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import math
@@ -35,7 +36,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-__all__ = ["PROTECTED_SUMMARY", "FakeBlog", "FakePost"]
+__all__ = ["PROTECTED_SUMMARY", "RESET", "FakeBlog", "FakePost", "page_without_data"]
+
+RESET = 0   # a `fail` entry: the connection is dropped without an answer
 
 PROTECTED_SUMMARY = "보호되어 있는 글입니다."
 DEFAULT_OG_IMAGE = (
@@ -186,6 +189,14 @@ window.T.entryInfo = null;</script>
 <a href="%s" class="link_back">블로그 홈 바로가기</a></div></div></body></html>"""
 
 
+def page_without_data(origin: str) -> str:
+    """A 200 Tistory page (skin, config, toolbar) that carries no post: no entryInfo, no body."""
+    return (f'<!DOCTYPE html><html lang="ko"><head><script>if (!window.T) {{ window.T = {{}} }}\n'
+            f'window.T.config = {{"ROLE":"guest","DEFAULT_URL":"{origin}"}};</script>'
+            f'<meta name="twitter:site" content="@TISTORY"/><title>blog</title></head>'
+            f'<body id="tt-body-page"><div id="wrap"><p>잠시 후 다시 시도해 주세요</p></div></body></html>')
+
+
 @dataclass
 class _Ctx:
     """Addresses for one request: where it came in, and the blog's public address."""
@@ -210,7 +221,12 @@ class FakeBlog:
 
     `requests` lists every path+query received, in order. `fail` maps a path (with or without its
     query, e.g. "/sitemap.xml" or "/?page=3") to statuses answered before the real response; 429 and
-    503 carry `Retry-After: <retry_after>`.
+    503 carry `Retry-After: <retry_after>`; `RESET` (0) drops the connection without an answer.
+    `pages` maps a path to a whole HTML page served instead (200), e.g. `page_without_data()`;
+    `delay` maps a path to seconds waited before answering.
+    `malformed_links` are put into every discovery source (sitemap `<loc>`, list pages, RSS `<link>`,
+    mobile JSON items) next to the real links; `sitemap_prefix` is raw text put at the start of
+    the sitemap's `<urlset>` (hostile or broken XML).
     """
 
     def __init__(
@@ -246,6 +262,10 @@ class FakeBlog:
         self.retry_after = retry_after
         self.requests: list[str] = []
         self.fail: dict[str, list[int]] = {}
+        self.pages: dict[str, str] = {}
+        self.delay: dict[str, float] = {}      # path → seconds to wait before answering (slow pages)
+        self.malformed_links: tuple[str, ...] = ()
+        self.sitemap_prefix = ""
 
     # ------------------------------------------------------------------ state helpers
     def add(self, post: FakePost) -> None:
@@ -299,12 +319,20 @@ class FakeBlog:
     @web.middleware
     async def _middleware(self, request: web.Request, handler):  # type: ignore[no-untyped-def]
         self.requests.append(request.path_qs)
+        if request.path in self.delay:
+            await asyncio.sleep(self.delay[request.path])
         for key in (request.path_qs, request.path):
             statuses = self.fail.get(key)
             if statuses:
                 status = statuses.pop(0)
+                if status == RESET:
+                    assert request.transport is not None
+                    request.transport.abort()
+                    raise ConnectionResetError("fake connection reset")
                 headers = {"Retry-After": self.retry_after} if status in (429, 503) else {}
                 return web.Response(status=status, text="fake failure", headers=headers)
+        if request.path in self.pages:
+            return web.Response(text=self.pages[request.path], content_type="text/html")
         return await handler(request)
 
     def _ctx(self, request: web.Request) -> _Ctx:
@@ -514,7 +542,8 @@ class FakeBlog:
                 number = min(number, pages)
                 start = (number - 1) * self.list_page_size
                 posts_here = posts[start:start + self.list_page_size]
-            body = self._list_items(posts_here, ctx) + self._paging(path, number, pages)
+            bad = "".join(f'<a href="{_esc(u)}" class="link_category">?</a>' for u in self.malformed_links)
+            body = bad + self._list_items(posts_here, ctx) + self._paging(path, number, pages)
         head = (f'<script type="text/javascript">if (!window.T) {{ window.T = {{}} }}\n'
                 f'window.T.config = {{"ROLE":"guest","BLOG":{{"id":{self.blog_id},"name":{_json(self.host.split(".")[0])}}},'
                 f'"DEFAULT_URL":"{ctx.public}"}};\n'
@@ -610,6 +639,8 @@ class FakeBlog:
              "summary": _summary(p), "commentCount": 0, "categoryLabel": p.category or None}
             for p in chunk
         ]
+        if chunk:
+            data["items"] += [{"id": None, "title": "?", "path": u, "url": u} for u in self.malformed_links]
         return web.json_response({"code": 200, "data": data})
 
     # ------------------------------------------------------------------ sitemap and RSS
@@ -626,13 +657,13 @@ class FakeBlog:
             urls.append((ctx.public + self.path_of(post, mobile=mobile), post.modified or post.published))
         return urls
 
-    @staticmethod
-    def _urlset(urls: list[tuple[str, str]]) -> str:
+    def _urlset(self, urls: list[tuple[str, str]]) -> str:
+        urls = [(u, "") for u in self.malformed_links] + urls
         entries = "".join(
             f"<url><loc>{html.escape(u)}</loc>" + (f"<lastmod>{m}</lastmod>" if m else "") + "</url>\n" for u, m in urls
         )
         return ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-                f"{entries}</urlset>\n")
+                f"{self.sitemap_prefix}{entries}</urlset>\n")
 
     async def _sitemap(self, request: web.Request) -> web.Response:
         ctx = self._ctx(request)
@@ -666,6 +697,8 @@ class FakeBlog:
             f"<pubDate>{format_datetime(_dt(p.published))}</pubDate>\n</item>\n"
             for p in posts
         )
+        items = "".join(f"<item>\n<title>?</title>\n<link>{html.escape(u)}</link>\n</item>\n"
+                        for u in self.malformed_links) + items
         feed = ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0">\n<channel>\n'
                 f"<title>{html.escape(self.blog_title)}</title>\n<link>{ctx.public}/</link>\n"
                 "<description>fake</description>\n<language>ko</language>\n<pubDate>Tue, 5 Mar 2024 10:20:30 +0900</pubDate>\n"

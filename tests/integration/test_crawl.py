@@ -368,13 +368,10 @@ async def test_sitemap_failing_after_retries_is_skipped_not_fatal(make_crawler: 
     assert blog.requests.count("/sitemap.xml") == 4        # first try + HttpClient's 3 retries
 
 
-async def test_list_page_server_error_is_retried(
-    make_crawler: MakeCrawler, monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_list_page_server_error_is_retried(make_crawler: MakeCrawler) -> None:
     blog = FakeBlog(make_posts(20), mobile_api=False, sitemap_cap=0, list_page_size=5)
     blog.fail["/?page=2"] = [500]
     crawler, _ = await make_crawler(blog)
-    monkeypatch.setattr(crawl_module, "LIST_RETRY_DELAY_S", 0.0)
 
     refs = await collect(crawler)
 
@@ -511,6 +508,32 @@ def test_extract_post_links_is_skin_independent_and_spots_protected_items() -> N
     assert found == [
         Found(3, None, True), Found(2, None, False), Found(None, "가", True), Found(1, None, False),
     ]
+
+
+def test_unclosed_elements_do_not_swallow_the_entries_after_them() -> None:
+    sitemap = ("<urlset><url><loc>https://b.tistory.com/" + "x" * 3000 + "<url><loc>https://b.tistory.com/5</loc></url>"
+               "<sitemap><loc>https://b.tistory.com/sitemap-2.xml</loc></sitemap><loc>garbage")
+    assert parse_sitemap(sitemap) == (["https://b.tistory.com/5"], ["https://b.tistory.com/sitemap-2.xml"])
+    feed = ("<rss><item><title>cut here <item><link>https://b.tistory.com/7</link></item>"
+            "<item><guid>https://b.tistory.com/8</guid><link>https://b.tistory.com/8")
+    assert parse_rss_links(feed) == [["https://b.tistory.com/7"]]
+
+
+def test_malformed_links_on_a_list_page_are_reported_and_skipped() -> None:
+    page = ('<ul><li><a href="http://[x/1">bad</a></li><li><a href="/2">t2</a></li>'
+            '<li><a href="http://b.tistory.com:99999/3">bad port</a></li></ul>')
+    reported: list[str] = []
+    found = extract_post_links(page, "https://b.tistory.com/?page=1", {"b.tistory.com"}, reported.append)
+    assert found == [Found(2, None, False)]
+    assert reported == ["http://[x/1", "http://b.tistory.com:99999/3"]
+
+
+def test_protected_items_are_found_among_thousands_of_links_in_one_block() -> None:
+    links = "".join(f'<a href="/{n}">글 {n}</a>' for n in range(1, 3001))
+    page = f'<div>{links}<div><a href="/9000">잠긴 글</a><p>보호되어 있는 글입니다.</p></div></div>'
+    found = extract_post_links(page, "https://b.tistory.com/", {"b.tistory.com"})
+    assert len(found) == 3001
+    assert [f.post_id for f in found if f.protected] == [9000]
 
 
 # ------------------------------------------------------------------------------ the fake itself

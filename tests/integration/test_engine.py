@@ -61,7 +61,7 @@ async def test_full_run_creates_one_draft_per_public_post(world):
     assert "if a &lt; b:\n    print(&quot;&amp;&quot;)" in code or 'if a &lt; b:\n    print("&amp;")' in code
 
 
-async def test_second_run_creates_nothing_and_fetches_no_post_page(world):
+async def test_second_run_creates_nothing_and_reads_only_the_skipped_post_again(world):
     await world.run()
     world.wp.reset_counters()
     world.blog.requests.clear()
@@ -71,7 +71,8 @@ async def test_second_run_creates_nothing_and_fetches_no_post_page(world):
     assert world.wp.writes() == 0
     assert report.counters.already_done == 4 and report.counters.completed == 0
     post_pages = [p for p in world.blog.requests if p.rstrip("/").split("/")[-1].isdigit()]
-    assert post_pages == []
+    assert post_pages == ["/4"]        # the protected post is read again (it may be public now)
+    assert report.counters.skipped == 1 and report.counters.failed == 0
     assert world.cdn.requests == []
     world.assert_consistent(PUBLIC)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrator.errors import ParseError, SkipPost
-from migrator.tistory.parse import page_post_id, parse_post
+from migrator.tistory.parse import looks_like_tistory, page_post_id, parse_post, stated_blog_urls
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 KST = timezone(timedelta(hours=9))
@@ -421,3 +423,25 @@ def test_json_ld_strings_are_decoded_once() -> None:
     assert '"headline":"Vector&amp;lt;int&amp;gt; &amp;amp;"' in html
     post = parse_post(html, "https://ramen4598.tistory.com/637")
     assert post.title == "Vector&lt;int&gt; &amp;"
+
+
+def test_a_malformed_plink_falls_back_to_the_txid() -> None:
+    html = page(B215).replace('"entryId":215', '"entryIdX":215')
+    html = re.sub(r'(property="dg:plink" content=")[^"]*', r"\1http://[x/215", html)
+    html = re.sub(r'(content=")[^"]*(" property="dg:plink")', r"\1http://[x/215\2", html)
+    assert page_post_id(html) == 215
+    assert parse_post(html, "https://dtslib1k.tistory.com/215").post_id == 215
+
+
+def test_tistory_blog_object_and_default_url_are_read_without_closing_braces() -> None:
+    hostile = "window.TistoryBlog = {" * 2000 + ' url: "https://late.example"'
+    assert stated_blog_urls(hostile) == []
+    good = 'window.T.config = {"DEFAULT_URL":"https://a.example"};window.TistoryBlog = { url: "https://a.example", tistoryUrl: "https://a.tistory.com" };'
+    assert stated_blog_urls(good) == ["https://a.example", "https://a.example", "https://a.tistory.com"]
+
+
+def test_saved_tistory_pages_are_recognised_and_other_sites_are_not() -> None:
+    for name in (INDEX, C30, B215, A637):          # C30 is served on a custom domain
+        assert looks_like_tistory(page(name)), name
+    other = '<html><head><title>News</title></head><body><a href="/2023">2023</a></body></html>'
+    assert not looks_like_tistory(other)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from migrator.tistory.urls import (
     PostUrl,
@@ -13,6 +15,7 @@ from migrator.tistory.urls import (
     canonical_post_url,
     canonical_slug_url,
     classify_post_url,
+    normalise_host,
     post_url_fragment,
 )
 
@@ -209,3 +212,39 @@ def test_blog_aliases() -> None:
 )
 def test_post_url_fragment(url: str, fragment: str) -> None:
     assert post_url_fragment(url) == fragment
+
+
+MALFORMED_URLS = [
+    "http://[x/1",
+    "https://[::1/5",
+    "//[x/5",
+    "http://ramen4598.tistory.com:99999/5",
+    "http://ramen4598.tistory.com:port/5",
+    "http://]/5",
+]
+
+
+@pytest.mark.parametrize("url", MALFORMED_URLS)
+def test_malformed_urls_are_classified_as_none_and_reported(url: str) -> None:
+    reported: list[str] = []
+    base = "https://ramen4598.tistory.com/?page=1"
+    assert classify_post_url(url, HOSTS, base=base, on_malformed=reported.append) is None
+    assert classify_post_url(url, HOSTS) is None
+    assert reported == [url]
+
+
+def test_a_malformed_base_is_not_fatal_either() -> None:
+    assert classify_post_url("/5", HOSTS, base="http://[x/") is None
+
+
+@pytest.mark.parametrize("value", ["http://[x/1", "[::1", "//[x"])
+def test_host_helpers_never_raise(value: str) -> None:
+    assert isinstance(normalise_host(value), str)
+    assert post_url_fragment(value + "#frag") in ("", "frag")
+
+
+@given(st.text(max_size=60), st.sampled_from(["", "http://", "https://", "//", "/", "http://["]))
+def test_classification_is_total(tail: str, prefix: str) -> None:
+    for base in (None, "https://ramen4598.tistory.com/", "http://[x/"):
+        result = classify_post_url(prefix + tail, HOSTS, base=base)
+        assert result is None or isinstance(result, PostUrl)
