@@ -26,6 +26,13 @@ async def wp():
     await session.close()
 
 
+def mock_site(m, root=API[: -len("/wp/v2")] + "/"):
+    """The home page advertising the REST root, and the REST index (what the preflight reads first)."""
+    m.get(BASE + "/", status=200, body="<html></html>", content_type="text/html",
+          headers={"Link": f'<{root}>; rel="https://api.w.org/"'})
+    m.get(re.compile(re.escape(root.split("?")[0]) + r"(\?.*)?$"), payload={"namespaces": ["wp/v2"], "authentication": {}})
+
+
 def sent(m, method, pattern):
     for (meth, url), calls in m.requests.items():
         if meth == method and re.search(pattern, str(url)):
@@ -35,6 +42,7 @@ def sent(m, method, pattern):
 
 async def test_bad_password_is_a_clear_auth_error(wp):
     with aioresponses() as m:
+        mock_site(m)
         m.get(re.compile(r".*/users/me.*"), status=401, payload={"code": "rest_not_logged_in", "message": "x"})
         with pytest.raises(AuthError) as info:
             await wp.check_auth()
@@ -44,6 +52,7 @@ async def test_bad_password_is_a_clear_auth_error(wp):
 
 async def test_user_without_capabilities_is_refused(wp):
     with aioresponses() as m:
+        mock_site(m)
         m.get(re.compile(r".*/users/me.*"), payload={"id": 2, "capabilities": {"read": True}})
         with pytest.raises(AuthError, match="may not create posts"):
             await wp.check_auth()
