@@ -97,18 +97,23 @@ def _without_userinfo(value: str) -> str:
 
 
 def _origin(value: str, variable: str) -> str:
-    parts = urlsplit(value.strip())
-    if "@" in parts.netloc:
+    try:
+        parts = urlsplit(value.strip())
+        netloc = parts.netloc
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        parts, netloc = None, value.strip().split("//", 1)[-1].split("/", 1)[0]
+    if "@" in netloc:
         raise ConfigError(
             f"{variable} must not contain a user name or password (…@ before the host): give the address alone; "
             "the WordPress user goes in WP_APP_USER and the application password in WP_APP_PASSWORD",
             variable=variable,
         )
     try:
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0
+        valid = parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and parts is not None and (parts.port or 1) > 0
     except ValueError:
         valid = False
-    if not valid:
+    if not valid or parts is None:
         raise ConfigError(f"{variable} must be an http(s) URL, got {_without_userinfo(value)!r}", variable=variable)
     path = parts.path.rstrip("/")
     return f"{parts.scheme}://{parts.netloc}{path}"

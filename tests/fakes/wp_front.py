@@ -37,13 +37,14 @@ def redirect_app(target: str | None, *, status: int = 301) -> tuple[web.Applicat
     return app, seen
 
 
-def not_wordpress_app() -> tuple[web.Application, FrontRequests]:
-    """A web site that is not WordPress: a home page, and 404 HTML for /wp-json/ and everything else."""
+def not_wordpress_app(*, catch_all: bool = True) -> tuple[web.Application, FrontRequests]:
+    """A web site that is not WordPress: its home page for every address (a single-page app or a
+    parked domain), or (`catch_all=False`) a home page and 404 HTML everywhere else."""
     seen = FrontRequests()
 
     async def handle(request: web.Request) -> web.StreamResponse:
         seen.append((request.method, request.rel_url.path_qs, "Authorization" in request.headers))
-        if request.path == "/":
+        if request.path == "/" or catch_all:
             return web.Response(text="<html><head><title>My shop</title></head><body>Welcome</body></html>",
                                 content_type="text/html")
         return web.Response(status=404, text="<html><body>Not Found</body></html>", content_type="text/html")

@@ -90,8 +90,9 @@ async def test_upload_folder_race_is_retried_and_the_post_migrated_in_one_run(wo
 # ---------------------------------------------------------------------------------------- C: named
 
 
-async def test_not_a_wordpress_site(world, tmp_path, aiohttp_server):
-    app, _ = not_wordpress_app()
+@pytest.mark.parametrize("catch_all", [True, False], ids=["answers-every-path", "404-elsewhere"])
+async def test_not_a_wordpress_site(world, tmp_path, aiohttp_server, catch_all):
+    app, _ = not_wordpress_app(catch_all=catch_all)
     server = await aiohttp_server(app)
     env = base_env(world, tmp_path, WP_BASE_URL=str(server.make_url("")).rstrip("/"))
     assert_named(*await migrate("--all", env=env, cwd=tmp_path), "not look like a WordPress site")

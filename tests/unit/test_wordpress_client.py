@@ -143,3 +143,49 @@ def test_local_and_gmt():
     assert local_and_gmt(when, ZoneInfo("Europe/Berlin")) == ("2025-11-13T09:09:01", "2025-11-13T08:09:01")
     with pytest.raises(ValueError):
         local_and_gmt(datetime(2025, 1, 1), timezone.utc)
+
+
+def _answer(status, body, ctype="application/json"):
+    import json as _json
+
+    from migrator.http import Response
+
+    raw = _json.dumps(body).encode() if isinstance(body, dict) else body.encode()
+    return Response(status, {"Content-Type": ctype}, raw, API + "/media")
+
+
+@pytest.mark.parametrize(
+    "status, body, kind",
+    [
+        (500, {"code": "rest_upload_sideload_error", "message": "Unable to create directory "
+               "wp-content/uploads/2026/12. Is its parent directory writable by the server?"}, "transient"),
+        (500, {"code": "rest_upload_sideload_error", "message": "디렉토리 wp-content/uploads/2026/12 을 만들 수 없습니다."},
+         "transient"),
+        (500, {"code": "rest_upload_sideload_error", "message": "Sorry, you are not allowed to upload this file type."},
+         "permanent"),
+        (500, {"code": "db_insert_error", "message": "Could not insert post into the database."}, "transient"),
+        (400, {"code": "db_insert_error", "message": "Could not insert attachment into the database."}, "transient"),
+        (500, {"code": "x", "message": "Lock wait timeout exceeded; try restarting transaction"}, "transient"),
+        (502, "<html>Bad Gateway</html>", "transient"),
+        (520, "<html>origin error</html>", "transient"),
+        (501, {"code": "rest_trash_not_supported", "message": "..."}, None),
+        (400, {"code": "rest_invalid_param", "message": "..."}, None),
+    ],
+)
+def test_wordpress_answers_are_classified(status, body, kind):
+    from migrator.wordpress.client import classify_wordpress_answer
+
+    assert classify_wordpress_answer(_answer(status, body)) == kind
+
+
+def test_rest_root_with_rest_route_merges_the_request_parameters():
+    from migrator.wordpress.site import RestRoot
+
+    plain = RestRoot("https://ex.com/blog/index.php?rest_route=/")
+    assert plain.endpoint("/wp/v2/media", {"title": "a&b", "post": "3"}) == (
+        "https://ex.com/blog/index.php", {"rest_route": "/wp/v2/media", "title": "a&b", "post": "3"})
+    assert plain.endpoint("") == ("https://ex.com/blog/index.php", {"rest_route": "/"})
+    pretty = RestRoot("https://ex.com/blog/wp-json/")
+    assert pretty.endpoint("/wp/v2/posts/5", {"force": "true"}) == (
+        "https://ex.com/blog/wp-json/wp/v2/posts/5", {"force": "true"})
+    assert pretty.endpoint("") == ("https://ex.com/blog/wp-json/", {})
