@@ -84,7 +84,11 @@ def hold_refused_uploads(killer: KillingProxy) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@REAL_AND_FAKE
+@pytest.mark.parametrize(
+    "site",
+    [pytest.param("real", marks=e2e), pytest.param("real-plain", marks=e2e), "fake", "fake-plain"],
+    indirect=True,
+)
 def test_full_migration(site: Site, servers, token, floor, tmp_path, timings):
     reader = site.reader
     blog = build_blog(servers, token)
