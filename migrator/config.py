@@ -205,8 +205,9 @@ def load_settings(
                 variable="WP_APP_PASSWORD",
             )
     wp_base_url = _origin(wp_base, "WP_BASE_URL") if wp_base else ""
-    if wp_base_url.endswith("/wp-json"):
-        wp_base_url = wp_base_url[: -len("/wp-json")]
+    for suffix in ("/wp-json", "/index.php"):  # the REST root or the front script given instead of the site
+        if wp_base_url.endswith(suffix):
+            wp_base_url = wp_base_url[: -len(suffix)]
 
     workers = _int(get("WORKER_COUNT"), "WORKER_COUNT", 1, 64)
     rate = _float(get("RATE_LIMIT"), "RATE_LIMIT", 0, 1000)

@@ -87,6 +87,32 @@ async def test_upload_folder_race_is_retried_and_the_post_migrated_in_one_run(wo
     assert "Failed posts" not in out
 
 
+@pytest.mark.parametrize("status, code", [(400, "db_insert_error"), (500, "db_update_error"), (502, "")])
+async def test_database_lock_waits_and_bare_5xx_are_retried(world, status, code):
+    """MySQL lock-wait timeouts reach us as db_insert_error (400 for media, 500 for posts); a proxy's
+    502 has no WordPress code at all. Each is retried within the run."""
+    from tests.fakes.wordpress import FailRule
+
+    world.wp.rules.append(FailRule("POST", r"/wp/v2/media$", status=status, code=code, times=1))
+    world.wp.rules.append(FailRule("POST", r"/wp/v2/posts/\d+$", status=status, code=code, times=1))
+    report = await world.run()
+    assert report.counters.failed == 0, report.counters.failures
+    assert len(world.wp_posts()) == 3 and len(world.wp.media) == 3
+    assert all(rule.fired == 1 for rule in world.wp.rules)
+
+
+async def test_a_transient_answer_that_persists_fails_the_post_and_the_run_goes_on(world):
+    from tests.fakes.wordpress import FailRule
+
+    busy = FailRule("POST", r"/wp/v2/media$", status=500, code="db_insert_error", times=10_000)
+    world.wp.rules.append(busy)
+    report = await world.run()
+    assert report.status == "completed_with_failures" and report.counters.failed == 3
+    world.wp.rules.clear()
+    again = await world.run()
+    assert again.counters.failed == 0 and len(world.wp_posts()) == 3
+
+
 # ---------------------------------------------------------------------------------------- C: named
 
 
