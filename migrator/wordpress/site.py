@@ -217,11 +217,11 @@ async def discover(http: HttpClient, base_url: str, auth: Mapping[str, str],
     advertised = advertised_root(home) if home.status < 300 else None
     if advertised:
         if _origin(advertised) != _origin(base_url):
-            home_url = advertised.split("/wp-json", 1)[0].split("/index.php", 1)[0].rstrip("/")
-            raise SiteError(
-                f"WordPress at {base_url} says its REST API is at {advertised}, another address: use "
-                f"WP_BASE_URL={home_url} (migrate sends the application password only to the address you gave)"
-            )
+            # WordPress knows itself under another address (a reverse proxy, an internal address, a
+            # site URL set to https): keep the address the user gave, take the root's form from it.
+            # The credentials go only to WP_BASE_URL's origin.
+            given, adv = urlsplit(base_url), urlsplit(advertised)
+            advertised = urlunsplit((given.scheme, given.netloc, adv.path, adv.query, ""))
         candidates.append(RestRoot(advertised))
     for root in (RestRoot.pretty(base_url), RestRoot.plain(base_url)):
         if root not in candidates:
