@@ -41,6 +41,7 @@ def assert_named(code: int, out: str, err: str, *words: str) -> str:
     assert len(lines) == 1, err
     for word in words:
         assert word.lower() in lines[0].lower(), (word, lines[0])
+    print(lines[0])  # shown with -s: the exact line a user sees
     return lines[0]
 
 
