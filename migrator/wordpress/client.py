@@ -4,6 +4,11 @@ Behaviours it relies on (see docs/wordpress.md, checked on a real WordPress 6.1)
 password is treated as anonymous (401 on /users/me), `?slug=`/`?search=` see drafts only with
 `status=any`, `term_exists` carries the existing term's id, media deletes need `force=true`, and
 a raw-body upload takes its fields from the query string.
+
+Every request goes through the REST root the site advertises (site.py: `…/wp-json/`, or
+`…/index.php?rest_route=/` with Plain permalinks, under a subfolder when WordPress lives in one),
+found by the preflight (`check_auth`) before anything else; WordPress answers are classified
+transient or permanent by `classify_wordpress_answer` (HttpClient retries the transient ones).
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ REST API (tests/e2e/checks.py). Crash tests put a reverse proxy between migrate 
 SIGKILLs migrate at its k-th write, before WordPress sees the request or after it acted.
 
 A few tests also run against FakeWordPress (`site` param "fake", not marked e2e): the fake must
-pass the same checks as the real WordPress.
+pass the same checks as the real WordPress. The full migration also runs once against a second real
+WordPress with "Plain" permalinks ("real-plain": REST API only at ?rest_route=, /wp-json/ redirected
+to the home page) and its fake twin ("fake-plain").
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ async def wp():
     await session.close()
 
 
-def mock_site(m, root=API[: -len("/wp/v2")] + "/"):
+def mock_site(m, root=BASE + "/wp-json/"):
     """The home page advertising the REST root, and the REST index (what the preflight reads first)."""
     m.get(BASE + "/", status=200, body="<html></html>", content_type="text/html",
           headers={"Link": f'<{root}>; rel="https://api.w.org/"'})
