@@ -213,6 +213,13 @@ async def discover(http: HttpClient, base_url: str, auth: Mapping[str, str],
 
     Raises SiteError naming the problem."""
     home = await _home_page(http, base_url, timeout_s)
+    if home.status == 401 and "WWW-Authenticate" in home.headers:
+        raise SiteError(
+            f"{base_url} asks for a server password before WordPress (HTTP 401, WWW-Authenticate: "
+            f"{home.headers['WWW-Authenticate'][:40]}): the Authorization header can carry only one password, "
+            "and migrate's is the application password; lift the server's password protection for the site "
+            "(or for /wp-json/) while migrating"
+        )
     candidates: list[RestRoot] = []
     advertised = advertised_root(home) if home.status < 300 else None
     if advertised:

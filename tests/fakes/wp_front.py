@@ -3,6 +3,7 @@
     redirect_app("https://www.example.com")   # 301 every request to that origin (same path and query)
     redirect_app(None)                          # 301 to itself under another path, forever: a loop
     not_wordpress_app()                         # a plain web site: HTML home page, 404 elsewhere
+    password_protected_app()                    # a staging site behind the server's own Basic auth
 
 `requests` records (method, path_qs, Authorization header present) so a test can check that no
 credential was sent to the redirecting address.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-__all__ = ["FrontRequests", "not_wordpress_app", "redirect_app"]
+__all__ = ["FrontRequests", "not_wordpress_app", "password_protected_app", "redirect_app"]
 
 
 class FrontRequests(list[tuple[str, str, bool]]):
@@ -48,6 +49,21 @@ def not_wordpress_app(*, catch_all: bool = True) -> tuple[web.Application, Front
             return web.Response(text="<html><head><title>My shop</title></head><body>Welcome</body></html>",
                                 content_type="text/html")
         return web.Response(status=404, text="<html><body>Not Found</body></html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app, seen
+
+
+def password_protected_app() -> tuple[web.Application, FrontRequests]:
+    """A site behind the web server's own password (.htpasswd): 401 with WWW-Authenticate for any
+    request whose Authorization is not the server's (an application password never is)."""
+    seen = FrontRequests()
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        seen.append((request.method, request.rel_url.path_qs, "Authorization" in request.headers))
+        return web.Response(status=401, text="<html><body>401 Authorization Required</body></html>",
+                            content_type="text/html", headers={"WWW-Authenticate": 'Basic realm="Staging"'})
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)

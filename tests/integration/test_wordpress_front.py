@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.fakes.blog import FakePost
-from tests.fakes.wp_front import not_wordpress_app, redirect_app
+from tests.fakes.wp_front import not_wordpress_app, password_protected_app, redirect_app
 from tests.harness import APP_PASSWORD, make_world
 from tests.integration.test_cli import base_env, migrate
 
@@ -182,4 +182,12 @@ async def test_credentials_that_never_reach_wordpress(world, tmp_path):
     line = assert_named(*await migrate("--all", env=base_env(world, tmp_path), cwd=tmp_path),
                         "Authorization", "SetEnvIf", "HTTP_AUTHORIZATION")
     assert APP_PASSWORD not in line
+    assert world.blog.requests == []
+
+
+async def test_site_behind_a_server_password(world, tmp_path, aiohttp_server):
+    app, _ = password_protected_app()
+    server = await aiohttp_server(app)
+    env = base_env(world, tmp_path, WP_BASE_URL=str(server.make_url("")).rstrip("/"))
+    assert_named(*await migrate("--all", env=env, cwd=tmp_path), "server password", "WWW-Authenticate")
     assert world.blog.requests == []
