@@ -1,7 +1,8 @@
 """The `migrate` command: parses flags into Settings, runs one coroutine, maps the outcome to an exit code.
 
 Exit codes: 0 all done, 1 finished with failed posts (or stopped by a fatal error mid-run),
-2 configuration or usage error (bad credentials included), 130 interrupted.
+2 configuration or usage error (bad credentials, and a WP_BASE_URL that is not a usable WordPress:
+unreachable, redirecting, REST API blocked, found before the blog is touched), 130 interrupted.
 The subcommands (rewrite-links, redirects, undo, status, report) use the same codes: 1 when some
 post could not be updated or deleted (undo: also when the operator said no), 2 for a bad option,
 bad credentials, an unknown job or a missing or busy job database.
@@ -16,8 +17,8 @@ from typing import Any, NoReturn
 
 import click
 
-from migrator.config import Settings, load_settings
-from migrator.errors import AuthError, ConfigError, FatalError, StateError
+from migrator.config import Settings, load_settings, settings_warnings
+from migrator.errors import AuthError, ConfigError, FatalError, PostError, SiteError, StateError
 from migrator.logs import configure_logging
 from migrator.models import JobStatus
 
@@ -49,7 +50,7 @@ def _settings(
         "MIGRATION_DB_PATH": opts.get("db"),
     }
     try:
-        return load_settings(
+        settings = load_settings(
             flags,
             dotenv_path=Path(opts.get("env_file") or ".env"),
             need_blog=need_blog,
@@ -59,6 +60,10 @@ def _settings(
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
         raise  # unreachable; keeps type checkers happy
+    if need_wordpress:
+        for warning in settings_warnings(settings):
+            click.echo(f"migrate: warning: {warning}", err=True)
+    return settings
 
 
 def _configure_logs(ctx: click.Context, settings: Settings | None = None) -> None:
@@ -215,7 +220,7 @@ def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, .
     if report.status == JobStatus.INTERRUPTED:
         return EXIT_INTERRUPTED
     if report.status == JobStatus.ABORTED:
-        if isinstance(report.fatal, AuthError | ConfigError):
+        if isinstance(report.fatal, AuthError | ConfigError | SiteError):
             return EXIT_USAGE
         return EXIT_FAILED
     if report.status == JobStatus.COMPLETED_WITH_FAILURES:
@@ -246,10 +251,14 @@ def _run_async(make: Any) -> Any:
     except KeyboardInterrupt:
         click.echo("migrate: interrupted; run the same command again to resume safely", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except (ConfigError, AuthError, StateError) as exc:
+    except (ConfigError, AuthError, SiteError, StateError) as exc:
         _fail(str(exc), EXIT_USAGE)
     except FatalError as exc:
         _fail(str(exc), EXIT_FAILED)
+    except PostError as exc:
+        # A request outside any post's work (e.g. the counts before the run) that kept failing: a
+        # message, not a traceback; running the command again resumes.
+        _fail(f"{exc} (run the same command again to resume)", EXIT_FAILED)
 
 
 def _db_option(func: Any) -> Any:

@@ -5,7 +5,9 @@ Precedence: CLI flag > environment variable > `.env` in the working directory > 
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,7 +15,7 @@ from urllib.parse import urlsplit
 
 from migrator.errors import ConfigError
 
-__all__ = ["DEFAULTS", "Settings", "load_settings", "read_dotenv"]
+__all__ = ["DEFAULTS", "Settings", "is_loopback_host", "load_settings", "read_dotenv", "settings_warnings"]
 
 # Defaults chosen to be polite to Tistory: 2 requests/s per host and 4 workers. Tistory answers
 # bursts with 429 (see docs), and a 1,000-post blog still moves in well under an hour.
@@ -63,10 +65,6 @@ class Settings:
     # True turns that check off, for local test setups whose fakes live on 127.0.0.1.
     allow_private_file_hosts: bool = False
 
-    @property
-    def wp_api(self) -> str:
-        return self.wp_base_url.rstrip("/") + "/wp-json/wp/v2"
-
     def with_overrides(self, **kw: object) -> Settings:
         return replace(self, **kw)  # type: ignore[arg-type]
 
@@ -98,12 +96,54 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+def _without_userinfo(value: str) -> str:
+    """The URL with any `user:password@` replaced, for messages: credentials are never echoed."""
+    return re.sub(r"(//)[^/?#]*@", r"\1…@", value)
+
+
 def _origin(value: str, variable: str) -> str:
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{variable} must be an http(s) URL, got {value!r}", variable=variable)
+    try:
+        parts = urlsplit(value.strip())
+        netloc = parts.netloc
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        parts, netloc = None, value.strip().split("//", 1)[-1].split("/", 1)[0]
+    if "@" in netloc:
+        raise ConfigError(
+            f"{variable} must not contain a user name or password (…@ before the host): give the address alone; "
+            "the WordPress user goes in WP_APP_USER and the application password in WP_APP_PASSWORD",
+            variable=variable,
+        )
+    try:
+        valid = parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and parts is not None and (parts.port or 1) > 0
+    except ValueError:
+        valid = False
+    if not valid or parts is None:
+        raise ConfigError(f"{variable} must be an http(s) URL, got {_without_userinfo(value)!r}", variable=variable)
     path = parts.path.rstrip("/")
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def settings_warnings(settings: Settings) -> list[str]:
+    """Things worth a warning (not an error) before the run starts."""
+    warnings: list[str] = []
+    parts = urlsplit(settings.wp_base_url)
+    if parts.scheme == "http" and parts.hostname and not is_loopback_host(parts.hostname):
+        warnings.append(
+            f"WP_BASE_URL is http:// ({parts.hostname}): the application password travels unencrypted and "
+            "anyone on the way can read it; use https:// if the site has it"
+        )
+    return warnings
 
 
 def _int(raw: str, variable: str, low: int, high: int) -> int:
@@ -170,8 +210,9 @@ def load_settings(
                 variable="WP_APP_PASSWORD",
             )
     wp_base_url = _origin(wp_base, "WP_BASE_URL") if wp_base else ""
-    if wp_base_url.endswith("/wp-json"):
-        wp_base_url = wp_base_url[: -len("/wp-json")]
+    for suffix in ("/wp-json", "/index.php"):  # the REST root or the front script given instead of the site
+        if wp_base_url.endswith(suffix):
+            wp_base_url = wp_base_url[: -len(suffix)]
 
     workers = _int(get("WORKER_COUNT"), "WORKER_COUNT", 1, 64)
     rate = _float(get("RATE_LIMIT"), "RATE_LIMIT", 0, 1000)

@@ -5,6 +5,7 @@
     │   ├── ConfigError         bad or missing configuration (exit 2, before any network call)
     │   │   └── SourceNotTistory  TISTORY_BLOG_URL answers, but is not a Tistory blog (exit 2)
     │   ├── AuthError           WordPress refused our credentials (exit 2)
+    │   ├── SiteError           WP_BASE_URL is not a usable WordPress: unreachable, redirects, no REST API (exit 2)
     │   ├── StateError          the SQLite state cannot be opened or migrated
     │   └── SourceBlocked       Tistory refuses the whole blog (403, access restricted)
     └── PostError               affects one post; the engine records it and goes on
@@ -32,6 +33,7 @@ __all__ = [
     "PermanentError",
     "PostError",
     "RateLimited",
+    "SiteError",
     "SkipPost",
     "SourceBlocked",
     "SourceNotTistory",
@@ -79,6 +81,11 @@ class SourceNotTistory(ConfigError):
 
 class AuthError(FatalError):
     """WordPress answered 401/403 to our credentials."""
+
+
+class SiteError(FatalError):
+    """WP_BASE_URL cannot be used as it is (not WordPress, REST API blocked, unreachable, redirects
+    elsewhere): found before the blog is touched; the message names the cause and the fix."""
 
 
 class StateError(FatalError):

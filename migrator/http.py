@@ -17,7 +17,7 @@ import ssl as ssl_module
 import tempfile
 import time
 import zlib
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -208,6 +208,8 @@ class HttpClient:
         limiters: HostLimiters | None = None,
         permanent_codes: Collection[str] = (),
         auth_statuses: Collection[int] = (401, 403),
+        classify: Callable[[Response], str | None] | None = None,
+        follow_redirects: bool = True,
     ) -> None:
         self.session = session
         self.service = service
@@ -223,16 +225,31 @@ class HttpClient:
         # also for one object we may not touch (e.g. uploading to a post that was deleted), which
         # must fail that post only, so its client passes (401,).
         self.auth_statuses = frozenset(auth_statuses)
+        # The service's own reading of an error answer: "transient" (retry, e.g. WordPress's
+        # upload-folder race answered with 500 rest_upload_sideload_error), "permanent", or None
+        # for the generic status rules.
+        self.classify = classify
+        # WordPress requests never follow redirects: the REST root is found once and a redirect would
+        # either drop the Authorization header (another origin) or land on an HTML page.
+        self.follow_redirects = follow_redirects
 
     def __repr__(self) -> str:
         return f"HttpClient(service={self.service!r}, requests={self.stats.requests})"
 
     def _is_permanent(self, resp: Response) -> bool:
         """WordPress answers some permanent refusals with 500 (e.g. rest_upload_sideload_error)."""
+        kind = self.classify(resp) if self.classify is not None else None
+        if kind is not None:
+            return kind == "permanent"
         if not self.permanent_codes:
             return False
         detail = _error_detail(resp)
         return detail.split(":", 1)[0] in self.permanent_codes
+
+    def _is_retryable(self, resp: Response) -> bool:
+        if self.classify is not None and self.classify(resp) == "transient":
+            return True
+        return resp.status in RETRY_STATUSES and not self._is_permanent(resp)
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.max_delay_s, self.base_delay_s * (2**attempt))
@@ -285,7 +302,7 @@ class HttpClient:
                     json=json,
                     data=data,
                     headers=merged_headers,
-                    allow_redirects=True,
+                    allow_redirects=self.follow_redirects,
                 ) as raw:
                     body = await raw.read()
                     resp = Response(raw.status, raw.headers, body, str(raw.url))
@@ -299,7 +316,7 @@ class HttpClient:
             else:
                 if resp.status in ok or resp.status in allow:
                     return resp
-                if resp.status in RETRY_STATUSES and not self._is_permanent(resp):
+                if self._is_retryable(resp):
                     delay = parse_retry_after(resp.headers.get("Retry-After"))
                     if resp.status in (429, 503):
                         failure = RateLimited(
@@ -318,6 +335,11 @@ class HttpClient:
                         )
                 else:
                     detail = _error_detail(resp)
+                    if 300 <= resp.status < 400 and not self.follow_redirects:
+                        where = resp.headers.get("Location", "")
+                        raise PermanentError(
+                            f"{self.service}: redirected to {where or 'another address'}", url=url, status=resp.status
+                        )
                     if resp.status in self.auth_statuses:
                         raise AuthError(
                             f"{self.service} refused the request {detail}".rstrip(),

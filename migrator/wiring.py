@@ -25,7 +25,7 @@ from migrator.http import BROWSER_HEADERS, HostLimiters, HttpClient, make_sessio
 from migrator.netguard import AddressGuard, GuardedResolver
 from migrator.state.store import StateStore
 from migrator.tistory.source import SourceClient
-from migrator.wordpress.client import PERMANENT_WP_CODES, WordPressClient
+from migrator.wordpress.client import PERMANENT_WP_CODES, WordPressClient, classify_wordpress_answer
 
 __all__ = ["Clients", "Network", "Run", "db_lock", "open_clients", "open_run"]
 
@@ -124,8 +124,16 @@ async def open_clients(settings: Settings, network: Network | None = None) -> As
             "wordpress",
             permanent_codes=PERMANENT_WP_CODES,
             auth_statuses=(401,),
+            classify=classify_wordpress_answer,
+            follow_redirects=False,
         )
-        wp = WordPressClient(wp_http, settings.wp_base_url, settings.wp_user, settings.wp_app_password)
+        wp = WordPressClient(
+            wp_http,
+            settings.wp_base_url,
+            settings.wp_user,
+            settings.wp_app_password,
+            timeout_s=settings.request_timeout_s,
+        )
         # Files (images, attachments) come through their own session: its resolver refuses non-public
         # addresses at connect time, and it leaves decompression to the bounded download.
         guard = AddressGuard(
@@ -147,7 +155,11 @@ async def open_run(
     lock: bool = True,
     connect: bool = True,
 ) -> AsyncIterator[Run]:
-    """Lock → open the store → open the clients → check the WordPress credentials → (work) → close.
+    """Lock → open the store → open the clients → preflight WordPress → (work) → close.
+
+    The preflight (`WordPressClient.check_auth`) finds the REST root the site advertises and checks
+    the credentials; every WordPress problem it finds is a SiteError/AuthError (exit 2) raised
+    before the blog is touched.
 
     `lock=False` for commands that only read while a run may be going on; `connect=False` for those
     that need no network. Raises FatalError subclasses (busy database, bad credentials, unreachable

@@ -2,11 +2,13 @@
 # wp-local.sh — a real, throw-away WordPress on 127.0.0.1 for tests and CI (Debian 12, no Docker,
 # no systemd, no internet besides the Debian mirror). See shared/docs/wordpress.md.
 #
-#   wp-local.sh start [--port N] [--dir D] [--timezone TZ] [--user U]
+#   wp-local.sh start [--port N] [--dir D] [--timezone TZ] [--user U] [--permalinks pretty|plain]
 #       Start an instance (a free port and a new temp dir unless given; an existing, installed
 #       --dir is restarted with its data). Installs missing Debian packages first (root only).
+#       --permalinks plain: WordPress's "Plain" permalinks (REST API only at ?rest_route=, /wp-json/
+#       answers 301 to the home page); default pretty (/%postname%/).
 #       Prints shell-evaluable lines: WP_BASE_URL, WP_APP_USER, WP_APP_PASSWORD, WP_LOCAL_DIR,
-#       plus WP_TIMEZONE, WP_SUBSCRIBER_USER, WP_SUBSCRIBER_PASSWORD. Nothing else goes to stdout.
+#       plus WP_TIMEZONE, WP_PERMALINKS, WP_SUBSCRIBER_USER, WP_SUBSCRIBER_PASSWORD. Nothing else goes to stdout.
 #   wp-local.sh stop DIR [--keep]
 #       Stop php -S (whole process group) and MariaDB (by pid); delete DIR unless --keep.
 #   wp-local.sh status DIR
@@ -223,7 +225,7 @@ start_php() {
     local i code=000
     for i in $(seq 300); do   # 30 s
         code="$(curl -s -o /dev/null -w '%{http_code}' -m 5 -u "$APP_USER:$APP_PASSWORD" \
-            "http://127.0.0.1:$port/wp-json/wp/v2/users/me" 2>/dev/null)" || true
+            "http://127.0.0.1:$port/?rest_route=/wp/v2/users/me" 2>/dev/null)" || true
         [[ "$code" == 200 ]] && break
         if ! pid_alive "$pid"; then
             if grep -q -i 'address already in use' "$DIR/php-server.log"; then return 2; fi
@@ -234,7 +236,7 @@ start_php() {
     done
     if [[ "$code" != 200 ]]; then
         tail_logs "$DIR/php-server.log" "$DIR/php-error.log"
-        die "WordPress did not answer 200 on /wp-json/wp/v2/users/me within 30 s (last HTTP status $code)"
+        die "WordPress did not answer 200 on ?rest_route=/wp/v2/users/me within 30 s (last HTTP status $code)"
     fi
     # php is a group leader only if setsid did not need to fork; stop relies on pid == pgid.
     local pg
@@ -251,6 +253,7 @@ WP_APP_USER='$APP_USER'
 WP_APP_PASSWORD='$APP_PASSWORD'
 WP_LOCAL_DIR='$DIR'
 WP_TIMEZONE='$TIMEZONE'
+WP_PERMALINKS='$PERMALINKS'
 WP_SUBSCRIBER_USER='$SUB_USER'
 WP_SUBSCRIBER_PASSWORD='$SUB_PASSWORD'
 EOF
@@ -263,17 +266,20 @@ cmd_start() {
     local port="" dir="" t0
     TIMEZONE=""      # empty: WordPress default (UTC) when new, unchanged on a restarted instance
     APP_USER="admin"
+    PERMALINKS="pretty"
     while (( $# )); do
         case "$1" in
             --port) port="${2:?--port needs a value}"; shift 2 ;;
             --dir) dir="${2:?--dir needs a value}"; shift 2 ;;
             --timezone) TIMEZONE="${2:?--timezone needs a value}"; shift 2 ;;
             --user) APP_USER="${2:?--user needs a value}"; shift 2 ;;
+            --permalinks) PERMALINKS="${2:?--permalinks needs a value}"; shift 2 ;;
             *) die "start: unknown argument $1" ;;
         esac
     done
     [[ "$APP_USER" =~ ^[A-Za-z0-9_.-]+$ ]] || die "--user must be [A-Za-z0-9_.-]+"
     [[ "$TIMEZONE" =~ ^[A-Za-z0-9_/+-]*$ ]] || die "--timezone must look like Area/City or UTC"
+    [[ "$PERMALINKS" == pretty || "$PERMALINKS" == plain ]] || die "--permalinks must be pretty or plain"
     t0="$(now)"
     install_deps || exit 1
 
@@ -319,7 +325,7 @@ cmd_start() {
     # Install (first time only) and mint fresh application passwords.
     local out
     out="$(php -d display_errors=stderr "$HELPERS/install.php" "$DIR/wp" "$APP_USER" "wp-local-login-$$-$RANDOM" \
-        "$APP_USER@example.com" "$TIMEZONE" 2>"$DIR/install.err")" ||
+        "$APP_USER@example.com" "$TIMEZONE" "$PERMALINKS" 2>"$DIR/install.err")" ||
         { tail_logs "$DIR/install.err" "$DIR/mariadbd.err"; die "WordPress install failed"; }
     APP_PASSWORD="$(sed -n 's/^APP_PASSWORD=//p' <<<"$out")"
     SUB_USER="$(sed -n 's/^SUBSCRIBER_USER=//p' <<<"$out")"
@@ -417,7 +423,7 @@ cmd_status() {
         cat "$DIR/instance.env"
         local url
         url="$(sed -n "s/^WP_BASE_URL='\(.*\)'$/\1/p" "$DIR/instance.env")"
-        if (( ok == 0 )) && curl -s -o /dev/null -m 5 -f "$url/wp-json/"; then
+        if (( ok == 0 )) && curl -s -o /dev/null -m 5 -f "$url/?rest_route=/"; then
             echo "site: answering at $url"
         else
             echo "site: not answering"

@@ -62,6 +62,7 @@ class RealWordPress:
     timezone: str
     subscriber_user: str
     subscriber_password: str
+    permalinks: str = "pretty"
 
     @property
     def api(self) -> str:
@@ -81,12 +82,16 @@ def parse_env_lines(text: str) -> dict[str, str]:
 
 
 def start_real_wordpress(
-    *, timezone: str = "Asia/Seoul", port: int | None = None, directory: Path | None = None
+    *,
+    timezone: str = "Asia/Seoul",
+    port: int | None = None,
+    directory: Path | None = None,
+    permalinks: str = "pretty",
 ) -> RealWordPress:
     """Start a fresh instance; raise WordPressUnavailable (with the script's output) on failure."""
     if not SCRIPT.exists():
         raise WordPressUnavailable(f"{SCRIPT} is missing")
-    cmd = ["bash", str(SCRIPT), "start", "--timezone", timezone]
+    cmd = ["bash", str(SCRIPT), "start", "--timezone", timezone, "--permalinks", permalinks]
     if port is not None:
         cmd += ["--port", str(port)]
     if directory is not None:
@@ -118,6 +123,7 @@ def start_real_wordpress(
             timezone=env.get("WP_TIMEZONE", timezone),
             subscriber_user=env.get("WP_SUBSCRIBER_USER", ""),
             subscriber_password=env.get("WP_SUBSCRIBER_PASSWORD", ""),
+            permalinks=env.get("WP_PERMALINKS", permalinks),
         )
     except KeyError as exc:
         raise WordPressUnavailable(f"wp-local.sh start printed no {exc}", output) from exc
@@ -145,7 +151,7 @@ def real_wordpress(**kwargs: object) -> Iterator[RealWordPress]:
 
 
 @contextmanager
-def real_wordpress_or_skip(*, timezone: str = "Asia/Seoul") -> Iterator[RealWordPress]:
+def real_wordpress_or_skip(*, timezone: str = "Asia/Seoul", permalinks: str = "pretty") -> Iterator[RealWordPress]:
     """For pytest fixtures: a running instance, or skip (fail under MIGRATOR_REQUIRE_WP=1)."""
     import pytest  # only needed by test code; keeps this module importable without pytest
 
@@ -153,7 +159,7 @@ def real_wordpress_or_skip(*, timezone: str = "Asia/Seoul") -> Iterator[RealWord
     if os.environ.get("MIGRATOR_E2E") == "0" and not required:
         pytest.skip("real WordPress tests disabled by MIGRATOR_E2E=0")
     try:
-        wp = start_real_wordpress(timezone=timezone)
+        wp = start_real_wordpress(timezone=timezone, permalinks=permalinks)
     except WordPressUnavailable as exc:
         message = f"real WordPress unavailable: {exc}\n{exc.output[-4000:]}"
         if required:

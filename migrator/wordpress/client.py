@@ -4,12 +4,18 @@ Behaviours it relies on (see docs/wordpress.md, checked on a real WordPress 6.1)
 password is treated as anonymous (401 on /users/me), `?slug=`/`?search=` see drafts only with
 `status=any`, `term_exists` carries the existing term's id, media deletes need `force=true`, and
 a raw-body upload takes its fields from the query string.
+
+Every request goes through the REST root the site advertises (site.py: `…/wp-json/`, or
+`…/index.php?rest_route=/` with Plain permalinks, under a subfolder when WordPress lives in one),
+found by the preflight (`check_auth`) before anything else; WordPress answers are classified
+transient or permanent by `classify_wordpress_answer` (HttpClient retries the transient ones).
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -21,10 +27,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 
-from migrator.errors import AuthError, PermanentError, RateLimited, TransientError
+from migrator.errors import AuthError, PermanentError, RateLimited, SiteError, TransientError
 from migrator.http import HttpClient, Response
+from migrator.wordpress.site import BLOCKERS, RestRoot, SiteInfo, discover
 
-__all__ = ["WordPressClient", "WpMedia", "WpPermalink", "WpPost", "local_and_gmt"]
+__all__ = [
+    "WordPressClient",
+    "WpMedia",
+    "WpPermalink",
+    "WpPost",
+    "classify_wordpress_answer",
+    "local_and_gmt",
+]
 
 # 500 answers of WordPress that retrying cannot fix (file type refused, file too large for PHP).
 PERMANENT_WP_CODES = frozenset(
@@ -36,6 +50,43 @@ PERMANENT_WP_CODES = frozenset(
         "rest_upload_user_quota_exceeded",
     }
 )
+
+
+# Answers that say "not now" although their code is one of the refusals above, or a database error:
+# two first uploads of a month racing to create wp-content/uploads/YYYY/MM (the next try succeeds),
+# and MySQL lock-wait timeouts / deadlocks, which WordPress reports as db_insert_error/db_update_error
+# (with HTTP 500, or 400 for media). The folder is matched by its path too: the message is translated.
+TRANSIENT_WP_CODES = frozenset({"db_insert_error", "db_update_error"})
+_UPLOAD_FOLDER_RACE = re.compile(r"Unable to create directory|uploads/\d{4}/\d{2}")
+_DB_BUSY = re.compile(r"Lock wait timeout|Deadlock found|try restarting transaction", re.IGNORECASE)
+# Credentials WordPress read and refused (they did reach it), unlike an anonymous rest_not_logged_in.
+WRONG_CREDENTIAL_CODES = frozenset({"incorrect_password", "invalid_username", "invalid_email"})
+
+
+def _wp_error(resp: Response) -> tuple[str, str]:
+    try:
+        data = json.loads(resp.body[:20000].decode("utf-8", "replace"))
+    except ValueError:
+        return "", ""
+    if not isinstance(data, dict):
+        return "", ""
+    return str(data.get("code") or ""), str(data.get("message") or "")
+
+
+def classify_wordpress_answer(resp: Response) -> str | None:
+    """"transient", "permanent" or None (the generic status rules) for a WordPress error answer."""
+    if resp.status < 400:
+        return None
+    code, message = _wp_error(resp)
+    if code in ("rest_upload_sideload_error", "rest_upload_unknown_error") and _UPLOAD_FOLDER_RACE.search(message):
+        return "transient"
+    if code in TRANSIENT_WP_CODES or _DB_BUSY.search(message):
+        return "transient"
+    if code in PERMANENT_WP_CODES:
+        return "permanent"
+    if resp.status >= 500 and resp.status not in (501, 505) and not code:
+        return "transient"  # a proxy's 502/504, PHP's fatal-error 500, a CDN's 52x: try again
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,52 +172,65 @@ def local_and_gmt(when: datetime, tz: tzinfo) -> tuple[str, str]:
 class WordPressClient:
     """Talks to one WordPress site. Receives its HttpClient (session, limits, retries) ready made."""
 
-    def __init__(self, http: HttpClient, base_url: str, user: str, app_password: str) -> None:
+    def __init__(
+        self,
+        http: HttpClient,
+        base_url: str,
+        user: str,
+        app_password: str,
+        *,
+        root: RestRoot | None = None,
+        timeout_s: float | None = None,
+    ) -> None:
         self.http = http
         self.base_url = base_url.rstrip("/")
-        self.api = self.base_url + "/wp-json/wp/v2"
+        # Every request goes through this root; the preflight replaces it with the advertised one.
+        self.root = root or RestRoot.pretty(self.base_url)
         self.user = user
         # The header is built once and kept only here; it is never logged or put in a message.
         self._auth = {"Authorization": aiohttp.encode_basic_auth(user, app_password)}
         self.site_tz: tzinfo = UTC
+        self.site: SiteInfo | None = None
+        self.timeout_s = timeout_s
 
     def __repr__(self) -> str:
         return f"WordPressClient(base_url={self.base_url!r}, user={self.user!r})"
 
+    @property
+    def api(self) -> str:
+        """The address of wp/v2, for messages."""
+        return self.root.display("/wp/v2")
+
     async def _req(self, method: str, path: str, **kw: Any) -> Any:
         headers = {**self._auth, **kw.pop("headers", {})}
-        return await self.http.request(method, self.api + path, headers=headers, **kw)
+        url, params = self.root.endpoint("/wp/v2" + path, kw.pop("params", None))
+        return await self.http.request(method, url, headers=headers, params=params, **kw)
 
     # ------------------------------------------------------------------ session checks
     async def check_auth(self) -> dict[str, Any]:
-        """Verify the credentials can write posts. Raises AuthError with a message a user can act on."""
+        """The preflight: find the REST API (advertised root), then verify the credentials can write
+        posts. Raises SiteError / AuthError with a message a user can act on."""
+        self.site = await discover(self.http, self.base_url, self._auth, timeout_s=self.timeout_s)
+        self.root = self.site.root
         try:
             resp = await self._req("GET", "/users/me", params={"context": "edit"}, allow=(404,))
         except AuthError as exc:
             if exc.status == 401:
-                raise AuthError(
-                    "WordPress did not accept WP_APP_USER / WP_APP_PASSWORD (HTTP 401). Check the user name "
-                    "and that the password is an application password (Users → Profile → Application "
-                    "Passwords), not the login password; over plain http WordPress also needs "
-                    "WP_ENVIRONMENT_TYPE=local",
-                    url=self.api + "/users/me",
-                    status=401,
-                ) from None
+                raise self._refused_credentials(exc) from None
             raise
         except PermanentError as exc:
             if exc.status == 403:
                 raise AuthError(
-                    "WordPress refused the REST API to this user (HTTP 403); a security plugin may be blocking "
-                    "REST requests",
+                    f"WordPress refused the REST API to this user (HTTP 403, {exc.message}): {BLOCKERS} "
+                    "may be blocking REST requests",
                     url=self.api + "/users/me",
                     status=403,
                 ) from None
             raise
         if resp.status == 404:
-            raise AuthError(
-                "WP_BASE_URL does not look like a WordPress site with the REST API (no /wp-json/wp/v2/users/me)",
-                url=self.api,
-                status=404,
+            raise SiteError(
+                f"the WordPress REST API has no /wp/v2/users/me route ({self.api}/users/me answered 404): "
+                f"{BLOCKERS} hides the users endpoint; allow it for logged-in users"
             )
         data = resp.json()
         caps = data.get("capabilities") or {}
@@ -178,12 +242,44 @@ class WordPressClient:
             )
         return dict(data)
 
+    def _refused_credentials(self, exc: AuthError) -> AuthError:
+        """Why WordPress treated us as anonymous: refused credentials, none offered, or none received."""
+        code = exc.message.split("request", 1)[-1].strip().split(":", 1)[0]
+        where = self.api + "/users/me"
+        auth_methods = (self.site.index.get("authentication") if self.site else None)
+        if auth_methods == [] or code == "application_passwords_disabled":
+            return AuthError(
+                "WordPress offers no application passwords on this site (HTTP 401): they need HTTPS (or "
+                "WP_ENVIRONMENT_TYPE=local), and security plugins such as Wordfence can turn them off",
+                url=where, status=401,
+            )
+        if code in WRONG_CREDENTIAL_CODES:
+            return AuthError(
+                f"WordPress did not accept WP_APP_USER / WP_APP_PASSWORD (HTTP 401, {code}): check the user name "
+                "and that the password is an application password (Users → Profile → Application Passwords), "
+                "not the login password",
+                url=where, status=401,
+            )
+        return AuthError(
+            "WordPress treated the request as anonymous (HTTP 401, rest_not_logged_in): either WP_APP_USER / "
+            "WP_APP_PASSWORD is wrong (use an application password from Users → Profile, not the login "
+            "password), or the credentials never reach WordPress because the web server drops the Authorization "
+            "header: on Apache add `SetEnvIf Authorization \"(.*)\" HTTP_AUTHORIZATION=$1` (or `RewriteRule .* - "
+            "[E=HTTP_AUTHORIZATION:%{HTTP:Authorization}]`) to .htaccess; with CGI/FastCGI pass the header "
+            "through to PHP",
+            url=where, status=401,
+        )
+
     async def load_site_timezone(self) -> tzinfo:
         """The site's time zone from the REST index (`timezone_string`, else `gmt_offset`)."""
-        resp = await self.http.request("GET", self.base_url + "/wp-json/", headers=self._auth, allow=(404,))
+        if self.site is not None:
+            data: Any = self.site.index
+        else:
+            url, params = self.root.endpoint("")
+            resp = await self.http.request("GET", url, params=params, headers=self._auth, allow=(404,))
+            data = resp.json() if resp.status == 200 else {}
         tz: tzinfo = UTC
-        if resp.status == 200:
-            data = resp.json()
+        if isinstance(data, dict) and data:
             name = data.get("timezone_string") or ""
             if name:
                 try:

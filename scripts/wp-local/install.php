@@ -3,9 +3,10 @@
  * Non-interactive WordPress installer for scripts/wp-local.sh (replaces wp-cli, which Debian 12
  * does not package and which cannot be downloaded offline).
  *
- * Usage: php install.php WPDIR USER PASS EMAIL TIMEZONE   (TIMEZONE '' = leave as is)
+ * Usage: php install.php WPDIR USER PASS EMAIL TIMEZONE [PERMALINKS]   (TIMEZONE '' = leave as is;
+ *        PERMALINKS pretty (default, /%postname%/) or plain (WordPress's "Plain": no rewrite rules))
  *
- * Installs the site if needed, sets pretty permalinks and the time zone, makes sure a subscriber
+ * Installs the site if needed, sets the permalinks and the time zone, makes sure a subscriber
  * account exists, then mints one application password for the admin and one for the subscriber.
  * Prints shell-safe KEY=value lines on stdout (nothing else): APP_PASSWORD, SUBSCRIBER_USER,
  * SUBSCRIBER_PASSWORD, TIMEZONE (the effective one). Exits non-zero with a message on stderr on any failure.
@@ -16,6 +17,7 @@ if ($argc < 6) {
     exit(2);
 }
 [, $dir, $user, $pass, $email, $timezone] = $argv;
+$permalinks = $argv[6] ?? 'pretty';
 
 // wp-load.php expects a web request; give it the bits it reads so no notices are printed.
 $_SERVER['HTTP_HOST'] = '127.0.0.1';
@@ -43,7 +45,7 @@ if (!is_blog_installed()) {
     if (is_wp_error($r)) fail('wp_install', $r);
 }
 
-update_option('permalink_structure', '/%postname%/');
+update_option('permalink_structure', $permalinks === 'plain' ? '' : '/%postname%/');
 flush_rewrite_rules(true);
 // An empty TIMEZONE keeps what the site has (restart of a kept instance); UTC is WordPress's default.
 if ($timezone === 'UTC') {

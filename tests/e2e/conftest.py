@@ -62,6 +62,14 @@ def reader(real_wp: RealWordPress) -> WPReader:
     return WPReader(real_wp.url, real_wp.user, real_wp.app_password)
 
 
+@pytest.fixture(scope="session")
+def real_wp_plain() -> Iterator[RealWordPress]:
+    """A second real WordPress with "Plain" permalinks (REST API only at ?rest_route=), started
+    only by the tests that ask for it (the full migration runs once against it: ~3 s to start)."""
+    with real_wordpress_or_skip(timezone=TIMEZONE, permalinks="plain") as wp:
+        yield wp
+
+
 @dataclass(frozen=True)
 class Site:
     """The WordPress a test migrates into: the real one, or (param "fake") a FakeWordPress."""
@@ -76,12 +84,18 @@ class Site:
 @pytest.fixture
 def site(request: pytest.FixtureRequest, servers: BackgroundLoop) -> Site:
     """The real WordPress; `parametrize("site", ["fake"], indirect=True)` runs the same test
-    against FakeWordPress, which keeps the fake honest: it must pass the same checks."""
+    against FakeWordPress, which keeps the fake honest: it must pass the same checks. "real-plain"
+    and "fake-plain" are the same with "Plain" permalinks (REST API at ?rest_route= only)."""
     kind = getattr(request, "param", "real")
-    if kind == "fake":
-        fake = FakeWordPress(timezone=TIMEZONE)
+    if kind in ("fake", "fake-plain"):
+        fake = FakeWordPress(timezone=TIMEZONE, permalinks="plain" if kind == "fake-plain" else "pretty")
         url = servers.serve(fake.app()).url
-        return Site("fake", url, fake.user, fake.app_password, WPReader(url, fake.user, fake.app_password))
+        reader = WPReader(url, fake.user, fake.app_password, rest_route=kind == "fake-plain")
+        return Site(kind, url, fake.user, fake.app_password, reader)
+    if kind == "real-plain":
+        plain: RealWordPress = request.getfixturevalue("real_wp_plain")
+        reader = WPReader(plain.url, plain.user, plain.app_password, rest_route=True)
+        return Site(kind, plain.url, plain.user, plain.app_password, reader)
     wp: RealWordPress = request.getfixturevalue("real_wp")
     return Site("real", wp.url, wp.user, wp.app_password, request.getfixturevalue("reader"))
 

@@ -1,6 +1,7 @@
 """Reading a real WordPress back through its REST API, synchronously, the way a user would check it.
 
-Everything goes through `/wp-json/wp/v2` with the admin's application password and
+Everything goes through `/wp-json/wp/v2` (or `?rest_route=/wp/v2` for a WordPress with "Plain"
+permalinks, `rest_route=True`) with the admin's application password and
 `context=edit` (raw title and content, drafts included). Listings are paginated by `page`
 (per_page=100, WordPress's maximum) until `X-WP-TotalPages`.
 
@@ -41,17 +42,23 @@ class Counts:
 
 
 class WPReader:
-    def __init__(self, base_url: str, user: str, app_password: str) -> None:
+    def __init__(self, base_url: str, user: str, app_password: str, *, rest_route: bool = False) -> None:
         self.base = base_url.rstrip("/")
+        self.rest_route = rest_route
         token = base64.b64encode(f"{user}:{app_password}".encode()).decode()
         self._auth = {"Authorization": f"Basic {token}"}
         self._terms: dict[tuple[str, int], dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ plumbing
+    def _url(self, route: str, params: dict[str, Any]) -> str:
+        query = {k: str(v) for k, v in params.items()}
+        if self.rest_route:
+            return f"{self.base}/index.php?" + urlencode({"rest_route": f"/wp/v2{route}", **query})
+        return f"{self.base}/wp-json/wp/v2{route}" + (f"?{urlencode(query)}" if query else "")
+
     def get(self, route: str, **params: Any) -> tuple[int, Any, dict[str, str]]:
         """GET /wp-json/wp/v2{route}; returns (status, decoded JSON, headers) without raising."""
-        query = urlencode({k: str(v) for k, v in params.items()})
-        url = f"{self.base}/wp-json/wp/v2{route}" + (f"?{query}" if query else "")
+        url = self._url(route, params)
         try:
             with urlopen(Request(url, headers=self._auth), timeout=60) as resp:
                 return resp.status, json.loads(resp.read() or b"null"), dict(resp.headers.items())
@@ -72,8 +79,7 @@ class WPReader:
         **params: Any,
     ) -> tuple[int, Any]:
         """A write (POST/DELETE) to /wp-json/wp/v2{route}: for tests that break things on purpose."""
-        query = urlencode({k: str(v) for k, v in params.items()})
-        url = f"{self.base}/wp-json/wp/v2{route}" + (f"?{query}" if query else "")
+        url = self._url(route, params)
         hdrs = {**self._auth, **(headers or {})}
         if isinstance(body, dict):
             body = json.dumps(body).encode()

@@ -5,7 +5,13 @@ It behaves like the real WordPress 6.1.9 that scripts/wp-local.sh runs (shared/d
 Basic auth where a wrong password is *anonymous*, posts with WordPress slug/date/search rules,
 media uploads (raw body + Content-Disposition, or multipart) with type sniffing and file-name
 rules, categories/tags with `term_exists`, pagination headers, `_fields`, `?rest_route=`,
-`GET /wp/v2/settings` (admins only).
+`GET /wp/v2/settings` (admins only), a home page that advertises the REST root (Link header and
+`<link rel="https://api.w.org/">`).
+
+Site modes (constructor): `permalinks="plain"` (REST only through `?rest_route=`, `/wp-json/…` 301s
+to the home page), `subfolder="/blog"`, `strip_authorization` (a server that drops the header:
+every request is anonymous), `rest_blocked=(status, code, message)` (a security plugin),
+`upload_folder_race` (the first upload into a new month folder answers 500 once).
 
 Failure injection: `FailRule`s are checked before each request (429 with Retry-After, 5xx,
 dropped connections, hangs, or "do the effect then fail" to simulate a lost 201).
@@ -79,6 +85,11 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
         timezone: str = "Asia/Seoul",
         latency_s: float = 0.0,
         base_url: str | None = None,
+        permalinks: str = "pretty",
+        subfolder: str = "",
+        strip_authorization: bool = False,
+        rest_blocked: tuple[int, str, str] | None = None,
+        upload_folder_race: bool = False,
     ) -> None:
         self.user = user
         self.email = f"{user}@example.com"
@@ -87,6 +98,20 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
         self.tz = ZoneInfo(timezone)
         self.latency_s = latency_s
         self.base_url = base_url.rstrip("/") if base_url else None
+        # "pretty" (/%postname%/, REST at /wp-json/) or "plain" (REST only at ?rest_route=, /wp-json/…
+        # answers 301 to the home page, post links are ?p=ID), as WordPress with "Plain" permalinks.
+        self.permalinks = permalinks
+        # WordPress installed in a subfolder ("/blog"): everything lives under it, nothing outside.
+        self.subfolder = subfolder.rstrip("/")
+        # A server in front that drops the Authorization header (Apache + CGI without SetEnvIf).
+        self.strip_authorization = strip_authorization
+        # A security plugin blocking the REST API: (status, code, message) for every REST request,
+        # and no api.w.org link on the pages (such plugins remove it).
+        self.rest_blocked = rest_blocked
+        # Two first uploads of a month race to create uploads/YYYY/MM: the first upload into a new
+        # month folder answers 500 rest_upload_sideload_error once, the next one succeeds.
+        self.upload_folder_race = upload_folder_race
+        self.folders_made: set[str] = set()
         # "administrator" or "subscriber" (authenticated but not allowed: 403 on writes).
         self.role = "administrator"
         # Seconds a FailRule with status -1 hangs (ended early when the app shuts down).
@@ -149,16 +174,48 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
         self.requests.append((request.method, request.rel_url.path_qs))
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
+        path = request.path
+        if self.subfolder:
+            if path != self.subfolder and not path.startswith(self.subfolder + "/"):
+                return web.Response(status=404, text="<html><body>Not Found</body></html>", content_type="text/html")
+            path = path[len(self.subfolder) :] or "/"
         method = request.method.upper()
-        route = self._rest_route(request)
-        paths = [request.path] + ([f"/wp-json{route}"] if route is not None else [])
+        route = self._rest_route(request, path)
+        if route is not None and self.permalinks == "plain" and "rest_route" not in request.query:
+            # Plain permalinks: no rewrite rule for /wp-json/; WordPress redirects to the home page.
+            raise web.HTTPMovedPermanently(self.site_base(request) + "/")
+        if route is not None and self.rest_blocked is not None:
+            status, code, message = self.rest_blocked
+            return self._json({"code": code, "message": message, "data": {"status": status}}, status)
+        paths = [path] + ([f"/wp-json{route}"] if route is not None else [])
         rule = next((r for r in self.rules if r.matches(method, paths) and self._rule_fires(r)), None)
         if rule is not None and not rule.effect_then_fail:
             return await self._inject(request, rule)
-        response = await self._serve(request, route)
+        response = await self._serve(request, route, path)
         if rule is not None:
             return await self._inject(request, rule)
         return response
+
+    def site_base(self, request: web.Request) -> str:
+        """The WordPress address (home) as the client reached it: origin plus the subfolder."""
+        return (self.base_url or f"{request.scheme}://{request.host}") + self.subfolder
+
+    def rest_root(self, base: str) -> str:
+        """The REST root WordPress advertises (`get_rest_url()`)."""
+        return f"{base}/index.php?rest_route=/" if self.permalinks == "plain" else f"{base}/wp-json/"
+
+    def _front_page(self, request: web.Request, status: int) -> web.StreamResponse:
+        """A theme page: what WordPress serves outside the REST API, advertising the REST root."""
+        base = self.site_base(request)
+        link = "" if self.rest_blocked else f"<link rel='https://api.w.org/' href='{self.rest_root(base)}' />"
+        page = (
+            f"<!DOCTYPE html><html><head><title>Test Blog</title>{link}"
+            f"<link rel='stylesheet' href='{base}/wp-includes/css/dist/block-library/style.min.css' />"
+            f"<meta name='generator' content='WordPress 6.1.9' /></head>"
+            f"<body>{'Not Found' if status == 404 else 'Hello'}</body></html>"
+        )
+        headers = {} if self.rest_blocked else {"Link": f'<{self.rest_root(base)}>; rel="https://api.w.org/"'}
+        return web.Response(status=status, text=page, content_type="text/html", headers=headers)
 
     @staticmethod
     def _rule_fires(rule: FailRule) -> bool:
@@ -186,20 +243,20 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
         return self._json(body, rule.status, headers)
 
     @staticmethod
-    def _rest_route(request: web.Request) -> str | None:
+    def _rest_route(request: web.Request, path: str) -> str | None:
         if "rest_route" in request.query:
             return "/" + request.query["rest_route"].strip("/") if request.query["rest_route"] != "/" else ""
-        if request.path == "/wp-json" or request.path.startswith("/wp-json/"):
-            return request.path[len("/wp-json") :].rstrip("/")
+        if path == "/wp-json" or path.startswith("/wp-json/"):
+            return path[len("/wp-json") :].rstrip("/")
         return None
 
-    async def _serve(self, request: web.Request, route: str | None) -> web.StreamResponse:
+    async def _serve(self, request: web.Request, route: str | None, path: str) -> web.StreamResponse:
         if route is None:
-            if request.method in ("GET", "HEAD") and request.path.startswith("/wp-content/uploads/"):
-                return self._serve_upload(request.path[len("/wp-content/uploads/") :])
-            return web.Response(
-                status=404, text="<html><body>Not Found</body></html>", content_type="text/html"
-            )
+            if request.method in ("GET", "HEAD") and path.startswith("/wp-content/uploads/"):
+                return self._serve_upload(path[len("/wp-content/uploads/") :])
+            if request.method in ("GET", "HEAD") and path in ("/", "/index.php"):
+                return self._front_page(request, 200)
+            return self._front_page(request, 404)
         try:
             call = await self._make_call(request, route)
             method = call.method
@@ -252,7 +309,7 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
         return [(m, re.compile(p), h) for m, p, h in table]
 
     async def _make_call(self, request: web.Request, route: str) -> Call:
-        base = self.base_url or f"{request.scheme}://{request.host}"
+        base = self.site_base(request)
         method = request.method.upper()
         # WordPress honours ?_method= and X-HTTP-Method-Override on POST.
         override = request.query.get("_method") or request.headers.get("X-HTTP-Method-Override")
@@ -313,7 +370,7 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
         Anything else is anonymous, never an error: WordPress records `incorrect_password` but
         the REST server resets the user before that error could be returned.
         """
-        header = request.headers.get("Authorization", "")
+        header = "" if self.strip_authorization else request.headers.get("Authorization", "")
         if not header.lower().startswith("basic "):
             return "anonymous"
         try:

@@ -233,6 +233,14 @@ class MediaRoutes(WPState):
             raise WPError(500, refuse_code, "Sorry, you are not allowed to upload this file type.")
         local, utc = self.now_local(), self.now_utc()
         folder = f"{local:%Y/%m}"
+        if self.upload_folder_race and folder not in self.folders_made:  # type: ignore[attr-defined]
+            # Another upload was creating the folder at that very moment (wp_mkdir_p lost the race).
+            self.folders_made.add(folder)  # type: ignore[attr-defined]
+            raise WPError(
+                500,
+                "rest_upload_sideload_error",
+                f"Unable to create directory wp-content/uploads/{folder}. Is its parent directory writable by the server?",
+            )
         filename = self._unique_filename(folder, checked.filename)
         size = image_size(data, checked.mime) if checked.mime.startswith("image/") else None
         mid = self.new_id()

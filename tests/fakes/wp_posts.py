@@ -137,8 +137,9 @@ class PostRoutes(WPState):
                 "block_version": 1 if "<!-- wp:" in post["content"] else 0,
             }
             data["excerpt"] = {"raw": post["excerpt"], **data["excerpt"]}
+            plain = getattr(self, "permalinks", "pretty") == "plain"
             data["permalink_template"] = (
-                f"{base}/?p={pid}" if post["status"] == "trash" else f"{base}/%postname%/"
+                f"{base}/?p={pid}" if post["status"] == "trash" or plain else f"{base}/%postname%/"
             )
             data["generated_slug"] = self.generated_slug(post)
         data["_links"] = {

@@ -51,8 +51,9 @@ class WPState:
         return value
 
     def post_link(self, post: dict[str, Any], base: str) -> str:
-        """Pretty permalink once published (or private/future), `?p=ID` before."""
-        if post["status"] in ("publish", "future", "private") and post["slug"]:
+        """Pretty permalink once published (or private/future), `?p=ID` before (always, when plain)."""
+        plain = getattr(self, "permalinks", "pretty") == "plain"
+        if not plain and post["status"] in ("publish", "future", "private") and post["slug"]:
             return f"{base}/{post['slug']}/"
         return f"{base}/?p={post['id']}"
 

@@ -86,3 +86,27 @@ def test_password_never_in_repr_or_errors(tmp_path):
 def test_directory_as_db_path(tmp_path):
     with pytest.raises(ConfigError, match="directory"):
         load(tmp_path, env={**GOOD, "MIGRATION_DB_PATH": str(tmp_path)})
+
+
+@pytest.mark.parametrize("url", ["https://admin:s3cret@wp.example.com", "https://admin@wp.example.com/blog",
+                                 "https://admin:s3cret@[::1"])
+def test_credentials_in_wp_base_url_are_refused_without_echo(tmp_path, url):
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, env={**GOOD, "WP_BASE_URL": url})
+    assert info.value.variable == "WP_BASE_URL"
+    assert "user name or password" in str(info.value)
+    assert "s3cret" not in str(info.value) and "admin" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url, warned",
+    [("http://wp.example.com", True), ("http://203.0.113.5:8080/blog", True), ("https://wp.example.com", False),
+     ("http://127.0.0.1:8089", False), ("http://localhost", False), ("http://[::1]:81", False)],
+)
+def test_http_to_a_host_that_is_not_loopback_warns(tmp_path, url, warned):
+    from migrator.config import settings_warnings
+
+    warnings = settings_warnings(load(tmp_path, env={**GOOD, "WP_BASE_URL": url}))
+    assert bool(warnings) == warned
+    if warned:
+        assert "unencrypted" in warnings[0] and "https://" in warnings[0]

@@ -120,3 +120,34 @@ async def test_limiter_spaces_requests_per_host():
 )
 def test_parse_retry_after(value, expected):
     assert parse_retry_after(value) == expected
+
+
+async def test_wordpress_requests_never_follow_a_redirect_with_the_credentials(aiohttp_server):
+    """The WordPress client does not follow redirects: a REST request that is redirected (to another
+    origin, or to an HTML home page) fails with the target named, and nothing reaches the target."""
+    reached: list[str] = []
+
+    async def target(request):
+        reached.append(request.headers.get("Authorization", ""))
+        return web.json_response({"ok": True})
+
+    other = web.Application()
+    other.router.add_route("*", "/{tail:.*}", target)
+    other_server = await aiohttp_server(other)
+
+    async def front(request):
+        raise web.HTTPMovedPermanently(str(other_server.make_url("/wp-json/wp/v2/posts")))
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", front)
+    server = await aiohttp_server(app)
+    session = make_session(timeout_s=5)
+    http = HttpClient(session, service="wordpress", rate_limit=0, max_retries=0, follow_redirects=False)
+    try:
+        with pytest.raises(PermanentError) as info:
+            await http.request("POST", str(server.make_url("/wp-json/wp/v2/posts")), json={"title": "x"},
+                               headers={"Authorization": "Basic c2VjcmV0"})
+    finally:
+        await session.close()
+    assert info.value.status == 301 and str(other_server.make_url("")).rstrip("/") in str(info.value)
+    assert reached == []

@@ -26,6 +26,13 @@ async def wp():
     await session.close()
 
 
+def mock_site(m, root=BASE + "/wp-json/"):
+    """The home page advertising the REST root, and the REST index (what the preflight reads first)."""
+    m.get(BASE + "/", status=200, body="<html></html>", content_type="text/html",
+          headers={"Link": f'<{root}>; rel="https://api.w.org/"'})
+    m.get(re.compile(re.escape(root.split("?")[0]) + r"(\?.*)?$"), payload={"namespaces": ["wp/v2"], "authentication": {}})
+
+
 def sent(m, method, pattern):
     for (meth, url), calls in m.requests.items():
         if meth == method and re.search(pattern, str(url)):
@@ -35,6 +42,7 @@ def sent(m, method, pattern):
 
 async def test_bad_password_is_a_clear_auth_error(wp):
     with aioresponses() as m:
+        mock_site(m)
         m.get(re.compile(r".*/users/me.*"), status=401, payload={"code": "rest_not_logged_in", "message": "x"})
         with pytest.raises(AuthError) as info:
             await wp.check_auth()
@@ -44,6 +52,7 @@ async def test_bad_password_is_a_clear_auth_error(wp):
 
 async def test_user_without_capabilities_is_refused(wp):
     with aioresponses() as m:
+        mock_site(m)
         m.get(re.compile(r".*/users/me.*"), payload={"id": 2, "capabilities": {"read": True}})
         with pytest.raises(AuthError, match="may not create posts"):
             await wp.check_auth()
@@ -134,3 +143,49 @@ def test_local_and_gmt():
     assert local_and_gmt(when, ZoneInfo("Europe/Berlin")) == ("2025-11-13T09:09:01", "2025-11-13T08:09:01")
     with pytest.raises(ValueError):
         local_and_gmt(datetime(2025, 1, 1), timezone.utc)
+
+
+def _answer(status, body, ctype="application/json"):
+    import json as _json
+
+    from migrator.http import Response
+
+    raw = _json.dumps(body).encode() if isinstance(body, dict) else body.encode()
+    return Response(status, {"Content-Type": ctype}, raw, API + "/media")
+
+
+@pytest.mark.parametrize(
+    "status, body, kind",
+    [
+        (500, {"code": "rest_upload_sideload_error", "message": "Unable to create directory "
+               "wp-content/uploads/2026/12. Is its parent directory writable by the server?"}, "transient"),
+        (500, {"code": "rest_upload_sideload_error", "message": "디렉토리 wp-content/uploads/2026/12 을 만들 수 없습니다."},
+         "transient"),
+        (500, {"code": "rest_upload_sideload_error", "message": "Sorry, you are not allowed to upload this file type."},
+         "permanent"),
+        (500, {"code": "db_insert_error", "message": "Could not insert post into the database."}, "transient"),
+        (400, {"code": "db_insert_error", "message": "Could not insert attachment into the database."}, "transient"),
+        (500, {"code": "x", "message": "Lock wait timeout exceeded; try restarting transaction"}, "transient"),
+        (502, "<html>Bad Gateway</html>", "transient"),
+        (520, "<html>origin error</html>", "transient"),
+        (501, {"code": "rest_trash_not_supported", "message": "..."}, None),
+        (400, {"code": "rest_invalid_param", "message": "..."}, None),
+    ],
+)
+def test_wordpress_answers_are_classified(status, body, kind):
+    from migrator.wordpress.client import classify_wordpress_answer
+
+    assert classify_wordpress_answer(_answer(status, body)) == kind
+
+
+def test_rest_root_with_rest_route_merges_the_request_parameters():
+    from migrator.wordpress.site import RestRoot
+
+    plain = RestRoot("https://ex.com/blog/index.php?rest_route=/")
+    assert plain.endpoint("/wp/v2/media", {"title": "a&b", "post": "3"}) == (
+        "https://ex.com/blog/index.php", {"rest_route": "/wp/v2/media", "title": "a&b", "post": "3"})
+    assert plain.endpoint("") == ("https://ex.com/blog/index.php", {"rest_route": "/"})
+    pretty = RestRoot("https://ex.com/blog/wp-json/")
+    assert pretty.endpoint("/wp/v2/posts/5", {"force": "true"}) == (
+        "https://ex.com/blog/wp-json/wp/v2/posts/5", {"force": "true"})
+    assert pretty.endpoint("") == ("https://ex.com/blog/wp-json/", {})
