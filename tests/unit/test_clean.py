@@ -737,3 +737,23 @@ def test_pathological_nesting_keeps_the_text_without_overflowing_the_stack(fragm
 def test_double_break_inside_bold_stays_inside_the_bold() -> None:
     out = clean("<p><b>one<br><br>two</b> after</p>").html
     assert out == "<p><strong>one<br>\ntwo</strong> after</p>"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a long run of spaces and breaks inside bold text: the edge-break split backtracked quadratically
+        ("<p><b>x" + " <br>" * 40000 + "y</b></p>", "<p><strong>x<br>\ny</strong></p>"),
+        ("<p><b>x" + " " * 200000 + "y</b></p>", "<p><strong>x y</strong></p>"),
+        # a raw HTML table cell with a long run of spaces before a newline
+        (
+            "<table><tr><td><ul><li>a</li></ul>" + " " * 200000 + "\n b</td></tr></table>",
+            "<table><tbody><tr><td><ul><li>a</li></ul> b</td></tr></tbody></table>",
+        ),
+    ],
+    ids=["breaks-in-bold", "spaces-in-bold", "spaces-in-raw-table"],
+)
+def test_hostile_runs_of_spaces_are_cleaned_in_linear_time(body: str, expected: str) -> None:
+    # On the quadratic code each of these took minutes (pytest-timeout fails it); the time itself is
+    # measured by scripts/bench_hostile.py.
+    assert clean_body(body, page_url="https://b.tistory.com/1").html.strip() == expected

@@ -15,7 +15,7 @@ _COMPLEX_CELL_SELECTOR = (
     "img,figure,ul,ol,pre,br,table,blockquote,hr,iframe,video,audio,h1,h2,h3,h4,h5,h6,dl,details,"
     "div[data-ke-type],div.colorscripter-code,.moreless_content"
 )
-_SPACE_WITH_NEWLINE = re.compile(r"[ \t\r]*\n\s*")
+_SPACE_RUN = re.compile(r"\s+")
 
 
 def _table_rows(table: LexborNode) -> list[LexborNode]:
@@ -64,7 +64,7 @@ def table(w: Walker, node: LexborNode, attrs: Attrs, inline: bool, link: str | N
         w.out.append("</table>")
         return
     raw = w.capture(_raw_table, w, node, rows, link)
-    raw = _SPACE_WITH_NEWLINE.sub(" ", w.expand(raw))
+    raw = _SPACE_RUN.sub(_newline_run_to_space, w.expand(raw))
     w.snippet(raw, block=not inline)
 
 
@@ -101,3 +101,16 @@ def _raw_cell(w: Walker, cell: LexborNode, link: str | None) -> None:
     w.out.append(f"<{cell_tag}{spans}>")
     w.children(cell, False, link)
     w.out.append(f"</{cell_tag}>")
+
+
+def _newline_run_to_space(match: re.Match[str]) -> str:
+    r"""A whitespace run holding a newline ends in one space from the spaces/tabs before that newline on
+    (what `[ \t\r]*\n\s*` → " " did, without its quadratic backtracking on long runs of spaces)."""
+    run = match.group(0)
+    first = run.find("\n")
+    if first < 0:
+        return run
+    cut = first
+    while cut > 0 and run[cut - 1] in " \t\r":
+        cut -= 1
+    return run[:cut] + " "
