@@ -1,1 +1,1 @@
-"""The job database: every SQL statement lives here."""
+"""The job database: every SQL statement of migrator lives in this package (`store.StateStore`)."""
