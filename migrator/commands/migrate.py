@@ -17,8 +17,10 @@ import structlog
 from migrator.commands.rewrite_links import LinkReport, rewrite_after_run
 from migrator.config import Settings
 from migrator.core.engine import Engine
+from migrator.core.markers import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX
 from migrator.core.offload import CpuPool, default_processes
-from migrator.core.pipeline import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX, PostMigrator, RunCounters
+from migrator.core.outcomes import Migrator, RunCounters
+from migrator.core.pipeline import PostMigrator
 from migrator.errors import ConfigError, FatalError
 from migrator.models import JobStatus, PostRef
 from migrator.state.store import StateStore
@@ -91,7 +93,7 @@ def build_engine(
     *,
     store: StateStore,
     source: SourceClient,
-    migrator: Any,
+    migrator: Migrator,
     counters: RunCounters,
     job_id: int,
     on_tick: Any = None,
@@ -159,7 +161,6 @@ async def run_migration(
             wp=clients.wp,
             job_id=job_id,
             origin=settings.blog_url,
-            counters=counters,
             adopt_posts=adopt_posts,
             adopt_media=adopt_media,
             post_timeout_s=settings.post_timeout_s,
@@ -237,4 +238,4 @@ async def _finish_leftover_rollbacks(store: StateStore, migrator: PostMigrator) 
                 for a in await store.assets_of_item(item.id)
             )
         ):
-            await migrator.rollback_safely(item.id)
+            await migrator.rollback.safely(item.id)
