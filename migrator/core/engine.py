@@ -216,26 +216,30 @@ class Engine:
                 await self.queue.put(ref)
             self.discovery_done = True
             if self.resume_unfinished and not self.stopping:
-                # Posts an earlier run found but did not finish, which discovery did not list this time.
-                unfinished = await self.store.unfinished_items(
-                    max_attempts=self.max_attempts, include_failed=self.retry_failed
-                )
-                for item in [*unfinished, *await self.store.items_with_missing_files()]:
-                    if item.post_id is None or item.post_id in seen_ids or item.canonical_url in seen_urls:
-                        continue
-                    seen_ids.add(item.post_id)
-                    self.counters.discovered += 1
-                    await self.queue.put(
-                        PostRef(item.canonical_url, item.post_id, item.slug, source="resume")
-                    )
-                if self._rechecks_skipped and not self.stopping:
-                    await self._recheck_skipped(seen_ids, seen_urls)
-        finally:
-            self.discovery_done = True
+                await self._feed_leftovers(seen_ids, seen_urls)
             if not self.stopping:
+                # Not in `finally`: once cancelled (a fatal error elsewhere) nobody may be left to take
+                # them from a full queue, and waiting for room would hang the run.
                 for _ in range(self.worker_count):
                     await self.queue.put(None)
+        finally:
+            self.discovery_done = True
             log.info("discovery_finished", discovered=self.counters.discovered)
+
+    async def _feed_leftovers(self, seen_ids: set[int], seen_urls: set[str]) -> None:
+        """Posts an earlier run found but did not finish (or finished without some files), which
+        discovery did not list this time; then skipped posts to read again."""
+        unfinished = await self.store.unfinished_items(
+            max_attempts=self.max_attempts, include_failed=self.retry_failed
+        )
+        for item in [*unfinished, *await self.store.items_with_missing_files()]:
+            if item.post_id is None or item.post_id in seen_ids or item.canonical_url in seen_urls:
+                continue
+            seen_ids.add(item.post_id)
+            self.counters.discovered += 1
+            await self.queue.put(PostRef(item.canonical_url, item.post_id, item.slug, source="resume"))
+        if self._rechecks_skipped and not self.stopping:
+            await self._recheck_skipped(seen_ids, seen_urls)
 
     async def _recheck_skipped(self, seen_ids: set[int], seen_urls: set[str]) -> None:
         """Skipped posts discovery did not list this time (private, deleted, found by probing): one
