@@ -30,9 +30,10 @@ from migrator.commands.summary import duration_text
 from migrator.config import Settings
 from migrator.core import offload
 from migrator.core.engine import Engine
-from migrator.core.pipeline import Outcome, RunCounters, skip_kind, term_key
-from migrator.errors import FatalError, PostError
-from migrator.models import ItemStatus, JobStatus, PostRef
+from migrator.core.outcomes import Outcome, OutcomeKind, RunCounters
+from migrator.core.reading import NotRead, PostReader, Unreadable
+from migrator.core.terms import term_key
+from migrator.models import CleanPost, ItemStatus, JobStatus, PostRef
 from migrator.state.store import StateStore
 from migrator.tistory import images as imaging
 from migrator.tistory import urls
@@ -129,7 +130,11 @@ def estimate(
 
 
 class DryRunMigrator:
-    """Drop-in for PostMigrator in the Engine: `await migrate(ref)`, `rollback_on_cancel`."""
+    """A `Migrator` for the Engine that plans instead of writing; it reads pages with the real run's
+    `PostReader`, so it skips and fails posts on the same evidence."""
+
+    # Skipped posts of earlier runs are reported by the engine, not read again.
+    rechecks_skipped = False
 
     def __init__(
         self,
@@ -137,53 +142,39 @@ class DryRunMigrator:
         store: StateStore,
         source: SourceClient,
         origin: str,
-        counters: RunCounters,
         plan: DryRunPlan,
         existing_categories: dict[tuple[int, str], int],
         existing_tags: set[str],
         cpu: offload.CpuPool | None = None,
+        post_timeout_s: float = 900.0,
     ) -> None:
         self.store = store
-        self.source = source
         self.origin = origin
-        self.counters = counters
         self.plan = plan
         self.existing_categories = existing_categories
         self.existing_tags = existing_tags
-        self.cpu = cpu or offload.CpuPool(0)
+        self.reader = PostReader(source=source, cpu=cpu or offload.CpuPool(0), timeout_s=post_timeout_s)
         self.rollback_on_cancel = True  # nothing to roll back; read by the Engine
-        self._seen: set[int] = set()
+        self._seen: set[int] = set()  # nothing is recorded, so a post found twice is known by this only
 
     async def migrate(self, ref: PostRef) -> Outcome:
         known = await (
             self.store.item_by_post_id(ref.post_id) if ref.post_id else self.store.item_by_url(ref.url)
         )
         if known is not None and known.status in (ItemStatus.COMPLETED, ItemStatus.SKIPPED):
-            return Outcome("already_done", known.canonical_url, known.wp_post_id)
-        started = time.monotonic()
-        try:
-            page = await self.source.fetch_page(ref.url)
-        except FatalError:
-            raise
-        except PostError as exc:
-            self.counters.note_failure(ref.url, f"{exc.__class__.__name__}: {exc}")
-            return Outcome(ItemStatus.FAILED, ref.url, reason=str(exc))
-        self.plan.page_seconds.append(time.monotonic() - started)
-        if page.status != 200:
-            reason = "protected (password)" if ref.protected else f"deleted or private (HTTP {page.status})"
-            self.counters.note_skip(ref.url, reason.split(" (")[0])
-            return Outcome(ItemStatus.SKIPPED, ref.url, reason=reason)
-        parsed = await self.cpu.run(offload.parse_page, page.text, page.url)
-        if parsed.skip_reason is not None:
-            self.counters.note_skip(ref.url, skip_kind(parsed.skip_reason))
-            return Outcome(ItemStatus.SKIPPED, ref.url, reason=parsed.skip_reason)
-        if parsed.source is None or parsed.body is None:
-            reason = parsed.error or "unreadable page"
-            self.counters.note_failure(ref.url, reason)
-            return Outcome(ItemStatus.FAILED, ref.url, reason=reason)
-        source, body = parsed.source, parsed.body
+            return Outcome(OutcomeKind.DUPLICATE, known.canonical_url, known.wp_post_id)
+        reading = await self.reader.read(ref)
+        if isinstance(reading, NotRead):
+            return Outcome(OutcomeKind.FAILED, ref.url, reason=reading.reason)
+        self.plan.page_seconds.append(reading.fetch_s)
+        if isinstance(reading, Unreadable):
+            return Outcome(OutcomeKind.SKIPPED, ref.url, reason=reading.reason, skip_kind=reading.kind)
+        source, body = reading.parsed.source, reading.parsed.body
+        assert source is not None  # Readable: the page parsed
+        if body is None:
+            return Outcome(OutcomeKind.FAILED, ref.url, reason=reading.parsed.error or "unreadable page")
         if source.post_id in self._seen:
-            return Outcome("duplicate", ref.url)
+            return Outcome(OutcomeKind.DUPLICATE, ref.url)
         self._seen.add(source.post_id)
         url = urls.canonical_post_url(self.origin, source.post_id)
         self.plan.posts.append((url, source.title))
@@ -191,8 +182,7 @@ class DryRunMigrator:
         await self._media(body, source.featured_image_url)
         hosts = set(source.blog_hosts) | {(urlsplit(self.origin).hostname or "").lower()}
         self.plan.internal_links += sum(1 for href in body.links if urls.classify_post_url(href, hosts))
-        self.counters.completed += 1
-        return Outcome(ItemStatus.COMPLETED, url)
+        return Outcome(OutcomeKind.COMPLETED, url)
 
     async def _terms(self, path: tuple[str, ...], tags: tuple[str, ...]) -> None:
         parent: int | None = 0
@@ -215,7 +205,7 @@ class DryRunMigrator:
                 continue
             self.plan.new_tags.setdefault(k, tag.strip())
 
-    async def _media(self, body: Any, featured: str | None) -> None:
+    async def _media(self, body: CleanPost, featured: str | None) -> None:
         keys: list[tuple[str, str, str]] = [
             (imaging.image_source_key(r.original_url), r.original_url, "image") for r in body.images
         ]
@@ -354,11 +344,11 @@ async def run_dry_run(
             store=store,
             source=clients.source,
             origin=settings.blog_url,
-            counters=counters,
             plan=plan,
             existing_categories=categories,
             existing_tags=tags,
             cpu=cpu,
+            post_timeout_s=settings.post_timeout_s,
         )
         engine, refs, _ = build_engine(
             settings,

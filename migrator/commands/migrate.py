@@ -17,15 +17,17 @@ import structlog
 from migrator.commands.rewrite_links import LinkReport, rewrite_after_run
 from migrator.config import Settings
 from migrator.core.engine import Engine
+from migrator.core.markers import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX
 from migrator.core.offload import CpuPool, default_processes
-from migrator.core.pipeline import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX, PostMigrator, RunCounters
+from migrator.core.outcomes import Migrator, RunCounters
+from migrator.core.pipeline import PostMigrator
 from migrator.errors import ConfigError, FatalError
 from migrator.models import JobStatus, PostRef
 from migrator.state.store import StateStore
 from migrator.tistory import urls
 from migrator.tistory.crawl import Crawler, verify_tistory_blog
 from migrator.tistory.source import SourceClient
-from migrator.wiring import Network, open_run
+from migrator.wiring import Clients, Network, open_run
 from migrator.wordpress.client import WordPressClient
 
 __all__ = ["RunOptions", "RunReport", "build_engine", "parse_processes", "refs_for_urls", "run_migration"]
@@ -91,7 +93,7 @@ def build_engine(
     *,
     store: StateStore,
     source: SourceClient,
-    migrator: Any,
+    migrator: Migrator,
     counters: RunCounters,
     job_id: int,
     on_tick: Any = None,
@@ -151,31 +153,8 @@ async def run_migration(
             "post" if single else "all", blog_url=settings.blog_url, wp_base_url=settings.wp_base_url
         )
         counters = RunCounters()
-        adopt_posts, adopt_media = await _adoption_needed(clients.wp, store)
         cpu = await stack.enter_async_context(CpuPool(parse_processes(settings)))
-        migrator = PostMigrator(
-            store=store,
-            source=clients.source,
-            wp=clients.wp,
-            job_id=job_id,
-            origin=settings.blog_url,
-            counters=counters,
-            adopt_posts=adopt_posts,
-            adopt_media=adopt_media,
-            post_timeout_s=settings.post_timeout_s,
-            cpu=cpu,
-        )
-        log.info(
-            "run_started",
-            job_id=job_id,
-            blog=settings.blog_url,
-            wordpress=settings.wp_base_url,
-            workers=settings.worker_count,
-            rate_limit=settings.rate_limit,
-            resumed_items=requeued,
-            adopt_posts=adopt_posts,
-            adopt_media=adopt_media,
-        )
+        migrator = await _post_migrator(settings, store, clients, job_id=job_id, cpu=cpu, resumed=requeued)
         await _finish_leftover_rollbacks(store, migrator)
         engine, refs, crawler = build_engine(
             settings,
@@ -215,6 +194,36 @@ async def run_migration(
         return report
 
 
+async def _post_migrator(
+    settings: Settings, store: StateStore, clients: Clients, *, job_id: int, cpu: CpuPool, resumed: int
+) -> PostMigrator:
+    """The real migrator for this job, told whether WordPress holds marked objects we do not know."""
+    adopt_posts, adopt_media = await _adoption_needed(clients.wp, store)
+    migrator = PostMigrator(
+        store=store,
+        source=clients.source,
+        wp=clients.wp,
+        job_id=job_id,
+        origin=settings.blog_url,
+        adopt_posts=adopt_posts,
+        adopt_media=adopt_media,
+        post_timeout_s=settings.post_timeout_s,
+        cpu=cpu,
+    )
+    log.info(
+        "run_started",
+        job_id=job_id,
+        blog=settings.blog_url,
+        wordpress=settings.wp_base_url,
+        workers=settings.worker_count,
+        rate_limit=settings.rate_limit,
+        resumed_items=resumed,
+        adopt_posts=adopt_posts,
+        adopt_media=adopt_media,
+    )
+    return migrator
+
+
 async def _adoption_needed(wp: WordPressClient, store: StateStore) -> tuple[bool, bool]:
     """If WordPress holds more of our marked objects than the database knows (the database was lost or
     replaced), look every post and image up by its marker before creating it."""
@@ -237,4 +246,4 @@ async def _finish_leftover_rollbacks(store: StateStore, migrator: PostMigrator) 
                 for a in await store.assets_of_item(item.id)
             )
         ):
-            await migrator.rollback_safely(item.id)
+            await migrator.rollback.safely(item.id)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from migrator.core.pipeline import PostMigrator, RunCounters
+from migrator.core.outcomes import Migrator, Outcome, OutcomeKind, RunCounters
 from migrator.errors import FatalError, PostError
 from migrator.models import ItemStatus, JobStatus, PostRef
 from migrator.state.store import StateStore
@@ -43,7 +43,7 @@ class Engine:
         self,
         *,
         store: StateStore,
-        migrator: PostMigrator,
+        migrator: Migrator,
         counters: RunCounters,
         job_id: int,
         workers: int,
@@ -79,7 +79,7 @@ class Engine:
         self._grace_handle: asyncio.TimerHandle | None = None
         # A migrator that reads skipped posts again (the real run) gets them re-queued every run; a
         # dry run only reports them.
-        self._rechecks_skipped = bool(getattr(migrator, "rechecks_skipped", False))
+        self._rechecks_skipped = migrator.rechecks_skipped
 
     def __repr__(self) -> str:
         c = self.counters
@@ -126,7 +126,7 @@ class Engine:
     @contextlib.contextmanager
     def _signal_handlers(self) -> Iterator[None]:
         loop = asyncio.get_running_loop()
-        installed: list[int] = []
+        installed: list[signal.Signals] = []
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.add_signal_handler(sig, self._on_signal)
@@ -216,26 +216,30 @@ class Engine:
                 await self.queue.put(ref)
             self.discovery_done = True
             if self.resume_unfinished and not self.stopping:
-                # Posts an earlier run found but did not finish, which discovery did not list this time.
-                unfinished = await self.store.unfinished_items(
-                    max_attempts=self.max_attempts, include_failed=self.retry_failed
-                )
-                for item in [*unfinished, *await self.store.items_with_missing_files()]:
-                    if item.post_id is None or item.post_id in seen_ids or item.canonical_url in seen_urls:
-                        continue
-                    seen_ids.add(item.post_id)
-                    self.counters.discovered += 1
-                    await self.queue.put(
-                        PostRef(item.canonical_url, item.post_id, item.slug, source="resume")
-                    )
-                if self._rechecks_skipped and not self.stopping:
-                    await self._recheck_skipped(seen_ids, seen_urls)
-        finally:
-            self.discovery_done = True
+                await self._feed_leftovers(seen_ids, seen_urls)
             if not self.stopping:
+                # Not in `finally`: once cancelled (a fatal error elsewhere) nobody may be left to take
+                # them from a full queue, and waiting for room would hang the run.
                 for _ in range(self.worker_count):
                     await self.queue.put(None)
+        finally:
+            self.discovery_done = True
             log.info("discovery_finished", discovered=self.counters.discovered)
+
+    async def _feed_leftovers(self, seen_ids: set[int], seen_urls: set[str]) -> None:
+        """Posts an earlier run found but did not finish (or finished without some files), which
+        discovery did not list this time; then skipped posts to read again."""
+        unfinished = await self.store.unfinished_items(
+            max_attempts=self.max_attempts, include_failed=self.retry_failed
+        )
+        for item in [*unfinished, *await self.store.items_with_missing_files()]:
+            if item.post_id is None or item.post_id in seen_ids or item.canonical_url in seen_urls:
+                continue
+            seen_ids.add(item.post_id)
+            self.counters.discovered += 1
+            await self.queue.put(PostRef(item.canonical_url, item.post_id, item.slug, source="resume"))
+        if self._rechecks_skipped and not self.stopping:
+            await self._recheck_skipped(seen_ids, seen_urls)
 
     async def _recheck_skipped(self, seen_ids: set[int], seen_urls: set[str]) -> None:
         """Skipped posts discovery did not list this time (private, deleted, found by probing): one
@@ -250,7 +254,7 @@ class Engine:
             await self.queue.put(PostRef(item.canonical_url, item.post_id, item.slug, source="recheck"))
 
     async def _needs_work(self, ref: PostRef) -> bool:
-        """Skip, without fetching anything, posts the database already settled."""
+        """Skip, without fetching anything, posts the database already settled (counted here)."""
         item = await (
             self.store.item_by_post_id(ref.post_id)
             if ref.post_id is not None
@@ -258,22 +262,25 @@ class Engine:
         )
         if item is None:
             return True
+        settled: Outcome | None = None
         if item.status == ItemStatus.COMPLETED:
             if await self.store.has_missing_files(item.id):
                 return True  # migrated with missing files: they are tried again
-            self.counters.already_done += 1
-            return False
-        if item.status == ItemStatus.SKIPPED and self._rechecks_skipped:
+            settled = Outcome(OutcomeKind.ALREADY_DONE, item.canonical_url, item.wp_post_id)
+        elif item.status == ItemStatus.SKIPPED and self._rechecks_skipped:
             return True        # read again (one request): made public since, or misjudged
-        if item.status == ItemStatus.SKIPPED:
-            self.counters.note_skip(item.canonical_url, f"{item.skip_reason or 'skipped'} (earlier run)")
-            return False
-        if item.status == ItemStatus.FAILED and (not self.retry_failed or item.attempts >= self.max_attempts):
-            self.counters.note_failure(
-                item.canonical_url, f"not retried ({item.attempts} attempts): {item.error or 'unknown error'}"
+        elif item.status == ItemStatus.SKIPPED:
+            settled = Outcome(
+                OutcomeKind.SKIPPED, item.canonical_url, reason=item.skip_reason,
+                skip_kind=f"{item.skip_reason or 'skipped'} (earlier run)",
             )
-            return False
-        return True
+        elif item.status == ItemStatus.FAILED and (not self.retry_failed or item.attempts >= self.max_attempts):
+            reason = f"not retried ({item.attempts} attempts): {item.error or 'unknown error'}"
+            settled = Outcome(OutcomeKind.FAILED, item.canonical_url, reason=reason)
+        if settled is None:
+            return True
+        self.counters.record(settled)
+        return False
 
     # ------------------------------------------------------------------ workers
     async def _worker(self, n: int) -> None:
@@ -306,13 +313,17 @@ class Engine:
                     self.counters.in_flight -= 1
 
     async def _migrate_one(self, ref: PostRef) -> None:
+        """Migrate one post and count its outcome: the only place posts are counted."""
         try:
-            await self.migrator.migrate(ref)
+            outcome = await self.migrator.migrate(ref)
         except FatalError:
             raise
         except PostError as exc:  # failures the migrator could not attach to an item
-            self.counters.note_failure(ref.url, f"{exc.__class__.__name__}: {exc}")
+            reason = f"{exc.__class__.__name__}: {exc}"
             log.warning("post_failed", source_url=ref.url, error=exc.__class__.__name__, error_msg=str(exc))
+            outcome = Outcome(OutcomeKind.FAILED, ref.url, reason=reason)
         except Exception as exc:  # a bug must cost one post, never the run
-            self.counters.note_failure(ref.url, f"internal error ({exc.__class__.__name__}: {exc})")
+            reason = f"internal error ({exc.__class__.__name__}: {exc})"
             log.exception("post_failed", source_url=ref.url, error=exc.__class__.__name__, error_msg=str(exc))
+            outcome = Outcome(OutcomeKind.FAILED, ref.url, reason=reason)
+        self.counters.record(outcome)

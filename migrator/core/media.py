@@ -7,18 +7,19 @@ WordPress — is reported as missing and its link keeps the original address.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
-import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 
 from migrator.core import offload
+from migrator.core.locks import KeyedLocks
+from migrator.core.markers import marker_comment, media_marker
+from migrator.core.outcomes import MediaCounts
 from migrator.errors import FileUnavailable, ImageExpired, PermanentError
 from migrator.http import SpooledFile
 from migrator.models import CleanPost, MissingFile, SourcePost
@@ -28,63 +29,9 @@ from migrator.tistory.source import SourceClient
 from migrator.wordpress.client import WordPressClient, WpMedia
 from migrator.wordpress.text import as_html_text, as_plain_field
 
-if TYPE_CHECKING:
-    from migrator.core.pipeline import RunCounters
-
-__all__ = [
-    "MEDIA_MARKER_PREFIX",
-    "KeyedLocks",
-    "Media",
-    "MediaResult",
-    "MediaSync",
-    "digest",
-    "marker_comment",
-    "media_marker",
-]
+__all__ = ["Media", "MediaResult", "MediaSync"]
 
 log = structlog.get_logger(__name__)
-
-MEDIA_MARKER_PREFIX = "tistory-media-"
-
-
-def digest(text: str) -> str:
-    """A short stable hash: markers are derived from it, so it must never change."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
-
-
-def media_marker(source_key: str) -> str:
-    return MEDIA_MARKER_PREFIX + digest(source_key)
-
-
-def marker_comment(marker: str, source_url: str | None = None) -> str:
-    # No "--" inside an HTML comment; the URL is for humans reading the raw content.
-    origin = f" migrated from {source_url.replace('--', '%2D%2D')}" if source_url else ""
-    return f"<!-- {marker}{origin} -->"
-
-
-class KeyedLocks:
-    """asyncio locks by key, forgotten when nobody holds or waits for them (memory stays flat)."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
 
 @dataclass(frozen=True, slots=True)
 class Media:
@@ -115,6 +62,7 @@ class MediaSync:
     """Uploads (or reuses, or adopts) the files of posts; shared by all workers of a run.
 
     `create_once` is the pipeline's exactly-once create (a lookup by marker after an ambiguous failure).
+    What it uploads or reuses is added to the caller's `MediaCounts` as it goes (the engine counts it).
     """
 
     def __init__(
@@ -124,7 +72,6 @@ class MediaSync:
         source: SourceClient,
         wp: WordPressClient,
         job_id: int,
-        counters: RunCounters,
         cpu: offload.CpuPool,
         create_once: Callable[..., Awaitable[Any]],
         adopt_media: bool = False,
@@ -133,14 +80,14 @@ class MediaSync:
         self.source = source
         self.wp = wp
         self.job_id = job_id
-        self.counters = counters
         self.cpu = cpu
         self.create_once = create_once
         self.adopt_media = adopt_media
         self.asset_locks = KeyedLocks()
 
     async def ensure_all(
-        self, item: Item, source: SourcePost, body: CleanPost, wp_post_id: int, page_url: str, *, stem: str
+        self, item: Item, source: SourcePost, body: CleanPost, wp_post_id: int, page_url: str, *, stem: str,
+        tally: MediaCounts,
     ) -> MediaResult:
         """Upload (or reuse) every image and attachment. A file that cannot be had is not a failure of
         the post: it is listed in `missing` and its link keeps the original address."""
@@ -154,7 +101,7 @@ class MediaSync:
                 continue
             ensure = functools.partial(
                 self.ensure_asset, item, filename=job.filename, alt=job.alt, caption=job.caption,
-                kind=job.kind, stem=stem, index=index, wp_post_id=wp_post_id, page_url=page_url,
+                kind=job.kind, stem=stem, index=index, wp_post_id=wp_post_id, page_url=page_url, tally=tally,
             )
             key = imaging.image_source_key(job.url)
             try:
@@ -194,6 +141,7 @@ class MediaSync:
                     extra = await self.ensure_asset(
                         item, source.featured_image_url, filename=None, alt=source.title, caption="",
                         kind="image", stem=stem, index=len(jobs) + 1, wp_post_id=wp_post_id, page_url=page_url,
+                        tally=tally,
                     )
                     result.featured_id = extra.media_id
                 except (ImageExpired, PermanentError) as exc:
@@ -230,6 +178,7 @@ class MediaSync:
         index: int,
         wp_post_id: int,
         page_url: str,
+        tally: MediaCounts,
     ) -> Media:
         """One file in WordPress: reused, adopted or uploaded. Raises FileUnavailable when it cannot be
         had (gone, too large, blocked address, type refused by us or by WordPress)."""
@@ -239,7 +188,7 @@ class MediaSync:
                 source_key=key, source_url=url, kind=kind, item_id=item.id, job_id=self.job_id
             )
             if asset.status == "uploaded" and asset.media_id and asset.media_url:
-                self.counters.images_reused += 1
+                tally.images_reused += 1
                 return Media(asset.media_id, asset.media_url, uploaded=False)
             marker = media_marker(key)
             if asset.status == "uploading" or self.adopt_media:
@@ -252,20 +201,20 @@ class MediaSync:
                 media = await self._upload(
                     item, asset, spooled, mime=mime, name=imaging.upload_filename(
                         filename, fallback_stem=stem, index=index, ext=ext),
-                    alt=alt, caption=caption, marker=marker, wp_post_id=wp_post_id,
+                    alt=alt, caption=caption, marker=marker, wp_post_id=wp_post_id, tally=tally,
                 )
             finally:
                 spooled.discard()
             if media.uploaded:
                 if kind == "image":
-                    self.counters.images_uploaded += 1
+                    tally.images_uploaded += 1
                 else:
-                    self.counters.attachments_uploaded += 1
+                    tally.attachments_uploaded += 1
             return media
 
     async def _upload(
         self, item: Item, asset: Asset, spooled: SpooledFile, *, mime: str, name: str, alt: str,
-        caption: str, marker: str, wp_post_id: int,
+        caption: str, marker: str, wp_post_id: int, tally: MediaCounts,
     ) -> Media:
         content_hash = spooled.sha256
         async with self.asset_locks.hold("hash:" + content_hash):
@@ -275,7 +224,7 @@ class MediaSync:
                     asset.id, media_id=twin.media_id, media_url=twin.media_url,
                     content_hash=content_hash, reused_from=twin.id,
                 )
-                self.counters.images_reused += 1
+                tally.images_reused += 1
                 return Media(twin.media_id, twin.media_url, uploaded=False)
             await self.store.mark_asset_uploading(
                 asset.id, content_hash=content_hash, owner_item_id=item.id, job_id=self.job_id, filename=name

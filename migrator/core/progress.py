@@ -8,7 +8,7 @@ from typing import Any
 
 import structlog
 
-from migrator.core.pipeline import RunCounters
+from migrator.core.outcomes import RunCounters
 
 __all__ = ["Progress"]
 

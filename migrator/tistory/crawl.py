@@ -202,7 +202,7 @@ class Crawler:
         if self.probe:
             async for ref in self._probe():
                 yield ref
-        log.info("discovery_completed", origin=self.origin, **self.stats.as_dict())
+        log.info("discovery_finished", origin=self.origin, **self.stats.as_dict())
 
     # ------------------------------------------------------------------ bookkeeping
     def _admit(self, found: Found, source: str) -> PostRef | None:

@@ -132,3 +132,15 @@ def test_estimate_uses_the_rate_limit_per_host(world):
     slow = estimate(plan, blog_host="blog", wp_host="wp", rate=0.0, wp_rate=None, workers=2, wp_latency_s=0.1)
     assert slow.by_rate_s == 0.0
     assert slow.seconds == pytest.approx((10 * (0.5 + 0.3) + 6 * 0.6) / 2)
+
+
+async def test_dry_run_judges_unreadable_pages_like_the_real_run(world):
+    # A 400 without Tistory's error page proves nothing: the real run fails the post (tried again
+    # next run), so the dry run must count it unreadable, not skipped as "deleted or private".
+    world.blog.fail["/3"] = [400]
+    d = (await dry(world)).as_dict()
+    assert (d["posts"], d["skipped"], d["unreadable"]) == (3, 1, 1)
+    assert d["skip_reasons"] == {"protected": 1}
+    world.blog.fail["/3"] = [400]
+    real = await world.run()
+    assert (real.counters.completed, real.counters.skipped, real.counters.failed) == (3, 1, 1)
