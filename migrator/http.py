@@ -293,62 +293,13 @@ class HttpClient:
             self.stats.per_host[host] = self.stats.per_host.get(host, 0) + 1
             if is_write:
                 self.stats.writes += 1
-            failure: TransientError
-            try:
-                async with self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    data=data,
-                    headers=merged_headers,
-                    allow_redirects=self.follow_redirects,
-                ) as raw:
-                    body = await raw.read()
-                    resp = Response(raw.status, raw.headers, body, str(raw.url))
-                    self.stats.bytes_in += len(body)
-            except TimeoutError as exc:
-                failure = TransientError(f"{self.service}: request timed out", url=url)
-                failure.__cause__ = exc
-            except aiohttp.ClientError as exc:
-                failure = TransientError(f"{self.service}: {exc.__class__.__name__}", url=url)
-                failure.__cause__ = exc
+            sent = await self._send(method, url, params=params, json=json, data=data, headers=merged_headers)
+            if isinstance(sent, Response):
+                if sent.status in ok or sent.status in allow:
+                    return sent
+                failure = self._judge(sent, url, host)  # raises when retrying cannot help
             else:
-                if resp.status in ok or resp.status in allow:
-                    return resp
-                if self._is_retryable(resp):
-                    delay = parse_retry_after(resp.headers.get("Retry-After"))
-                    if resp.status in (429, 503):
-                        failure = RateLimited(
-                            f"{self.service}: too many requests",
-                            retry_after_s=delay,
-                            url=url,
-                            status=resp.status,
-                        )
-                        if delay:
-                            self.limiters.pause(host, min(delay, self.max_delay_s * 4))
-                    else:
-                        failure = TransientError(
-                            f"{self.service}: server error {_error_detail(resp)}".rstrip(),
-                            url=url,
-                            status=resp.status,
-                        )
-                else:
-                    detail = _error_detail(resp)
-                    if 300 <= resp.status < 400 and not self.follow_redirects:
-                        where = resp.headers.get("Location", "")
-                        raise PermanentError(
-                            f"{self.service}: redirected to {where or 'another address'}", url=url, status=resp.status
-                        )
-                    if resp.status in self.auth_statuses:
-                        raise AuthError(
-                            f"{self.service} refused the request {detail}".rstrip(),
-                            url=url,
-                            status=resp.status,
-                        )
-                    raise PermanentError(
-                        f"{self.service}: unexpected answer {detail}".rstrip(), url=url, status=resp.status
-                    )
+                failure = sent
             if attempt >= retries:
                 raise failure
             delay_s = self._backoff(attempt)
@@ -365,6 +316,66 @@ class HttpClient:
                 retry_in_s=round(delay_s, 2),
             )
             await asyncio.sleep(delay_s)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None,
+        json: Any,
+        data: Any,
+        headers: Mapping[str, str],
+    ) -> Response | TransientError:
+        """One request on the wire: its answer, or the transient failure (timeout, connection error)."""
+        failure: TransientError
+        try:
+            async with self.session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                data=data,
+                headers=headers,
+                allow_redirects=self.follow_redirects,
+            ) as raw:
+                body = await raw.read()
+                self.stats.bytes_in += len(body)
+                return Response(raw.status, raw.headers, body, str(raw.url))
+        except TimeoutError as exc:
+            failure = TransientError(f"{self.service}: request timed out", url=url)
+            failure.__cause__ = exc
+        except aiohttp.ClientError as exc:
+            failure = TransientError(f"{self.service}: {exc.__class__.__name__}", url=url)
+            failure.__cause__ = exc
+        return failure
+
+    def _judge(self, resp: Response, url: str, host: str) -> TransientError:
+        """An unexpected answer: the failure to retry, or raise AuthError/PermanentError at once."""
+        if self._is_retryable(resp):
+            delay = parse_retry_after(resp.headers.get("Retry-After"))
+            if resp.status in (429, 503):
+                if delay:
+                    self.limiters.pause(host, min(delay, self.max_delay_s * 4))
+                return RateLimited(
+                    f"{self.service}: too many requests", retry_after_s=delay, url=url, status=resp.status
+                )
+            return TransientError(
+                f"{self.service}: server error {_error_detail(resp)}".rstrip(), url=url, status=resp.status
+            )
+        detail = _error_detail(resp)
+        if 300 <= resp.status < 400 and not self.follow_redirects:
+            where = resp.headers.get("Location", "")
+            raise PermanentError(
+                f"{self.service}: redirected to {where or 'another address'}", url=url, status=resp.status
+            )
+        if resp.status in self.auth_statuses:
+            raise AuthError(
+                f"{self.service} refused the request {detail}".rstrip(), url=url, status=resp.status
+            )
+        raise PermanentError(
+            f"{self.service}: unexpected answer {detail}".rstrip(), url=url, status=resp.status
+        )
 
 
 # ---------------------------------------------------------------------------- bounded file downloads
@@ -499,8 +510,12 @@ async def _download_once(
                     if status in RETRY_STATUSES:
                         retry_after = parse_retry_after(raw.headers.get("Retry-After"))
                         if status in (429, 503):
-                            raise RateLimited(f"{client.service}: too many requests", retry_after_s=retry_after,
-                                              url=url, status=status)
+                            raise RateLimited(
+                                f"{client.service}: too many requests",
+                                retry_after_s=retry_after,
+                                url=url,
+                                status=status,
+                            )
                         raise TransientError(f"{client.service}: server error", url=url, status=status)
                     raise PermanentError(f"{client.service}: unexpected answer", url=url, status=status)
                 if raw.content_length is not None and raw.content_length > max_bytes:

@@ -62,7 +62,7 @@ def _is_secret_key(key: object) -> bool:
 
 def _redactor(secrets: tuple[str, ...]) -> Any:
     def processor(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
-        return _redacted(event, secrets)  # type: ignore[no-any-return]
+        return _redacted(event, secrets)
 
     return processor
 

@@ -35,7 +35,7 @@ from migrator.core.reading import NotRead, PostReader, Readable, Unreadable, ski
 from migrator.core.rollback import Rollback
 from migrator.core.slugs import upload_stem, wp_slug_for
 from migrator.core.terms import TermResolver, term_key
-from migrator.errors import FatalError, ParseError, PostError, TransientError
+from migrator.errors import FatalError, ParseError, PostError, RateLimited, TransientError
 from migrator.models import CleanPost, ItemStatus, MissingFile, PostRef, SourcePost
 from migrator.state.store import Item, LinkRow, StateStore
 from migrator.tistory import clean as cleaning
@@ -90,6 +90,7 @@ class PostMigrator:
         self.adopt_posts = adopt_posts
         self.post_timeout_s = post_timeout_s
         self.create_retries = 3
+        self.rate_limited_retries = 12  # the post timeout bounds them too
         cpu = cpu or offload.CpuPool(0)
         # On Ctrl-C an in-flight post is rolled back; on a forced abort it is left for the resume.
         self.rollback_on_cancel = True
@@ -365,11 +366,21 @@ class PostMigrator:
         """Create something in WordPress exactly once. After an ambiguous failure (timeout, dropped
         connection, 5xx: WordPress may have acted before the answer was lost) look the object up by
         its marker before trying again, so an in-process retry cannot duplicate it either."""
-        attempt = 0
+        attempt = slowed = 0
         while True:
             try:
                 return await create()
             except TransientError as exc:
+                if isinstance(exc, RateLimited) and exc.status == 429:
+                    # 429 "too many requests" says the request was not acted on (a 503 may come from
+                    # a proxy after WordPress acted): wait as asked and send it again, without a
+                    # lookup and without spending an ambiguous-failure retry; bursts of 429s while
+                    # other workers write would otherwise fail posts that were never attempted.
+                    slowed += 1
+                    if slowed > self.rate_limited_retries:
+                        raise
+                    await asyncio.sleep(self.wp.http.retry_delay(slowed, exc))
+                    continue
                 attempt += 1
                 found = await lookup()
                 if found is not None:
