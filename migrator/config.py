@@ -166,6 +166,19 @@ def _float(raw: str, variable: str, low: float, high: float) -> float:
     return value
 
 
+def _db_path(raw: str) -> Path:
+    if not raw:
+        raise ConfigError("MIGRATION_DB_PATH is empty", variable="MIGRATION_DB_PATH")
+    db_path = Path(raw).expanduser()
+    if db_path.exists() and db_path.is_dir():
+        raise ConfigError(f"MIGRATION_DB_PATH points at a directory: {db_path}", variable="MIGRATION_DB_PATH")
+    if not db_path.parent.exists():
+        raise ConfigError(
+            f"MIGRATION_DB_PATH: the folder {db_path.parent} does not exist", variable="MIGRATION_DB_PATH"
+        )
+    return db_path
+
+
 def load_settings(
     flags: Mapping[str, str | None] | None = None,
     *,
@@ -216,16 +229,7 @@ def load_settings(
 
     workers = _int(get("WORKER_COUNT"), "WORKER_COUNT", 1, 64)
     rate = _float(get("RATE_LIMIT"), "RATE_LIMIT", 0, 1000)
-    db_raw = get("MIGRATION_DB_PATH")
-    if not db_raw:
-        raise ConfigError("MIGRATION_DB_PATH is empty", variable="MIGRATION_DB_PATH")
-    db_path = Path(db_raw).expanduser()
-    if db_path.exists() and db_path.is_dir():
-        raise ConfigError(f"MIGRATION_DB_PATH points at a directory: {db_path}", variable="MIGRATION_DB_PATH")
-    if not db_path.parent.exists():
-        raise ConfigError(
-            f"MIGRATION_DB_PATH: the folder {db_path.parent} does not exist", variable="MIGRATION_DB_PATH"
-        )
+    db_path = _db_path(get("MIGRATION_DB_PATH"))
     return Settings(
         blog_url=blog_url,
         wp_base_url=wp_base_url,
