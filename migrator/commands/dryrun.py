@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from migrator.commands.migrate import RunOptions, build_engine, parse_processes, refs_for_urls
+from migrator.commands.migrate import RunOptions, parse_processes, refs_for_urls, run_job
 from migrator.commands.summary import duration_text
 from migrator.config import Settings
 from migrator.core import offload
@@ -350,23 +350,9 @@ async def run_dry_run(
             cpu=cpu,
             post_timeout_s=settings.post_timeout_s,
         )
-        engine, refs, _ = build_engine(
-            settings,
-            options,
-            store=store,
-            source=clients.source,
-            migrator=migrator,
-            counters=counters,
-            job_id=job_id,
-            on_tick=on_tick,
-        )
-        if on_start is not None:
-            on_start(engine)
-        result = await engine.run(refs)
-        await store.finish_job(
-            job_id,
-            result.status,
-            error=str(result.fatal) if result.fatal else None,
+        result, _ = await run_job(
+            settings, options, store=store, source=clients.source, migrator=migrator, counters=counters,
+            job_id=job_id, on_start=on_start, on_tick=on_tick,
         )
         wp_host = (urlsplit(settings.wp_base_url).netloc or "").lower()
         blog_host = (urlsplit(settings.blog_url).netloc or "").lower()

@@ -16,7 +16,7 @@ import structlog
 
 from migrator.commands.rewrite_links import LinkReport, rewrite_after_run
 from migrator.config import Settings
-from migrator.core.engine import Engine
+from migrator.core.engine import Engine, EngineResult
 from migrator.core.markers import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX
 from migrator.core.offload import CpuPool, default_processes
 from migrator.core.outcomes import Migrator, RunCounters
@@ -30,7 +30,7 @@ from migrator.tistory.source import SourceClient
 from migrator.wiring import Clients, Network, open_run
 from migrator.wordpress.client import WordPressClient
 
-__all__ = ["RunOptions", "RunReport", "build_engine", "parse_processes", "refs_for_urls", "run_migration"]
+__all__ = ["RunOptions", "RunReport", "parse_processes", "refs_for_urls", "run_job", "run_migration"]
 
 log = structlog.get_logger(__name__)
 
@@ -125,6 +125,30 @@ def build_engine(
     return engine, refs, crawler
 
 
+async def run_job(
+    settings: Settings,
+    options: RunOptions,
+    *,
+    store: StateStore,
+    source: SourceClient,
+    migrator: Migrator,
+    counters: RunCounters,
+    job_id: int,
+    on_start: Any = None,
+    on_tick: Any = None,
+) -> tuple[EngineResult, Crawler | None]:
+    """Run the engine for a started job (real or dry) and record how the job ended."""
+    engine, refs, crawler = build_engine(
+        settings, options, store=store, source=source, migrator=migrator, counters=counters,
+        job_id=job_id, on_tick=on_tick,
+    )
+    if on_start is not None:
+        on_start(engine)
+    result = await engine.run(refs)
+    await store.finish_job(job_id, result.status, error=str(result.fatal) if result.fatal else None)
+    return result, crawler
+
+
 async def run_migration(
     settings: Settings,
     options: RunOptions,
@@ -156,25 +180,11 @@ async def run_migration(
         cpu = await stack.enter_async_context(CpuPool(parse_processes(settings)))
         migrator = await _post_migrator(settings, store, clients, job_id=job_id, cpu=cpu, resumed=requeued)
         await _finish_leftover_rollbacks(store, migrator)
-        engine, refs, crawler = build_engine(
-            settings,
-            options,
-            store=store,
-            source=clients.source,
-            migrator=migrator,
-            counters=counters,
-            job_id=job_id,
-            on_tick=on_tick,
+        result, crawler = await run_job(
+            settings, options, store=store, source=clients.source, migrator=migrator, counters=counters,
+            job_id=job_id, on_start=on_start, on_tick=on_tick,
         )
-        if on_start is not None:
-            on_start(engine)
-        result = await engine.run(refs)
         discovery = crawler.stats.as_dict() if crawler is not None else {}
-        await store.finish_job(
-            job_id,
-            result.status,
-            error=str(result.fatal) if result.fatal else None,
-        )
         links = None
         if not single and result.status in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_FAILURES):
             # Internal links can point at WordPress only once their targets are migrated.
