@@ -201,7 +201,7 @@ class HttpClient:
         *,
         service: str,
         rate_limit: float,
-        max_retries: int = 3,
+        max_retries: int = 6,  # ~1 min of backoff at the default delays: a glitch costs time, not the post
         base_delay_s: float = 0.5,
         max_delay_s: float = 30.0,
         default_headers: Mapping[str, str] | None = None,

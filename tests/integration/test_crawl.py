@@ -365,7 +365,7 @@ async def test_sitemap_failing_after_retries_is_skipped_not_fatal(make_crawler: 
     assert ids_of(refs) == list(range(1, 21))
     assert crawler.stats.failed_sources == ["sitemap"]
     assert any(e["event"] == "discovery_source_failed" and e["source"] == "sitemap" for e in logs)
-    assert blog.requests.count("/sitemap.xml") == 4        # first try + HttpClient's 3 retries
+    assert blog.requests.count("/sitemap.xml") == 7        # first try + HttpClient's 6 retries
 
 
 async def test_list_page_server_error_is_retried(make_crawler: MakeCrawler) -> None:
