@@ -428,7 +428,7 @@ def report_cmd(ctx: click.Context, fmt: str, output: str | None, state: str | No
 
     Also the internal links rewritten and left per post. Works while a run is going on.
     """
-    from migrator.commands.status import load_report, render_report
+    from migrator.commands.report import load_report, render_report
 
     settings = _sub_settings(ctx, need_wordpress=False)
     rows = _run_async(lambda: load_report(settings.db_path, status=state))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 
-from migrator.commands.status import load_report
+from migrator.commands.report import load_report
 from migrator.models import JobStatus
 from tests.fakes.blog import FakePost
 from tests.fakes.cdn import gzip_bomb, make_png
