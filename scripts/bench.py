@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Benchmark the migration engine against local fake servers, and print figures.
+"""Benchmark the migration engine against local fake servers (or a real WordPress), and print figures.
 
     python3 scripts/bench.py                                   # 2,000 posts, 2 images each, 8 workers, 20 ms
     python3 scripts/bench.py --posts 5000 --latency-ms 20 --workers 8 --images 2 --rate-limit 0
+    python3 scripts/bench.py --wordpress real --posts 2000 --images-per-post 1.8 [--image-size photo]
+
+`--wordpress real`: see scripts/benchreal/run.py (a real WordPress from scripts/wp-local.sh, the
+tool run as `python3 -m migrator --all`, and the replay bound on a second fresh WordPress).
+The rest of this text is about the default, `--wordpress fake`:
 
 The fake blog, CDN and WordPress (tests/fakes) run in a separate process, each answer delayed by
 --latency-ms, so the figures are those of the engine process alone. Printed: posts/s next to the

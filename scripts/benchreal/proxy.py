@@ -101,6 +101,8 @@ class CountingProxy:
                 "query": dict(parse_qsl(request.query_string, keep_blank_values=True)),
                 "sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body),
                 "id": int(answer["id"]), "source_url": answer.get("source_url", ""),
+                # sizes WordPress's image editor made of it (thumbnail, medium, ..., -scaled)
+                "sizes": len((answer.get("media_details") or {}).get("sizes") or {}),
             })
 
 

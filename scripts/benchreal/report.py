@@ -7,7 +7,7 @@ from typing import Any
 from scripts.benchreal.proxy import READS
 
 
-def _fmt(value: float | None, spec: str = ".1f") -> str:
+def _fmt(value: float | int | None, spec: str = ".1f") -> str:
     return "n/a" if value is None else format(value, spec)
 
 
@@ -18,6 +18,10 @@ def _per(value: float | None, count: int) -> float | None:
 def _split(routes: dict[str, int]) -> tuple[int, int]:
     reads = sum(n for k, n in routes.items() if k.split(" ", 1)[0] in READS)
     return reads, sum(routes.values()) - reads
+
+
+def _sizes(uploads: list[dict[str, Any]]) -> float | None:
+    return sum(u["sizes"] for u in uploads) / len(uploads) if uploads else None
 
 
 def digest(f: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +78,7 @@ def render(f: dict[str, Any]) -> str:
     def row(label: str, tool_value: str, bound_value: str = "") -> None:
         out.append(f"{label:44} {tool_value:>12} {bound_value:>12}")
 
-    row("posts written", str(posts), str(replayed))
+    row("posts written (tool: migrated, failed)", f"{posts}, {_fmt(f['failed'], 'd')}", str(replayed))
     row("wall time, s (tool: whole run, links included)", _fmt(d["tool_s"]), _fmt(d["bound_s"]))
     row("posts/s, whole run", _fmt(d["posts_per_s"], ".2f"), _fmt(d["bound_posts_per_s"], ".2f"))
     row("  startup (to run_started), s", _fmt(d["startup_s"]))
@@ -87,6 +91,7 @@ def render(f: dict[str, Any]) -> str:
     row("  writes per post", _fmt(_per(d["wp_writes"], posts), ".2f"), _fmt(_per(d["replay_writes"], replayed), ".2f"))
     row("  reads per post", _fmt(_per(d["wp_reads"], posts), ".2f"), _fmt(_per(d["replay_reads"], replayed), ".2f"))
     row("uploads (distinct files)", f"{d['uploads']} ({d['distinct_files']})", str(replay.counts.get("uploads", 0)))
+    row("  image sizes WordPress made per upload", _fmt(_sizes(f["traffic"]["uploads"])), _fmt(_sizes(f["replay_traffic"]["uploads"])))
     row("revisions created", str(d["revisions"]), str(d["replay_revisions"]))
     row("WordPress CPU s per post (php + MariaDB)", _fmt(_per(d["wp_cpu_s"], posts), ".3f"),
         _fmt(_per(d["replay_wp_cpu_s"], replayed), ".3f"))

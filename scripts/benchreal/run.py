@@ -81,8 +81,9 @@ def phases(log_path: Path, started_at: float, wall_s: float) -> dict[str, float 
     }
 
 
-def migrated_count(stdout: str) -> int | None:
-    found = re.search(r"^\s*migrated\s+(\d+)", stdout, re.MULTILINE)
+def summary_count(stdout: str, label: str) -> int | None:
+    """A count from the tool's printed summary ("  migrated     20  (...)")."""
+    found = re.search(rf"^\s*{label}\s+(\d+)", stdout, re.MULTILINE)
     return int(found.group(1)) if found else None
 
 
@@ -136,7 +137,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 snapshot = asyncio.run(read_snapshot(wp1.base_url, auth, traffic["created_posts"], traffic["uploads"]))
             figures.update(
                 tool=tool, tool_phases=phases(tool.log_path, tool.started_at, tool.wall_s),
-                migrated=migrated_count(tool.stdout), traffic=traffic, wp_cpu=wp_cpu, blog=blog_stats,
+                migrated=summary_count(tool.stdout, "migrated"), failed=summary_count(tool.stdout, "failed"), traffic=traffic, wp_cpu=wp_cpu, blog=blog_stats,
                 counts_before=counts_before, counts_after=counts_after, counts_noop=counts_noop,
                 noop=noop, noop_traffic=noop_traffic, noop_wp_cpu=noop_cpu, summary=tool.stdout,
             )
