@@ -71,12 +71,31 @@ async def read_snapshot(base_url: str, auth: str, created_posts: list[int], uplo
     return Snapshot(base_url.rstrip("/"), categories, tags, posts, uploads)
 
 
+async def verify(base_url: str, auth: str, snapshot: Snapshot) -> dict[str, int]:
+    """After the replay (not timed): does the new site hold the same posts, with every media address in
+    their content pointing at one of its own files, and the featured images set?"""
+    api = base_url.rstrip("/") + "/wp-json/wp/v2"
+    async with aiohttp.ClientSession(headers={"Authorization": auth}) as s:
+        posts = await _pages(s, f"{api}/posts", {"context": "edit", "status": "draft"})
+        media = await _pages(s, f"{api}/media", {"context": "edit", "_fields": "id,source_url"})
+    files = {m["source_url"] for m in media}
+    found = [u for p in posts for u in re.findall(r"https?://[^\s\"'<>)]+/wp-content/uploads/[^\s\"'<>)]+", p["content"]["raw"])]
+    slugs = {p["slug"] for p in snapshot.posts}
+    return {
+        "posts": len(posts), "same_slugs": sum(1 for p in posts if p["slug"] in slugs), "media": len(media),
+        "content_media_urls": len(found), "content_media_urls_on_site": sum(1 for u in found if u in files),
+        "featured": sum(1 for p in posts if p.get("featured_media")),
+        "featured_expected": sum(1 for p in snapshot.posts if p.get("featured_media")),
+    }
+
+
 class Replayer:
-    def __init__(self, snapshot: Snapshot, blobs: dict[str, bytes], target_url: str, auth: str, workers: int) -> None:
+    def __init__(self, snapshot: Snapshot, file_bytes: Callable[[str], bytes], *, api_origin: str, site_url: str, auth: str,
+                 workers: int) -> None:
         self.snap = snapshot
-        self.blobs = blobs
-        self.target = target_url.rstrip("/")
-        self.api = self.target + "/wp-json/wp/v2"
+        self.file_bytes = file_bytes
+        self.site_url = site_url.rstrip("/")      # the new site's own address (WP_HOME)
+        self.api = api_origin.rstrip("/") + "/wp-json/wp/v2"   # where requests go: the counting proxy
         self.auth = auth
         self.workers = workers
         self.result = ReplayResult()
@@ -158,7 +177,7 @@ class Replayer:
         async def upload(u: dict[str, Any]) -> None:
             params = {k: v for k, v in u["query"].items() if k in ("alt_text", "caption", "title")}
             headers = {"Content-Type": u["content_type"], "Content-Disposition": f'attachment; filename="{u["filename"]}"'}
-            body = await self._send(s, f"upload {u['filename']}", "POST", "/media", data=self.blobs[u["sha256"]],
+            body = await self._send(s, f"upload {u['filename']}", "POST", "/media", data=self.file_bytes(u["sha256"]),
                                     params=params, headers=headers)
             if body and "id" in body:
                 for same in self.snap.uploads:
@@ -180,7 +199,7 @@ class Replayer:
         old = re.escape(self.snap.base_url)
         text = re.sub(old + r"/wp-content/uploads/[^\s\"'<>)]+", self._media_url, raw)
         text = re.sub(r"wp-image-(\d+)", lambda m: f"wp-image-{self.media.get(int(m.group(1)), (m.group(1),))[0]}", text)
-        return text.replace(self.snap.base_url, self.target)
+        return text.replace(self.snap.base_url, self.site_url)
 
     async def _posts(self, s: aiohttp.ClientSession) -> None:
         async def create(post: dict[str, Any]) -> None:

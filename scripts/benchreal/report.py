@@ -114,6 +114,10 @@ def render(f: dict[str, Any]) -> str:
     if rp.get("uploads"):
         out.append(f"  bound rates: {replay.counts.get('uploads', 0) / rp['uploads']:.1f} uploads/s, "
                    f"{replayed / rp['posts']:.1f} post creates/s" if rp.get("posts") else "")
+    c = f["replay_check"]
+    out.append(f"  bound check (read back afterwards): {c['posts']} drafts, {c['same_slugs']} with the tool's slugs; "
+               f"{c['content_media_urls_on_site']} of {c['content_media_urls']} media addresses in their content are "
+               f"files of that site; featured image on {c['featured']} (tool: {c['featured_expected']}); {c['media']} media")
     noop = f["noop"]
     out.append(f"no-op re-run: {noop.wall_s:.1f} s, WordPress writes {d['noop_writes']}, reads {d['noop_reads']}, "
                f"revisions {d['noop_revisions']}, exit {noop.exit_code}")

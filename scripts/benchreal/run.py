@@ -18,7 +18,7 @@ import os
 import re
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from scripts.benchreal import report, wplocal
 from scripts.benchreal.images import ImageSet, make_image_set
 from scripts.benchreal.procs import ToolRun, run_tool
 from scripts.benchreal.proxy import start_proxy
-from scripts.benchreal.replay import Replayer, read_snapshot
+from scripts.benchreal.replay import Replayer, read_snapshot, verify
 from scripts.benchreal.servers import build_blog, control, start_servers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,13 +105,11 @@ def _measure_tool(args: argparse.Namespace, env: dict[str, str], work: Path, nam
     return run, traffic, wp_cpu
 
 
-def _blobs(args: argparse.Namespace, images: ImageSet) -> dict[str, bytes]:
+def _files_by_hash(args: argparse.Namespace, images: ImageSet) -> Callable[[str], bytes]:
+    """sha256 -> the image's bytes, made again when asked for (all of them would not fit in memory)."""
     _, slots = build_blog(args, images, 0)
-    blobs = {}
-    for post_id, index in slots.values():
-        data = images.data(post_id, index)
-        blobs[hashlib.sha256(data).hexdigest()] = data
-    return blobs
+    where = {hashlib.sha256(images.data(*slot)).hexdigest(): slot for slot in slots.values()}
+    return lambda sha256: images.data(*where[sha256])
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -146,9 +144,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 replay_counts_before = wplocal.post_counts(wp2)
                 cpu_before = wplocal.cpu_seconds(wp2)
                 auth = aiohttp.encode_basic_auth(wp2.user, wp2.password)
-                replayer = Replayer(snapshot, _blobs(args, images), f"http://127.0.0.1:{proxy['proxy']}", auth, args.workers)
+                replayer = Replayer(snapshot, _files_by_hash(args, images), api_origin=f"http://127.0.0.1:{proxy['proxy']}",
+                                    site_url=wp2.base_url, auth=auth, workers=args.workers)
                 result = asyncio.run(replayer.run())
                 cpu_after = wplocal.cpu_seconds(wp2)
+                figures["replay_check"] = asyncio.run(verify(wp2.base_url, auth, snapshot))
                 figures.update(
                     replay=result, replay_traffic=asyncio.run(_proxy(proxy, "GET", "/stats")),
                     replay_wp_cpu={k: cpu_after[k] - cpu_before[k] for k in cpu_before},
