@@ -104,7 +104,11 @@ def main() -> None:
     if args.wordpress == "real":
         from scripts.benchreal.run import main as run_real
 
-        run_real(args)
+        try:
+            run_real(args)
+        except KeyboardInterrupt:
+            print("bench: interrupted; the WordPress instances it started are stopped", file=sys.stderr)
+            sys.exit(130)
         return
     from scripts.benchreal.images import make_image_set
     from scripts.benchreal.servers import control, start_servers

@@ -45,6 +45,7 @@ class CountingProxy:
 
     def reset(self) -> None:
         self.routes: Counter[str] = Counter()
+        self.seconds: Counter[str] = Counter()   # time WordPress took to answer, summed per route
         self.statuses: Counter[str] = Counter()
         self.uploads: list[dict[str, Any]] = []
         self.created_posts: list[int] = []
@@ -52,7 +53,7 @@ class CountingProxy:
 
     def stats(self) -> dict[str, Any]:
         return {
-            "routes": dict(self.routes), "statuses": dict(self.statuses), "uploads": self.uploads,
+            "routes": dict(self.routes), "seconds": dict(self.seconds), "statuses": dict(self.statuses), "uploads": self.uploads,
             "created_posts": self.created_posts, "first": self.first, "last": self.last,
             "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
         }
@@ -74,6 +75,7 @@ class CountingProxy:
         if self.wp_latency_s:
             await asyncio.sleep(self.wp_latency_s)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _SKIP_REQUEST}
+        sent = time.monotonic()
         async with self.session.request(method, self.upstream + request.path_qs, headers=headers,
                                         data=body or None, allow_redirects=False) as upstream:
             payload = await upstream.read()
@@ -81,6 +83,7 @@ class CountingProxy:
             status = upstream.status
         self.last = time.time()
         self.routes[f"{method} {route}"] += 1
+        self.seconds[f"{method} {route}"] += time.monotonic() - sent
         self.statuses[f"{method} {status}"] += 1
         if method == "POST" and status == 201:
             self._remember(request, route, body, payload)

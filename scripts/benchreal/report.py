@@ -20,6 +20,11 @@ def _split(routes: dict[str, int]) -> tuple[int, int]:
     return reads, sum(routes.values()) - reads
 
 
+def _ms(traffic: dict[str, Any], route: str) -> float | None:
+    count = traffic["routes"].get(route, 0)
+    return 1000 * traffic["seconds"].get(route, 0.0) / count if count else None
+
+
 def _sizes(uploads: list[dict[str, Any]]) -> float | None:
     return sum(u["sizes"] for u in uploads) / len(uploads) if uploads else None
 
@@ -122,14 +127,18 @@ def render(f: dict[str, Any]) -> str:
     out.append(f"no-op re-run: {noop.wall_s:.1f} s, WordPress writes {d['noop_writes']}, reads {d['noop_reads']}, "
                f"revisions {d['noop_revisions']}, exit {noop.exit_code}")
     out.append("")
-    out.append("WordPress requests by method and route (per post; no-op re-run: count)")
-    out.append(f"  {'':52} {'tool':>8} {'bound':>8} {'no-op':>6}")
+    out.append("WordPress requests by method and route: per post; ms = mean time WordPress took to answer one;")
+    out.append("no-op re-run: count")
+    out.append(f"  {'':52} {'tool':>8} {'ms':>6} {'bound':>8} {'ms':>6} {'no-op':>6}")
     routes = f["traffic"]["routes"]
     names = sorted(set(routes) | set(f["replay_traffic"]["routes"]) | set(f["noop_traffic"]["routes"]),
                    key=lambda k: (-routes.get(k, 0), k))
+    replay_routes = f["replay_traffic"]["routes"]
     for name in names:
         out.append(f"  {name[:52]:52} {_fmt(_per(routes.get(name, 0), posts), '.3f'):>8} "
-                   f"{_fmt(_per(f['replay_traffic']['routes'].get(name, 0), replayed), '.3f'):>8} "
+                   f"{_fmt(_ms(f['traffic'], name), '.0f'):>6} "
+                   f"{_fmt(_per(replay_routes.get(name, 0), replayed), '.3f'):>8} "
+                   f"{_fmt(_ms(f['replay_traffic'], name), '.0f'):>6} "
                    f"{f['noop_traffic']['routes'].get(name, 0):>6}")
     bad = {k: n for k, n in f["traffic"]["statuses"].items() if not k.split()[1].startswith("2")}
     if bad:
