@@ -120,7 +120,10 @@ def render(f: dict[str, Any]) -> str:
         out.append(f"  bound rates: {replay.counts.get('uploads', 0) / rp['uploads']:.1f} uploads/s, "
                    f"{replayed / rp['posts']:.1f} post creates/s" if rp.get("posts") else "")
     c = f["replay_check"]
-    out.append(f"  bound check (read back afterwards): {c['posts']} drafts, {c['same_slugs']} with the tool's slugs; "
+    created = len(set(f["traffic"]["created_posts"]))
+    if len(f["snapshot_ids"]) != created:
+        out.append(f"  WARNING: {len(f['snapshot_ids'])} posts read back of the {created} the tool created")
+    out.append(f"  bound check (read back afterwards): {c['posts']} drafts ({c['distinct']} distinct), {c['same_slugs']} with the tool's slugs; "
                f"{c['content_media_urls_on_site']} of {c['content_media_urls']} media addresses in their content are "
                f"files of that site; featured image on {c['featured']} (tool: {c['featured_expected']}); {c['media']} media")
     noop = f["noop"]

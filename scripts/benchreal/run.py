@@ -136,7 +136,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             figures.update(
                 tool=tool, tool_phases=phases(tool.log_path, tool.started_at, tool.wall_s),
                 migrated=summary_count(tool.stdout, "migrated"), failed=summary_count(tool.stdout, "failed"), traffic=traffic, wp_cpu=wp_cpu, blog=blog_stats,
-                counts_before=counts_before, counts_after=counts_after, counts_noop=counts_noop,
+                snapshot_ids=sorted({p["id"] for p in snapshot.posts}), counts_before=counts_before, counts_after=counts_after, counts_noop=counts_noop,
                 noop=noop, noop_traffic=noop_traffic, noop_wp_cpu=noop_cpu, summary=tool.stdout,
             )
             with wordpress(started) as wp2:
