@@ -19,6 +19,13 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_s() -> float:
+    """CPU seconds all processes of the machine have used since boot (/proc/stat, idle and iowait excluded)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / TICK
+
+
 def _table() -> dict[int, tuple[int, int, float]]:
     """pid -> (ppid, rss bytes, cpu seconds) for every process."""
     rows = {}

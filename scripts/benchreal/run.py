@@ -28,7 +28,7 @@ import aiohttp
 
 from scripts.benchreal import report, wplocal
 from scripts.benchreal.images import ImageSet, make_image_set
-from scripts.benchreal.procs import ToolRun, run_tool
+from scripts.benchreal.procs import ToolRun, machine_busy_s, run_tool
 from scripts.benchreal.proxy import start_proxy
 from scripts.benchreal.replay import Replayer, read_snapshot, verify
 from scripts.benchreal.servers import build_blog, control, start_servers
@@ -94,11 +94,12 @@ async def _proxy(ports: dict[str, int], method: str, path: str, payload: dict[st
 def _measure_tool(args: argparse.Namespace, env: dict[str, str], work: Path, name: str,
                   proxy: dict[str, int], wp: wplocal.WordPress) -> tuple[ToolRun, dict[str, Any], dict[str, float]]:
     asyncio.run(_proxy(proxy, "POST", "/reset"))
-    cpu_before = wplocal.cpu_seconds(wp)
+    cpu_before, machine_before = wplocal.cpu_seconds(wp), machine_busy_s()
     run = run_tool(env, work, work / f"{name}.log", ["--all", "--log-json", "--no-progress"])
-    cpu_after = wplocal.cpu_seconds(wp)
+    cpu_after, machine_after = wplocal.cpu_seconds(wp), machine_busy_s()
     traffic = asyncio.run(_proxy(proxy, "GET", "/stats"))
     wp_cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_before}
+    wp_cpu["machine"] = machine_after - machine_before
     if run.exit_code not in (0, 1):
         tail = run.log_path.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"the tool exited with {run.exit_code}:\n{run.stdout[-2000:]}\n{tail}")
@@ -142,16 +143,17 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             with wordpress(started) as wp2:
                 asyncio.run(_proxy(proxy, "POST", "/configure", {"upstream": wp2.base_url}))
                 replay_counts_before = wplocal.post_counts(wp2)
-                cpu_before = wplocal.cpu_seconds(wp2)
+                cpu_before, machine_before = wplocal.cpu_seconds(wp2), machine_busy_s()
                 auth = aiohttp.encode_basic_auth(wp2.user, wp2.password)
                 replayer = Replayer(snapshot, _files_by_hash(args, images), api_origin=f"http://127.0.0.1:{proxy['proxy']}",
                                     site_url=wp2.base_url, auth=auth, workers=args.workers)
                 result = asyncio.run(replayer.run())
-                cpu_after = wplocal.cpu_seconds(wp2)
+                cpu_after, machine_after = wplocal.cpu_seconds(wp2), machine_busy_s()
                 figures["replay_check"] = asyncio.run(verify(wp2.base_url, auth, snapshot))
                 figures.update(
                     replay=result, replay_traffic=asyncio.run(_proxy(proxy, "GET", "/stats")),
                     replay_wp_cpu={k: cpu_after[k] - cpu_before[k] for k in cpu_before},
+                    replay_machine_s=machine_after - machine_before,
                     replay_counts_before=replay_counts_before, replay_counts_after=wplocal.post_counts(wp2),
                 )
         figures["harness_cpu_s"] = {
