@@ -135,18 +135,19 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 auth = aiohttp.encode_basic_auth(wp1.user, wp1.password)
                 snapshot = asyncio.run(read_snapshot(wp1.base_url, auth, traffic["created_posts"], traffic["uploads"]))
             figures.update(
-                tool=tool, tool_phases=phases(tool.log_path, tool.started_at, tool.wall_s),
-                migrated=summary_count(tool.stdout, "migrated"), failed=summary_count(tool.stdout, "failed"), traffic=traffic, wp_cpu=wp_cpu, blog=blog_stats,
-                snapshot_ids=sorted({p["id"] for p in snapshot.posts}), counts_before=counts_before, counts_after=counts_after, counts_noop=counts_noop,
-                noop=noop, noop_traffic=noop_traffic, noop_wp_cpu=noop_cpu, summary=tool.stdout,
+                tool=tool, tool_phases=phases(tool.log_path, tool.started_at, tool.wall_s), summary=tool.stdout,
+                migrated=summary_count(tool.stdout, "migrated"), failed=summary_count(tool.stdout, "failed"),
+                traffic=traffic, wp_cpu=wp_cpu, blog=blog_stats, snapshot_ids=sorted({p["id"] for p in snapshot.posts}),
+                counts_before=counts_before, counts_after=counts_after, counts_noop=counts_noop,
+                noop=noop, noop_traffic=noop_traffic, noop_wp_cpu=noop_cpu,
             )
             with wordpress(started) as wp2:
                 asyncio.run(_proxy(proxy, "POST", "/configure", {"upstream": wp2.base_url}))
                 replay_counts_before = wplocal.post_counts(wp2)
                 cpu_before, machine_before = wplocal.cpu_seconds(wp2), machine_busy_s()
                 auth = aiohttp.encode_basic_auth(wp2.user, wp2.password)
-                replayer = Replayer(snapshot, _files_by_hash(args, images), api_origin=f"http://127.0.0.1:{proxy['proxy']}",
-                                    site_url=wp2.base_url, auth=auth, workers=args.workers)
+                replayer = Replayer(snapshot, _files_by_hash(args, images), site_url=wp2.base_url, auth=auth,
+                                    api_origin=f"http://127.0.0.1:{proxy['proxy']}", workers=args.workers)
                 result = asyncio.run(replayer.run())
                 cpu_after, machine_after = wplocal.cpu_seconds(wp2), machine_busy_s()
                 figures["replay_check"] = asyncio.run(verify(wp2.base_url, auth, snapshot))
