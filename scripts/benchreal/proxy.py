@@ -17,7 +17,7 @@ import re
 import resource
 import signal
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -45,7 +45,7 @@ class CountingProxy:
 
     def reset(self) -> None:
         self.routes: Counter[str] = Counter()
-        self.seconds: Counter[str] = Counter()   # time WordPress took to answer, summed per route
+        self.seconds: defaultdict[str, float] = defaultdict(float)   # time WordPress took to answer, per route
         self.statuses: Counter[str] = Counter()
         self.uploads: list[dict[str, Any]] = []
         self.created_posts: list[int] = []
@@ -109,7 +109,7 @@ class CountingProxy:
             })
 
 
-async def _main(wp_latency_s: float, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+async def _main(wp_latency_s: float, ready: multiprocessing.Queue) -> None:
     from aiohttp import web
 
     proxy = CountingProxy(wp_latency_s)
@@ -143,13 +143,13 @@ async def _main(wp_latency_s: float, ready: multiprocessing.Queue) -> None:  # t
     await asyncio.Event().wait()
 
 
-def serve(wp_latency_s: float, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def serve(wp_latency_s: float, ready: multiprocessing.Queue) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler (stop WordPress) is not ours
     asyncio.run(_main(wp_latency_s, ready))
 
 
 def start_proxy(wp_latency_s: float) -> tuple[multiprocessing.Process, dict[str, int]]:
-    ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    ready: multiprocessing.Queue = multiprocessing.Queue()
     process = multiprocessing.Process(target=serve, args=(wp_latency_s, ready), daemon=True)
     process.start()
     return process, ready.get(timeout=60)

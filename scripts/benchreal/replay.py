@@ -115,7 +115,7 @@ class Replayer:
                         if r.status >= 300:
                             self.result.errors.append(f"{what}: {r.status} {body.get('code') if isinstance(body, dict) else body}")
                             return body if isinstance(body, dict) and r.status == 400 else None
-                        return body  # type: ignore[no-any-return]
+                        return body
             except (TimeoutError, aiohttp.ClientError):
                 pass
             if attempt < 3:
@@ -174,8 +174,8 @@ class Replayer:
 
     async def _uploads(self, s: aiohttp.ClientSession) -> None:
         first: dict[str, dict[str, Any]] = {}
-        for upload in self.snap.uploads:
-            first.setdefault(upload["sha256"], upload)
+        for made in self.snap.uploads:
+            first.setdefault(made["sha256"], made)
 
         async def upload(u: dict[str, Any]) -> None:
             params = {k: v for k, v in u["query"].items() if k in ("alt_text", "caption", "title")}

@@ -69,15 +69,16 @@ def phases(log_path: Path, started_at: float, wall_s: float) -> dict[str, float 
         except (ValueError, KeyError, TypeError):
             continue
         events.setdefault(event.get("event", ""), []).append(when)
-    run_started = (events.get("run_started") or [None])[0]
+    run_started = events["run_started"][0] if events.get("run_started") else None
     post_events = [t for name in ("post_migrated", "post_failed", "discovery_finished") for t in events.get(name, [])]
-    links = (events.get("links_rewritten") or [None])[-1]
+    links = events["links_rewritten"][-1] if events.get("links_rewritten") else None
     posts_end = max(post_events) if post_events else None
+    last = links or posts_end
     return {
         "startup_s": run_started - started_at if run_started else None,
         "posts_s": posts_end - run_started if run_started and posts_end else None,
         "links_s": links - posts_end if links and posts_end else None,
-        "exit_s": started_at + wall_s - (links or posts_end) if (links or posts_end) else None,
+        "exit_s": started_at + wall_s - last if last else None,
     }
 
 

@@ -49,13 +49,13 @@ def build_blog(args: argparse.Namespace, images: ImageSet, cdn_port: int) -> tup
 
 
 def serve(args: argparse.Namespace, images: ImageSet, with_wordpress: bool,
-          ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+          ready: multiprocessing.Queue) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler (stop WordPress) is not ours
     asyncio.run(_serve(args, images, with_wordpress, ready))
 
 
 async def _serve(args: argparse.Namespace, images: ImageSet, with_wordpress: bool,
-                 ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+                 ready: multiprocessing.Queue) -> None:
     from aiohttp import web
 
     from tests.fakes.blog import FakeBlog
@@ -65,7 +65,7 @@ async def _serve(args: argparse.Namespace, images: ImageSet, with_wordpress: boo
     latency = args.latency_ms / 1000.0
 
     @web.middleware
-    async def delay(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    async def delay(request: web.Request, handler):
         if latency:
             await asyncio.sleep(latency)
         return await handler(request)
@@ -122,7 +122,7 @@ async def _serve(args: argparse.Namespace, images: ImageSet, with_wordpress: boo
 
 
 def start_servers(args: argparse.Namespace, images: ImageSet, *, with_wordpress: bool) -> tuple[multiprocessing.Process, dict[str, int]]:
-    ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    ready: multiprocessing.Queue = multiprocessing.Queue()
     process = multiprocessing.Process(target=serve, args=(args, images, with_wordpress, ready), daemon=True)
     process.start()
     return process, ready.get(timeout=300)
@@ -135,4 +135,4 @@ async def control(port: int, method: str, path: str, payload: dict[str, Any] | N
         method, f"http://127.0.0.1:{port}{path}", json=payload
     ) as r:
         r.raise_for_status()
-        return await r.json()  # type: ignore[no-any-return]
+        return await r.json()
