@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Benchmark the migration engine against local fake servers, and print figures.
+"""Benchmark the migration engine against local fake servers (or a real WordPress), and print figures.
 
     python3 scripts/bench.py                                   # 2,000 posts, 2 images each, 8 workers, 20 ms
     python3 scripts/bench.py --posts 5000 --latency-ms 20 --workers 8 --images 2 --rate-limit 0
+    python3 scripts/bench.py --wordpress real --posts 2000 --images-per-post 1.8 [--image-size photo]
+
+`--wordpress real`: see scripts/benchreal/run.py (a real WordPress from scripts/wp-local.sh, the
+tool run as `python3 -m migrator --all`, and the replay bound on a second fresh WordPress).
+The rest of this text is about the default, `--wordpress fake`:
 
 The fake blog, CDN and WordPress (tests/fakes) run in a separate process, each answer delayed by
 --latency-ms, so the figures are those of the engine process alone. Printed: posts/s next to the
@@ -16,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
 import os
 import resource
 import statistics
@@ -27,83 +31,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-# ---------------------------------------------------------------------- the server process
-def serve(args: argparse.Namespace, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    asyncio.run(_serve(args, ready))
-
-
-async def _serve(args: argparse.Namespace, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    from aiohttp import web
-
-    from tests.fakes.blog import FakeBlog, FakePost
-    from tests.fakes.cdn import FakeCDN, make_png
-    from tests.fakes.wordpress import FakeWordPress
-
-    latency = args.latency_ms / 1000.0
-
-    @web.middleware
-    async def delay(request: web.Request, handler):  # type: ignore[no-untyped-def]
-        if latency:
-            await asyncio.sleep(latency)
-        return await handler(request)
-
-    async def start(app: web.Application) -> int:
-        app.middlewares.append(delay)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    cdn = FakeCDN()
-    cdn_port = await start(cdn.app())
-    body = (
-        "<h2 data-ke-size=\"size26\">소개</h2><p data-ke-size=\"size16\">벤치마크 본문입니다. "
-        "<b>굵게</b>, <i>기울임</i>, <a href=\"/12\">다른 글</a>.</p><p>&nbsp;</p>"
-        "<ul data-ke-list-type=\"disc\"><li>하나</li><li>둘<ul><li>셋</li></ul></li></ul>"
-        "<pre data-ke-language=\"python\"><code>def f(a, b):\n    return a &lt; b &amp;&amp; True\n</code></pre>"
-        "<table data-ke-style=\"style3\"><tbody><tr><td>a</td><td>b</td></tr><tr><td>1</td><td>2</td></tr></tbody></table>"
-    ) * 3
-    posts = []
-    for post_id in range(1, args.posts + 1):
-        images = []
-        for n in range(args.images):
-            path = f"/dna/p{post_id}/i{n}/img.png"
-            cdn.add(path, make_png(post_id * 10 + n))
-            images.append(f"http://127.0.0.1:{cdn_port}{path}?credential=x&expires=9999999999&signature=y")
-        posts.append(FakePost(post_id, f"벤치마크 글 {post_id}", category=f"분류{post_id % 5}/하위{post_id % 3}",
-                              tags=(f"태그{post_id % 7}", "bench"), body_html=body, images=tuple(images)))
-    blog = FakeBlog(posts, list_page_size=20)
-    blog_port = await start(blog.app())
-    wp = FakeWordPress(app_password="abcd efgh ijkl mnop qrst uvwx")
-    wp_port = await start(wp.app())
-
-    async def stats(_: web.Request) -> web.Response:
-        return web.json_response({
-            "wp_requests": len(wp.requests), "wp_writes": wp.writes(), "blog_requests": len(blog.requests),
-            "post_pages": sum(1 for p in blog.requests if p.strip("/").isdigit()),
-            "cdn_requests": len(cdn.requests), "wp_posts": len(wp.posts), "wp_media": len(wp.media),
-            "server_cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
-        })
-
-    async def reset(_: web.Request) -> web.Response:
-        wp.reset_counters()
-        blog.requests.clear()
-        cdn.requests.clear()
-        return web.json_response({})
-
-    control = web.Application()
-    control.router.add_get("/stats", stats)
-    control.router.add_post("/reset", reset)
-    runner = web.AppRunner(control, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    control_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    ready.put({"blog": blog_port, "cdn": cdn_port, "wp": wp_port, "control": control_port})
-    await asyncio.Event().wait()
 
 
 # ---------------------------------------------------------------------- the engine process
@@ -126,13 +53,6 @@ def parse_clean_cpu_ms() -> list[float]:
     return figures
 
 
-async def control(port: int, method: str, path: str) -> dict:  # type: ignore[type-arg]
-    import aiohttp
-
-    async with aiohttp.ClientSession() as session, session.request(method, f"http://127.0.0.1:{port}{path}") as r:
-        return await r.json()
-
-
 async def run_engine(args: argparse.Namespace, ports: dict[str, int], db: Path) -> dict:  # type: ignore[type-arg]
     from migrator.commands.migrate import RunOptions, run_migration
     from migrator.config import Settings
@@ -153,20 +73,48 @@ async def run_engine(args: argparse.Namespace, ports: dict[str, int], db: Path) 
     return {"report": report, "elapsed": elapsed, "cpu_s": cpu_s}
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--wordpress", choices=("fake", "real"), default="fake",
+                        help="fake: the fake WordPress of tests/fakes (default); real: one started with scripts/wp-local.sh")
     parser.add_argument("--posts", type=int, default=2000)
-    parser.add_argument("--images", type=int, default=2)
+    parser.add_argument("--images-per-post", "--images", dest="images_per_post", type=float, default=2.0,
+                        help="images per post; a fraction spreads evenly (1.8 = 2,2,2,2,1,...)")
+    parser.add_argument("--image-size", default=None,
+                        help="tiny (4x4 PNG, default with fake), small (~100 KB JPEG, default with real), "
+                             "photo (2-4 MB camera JPEGs), or bytes per image (150k, 3M)")
     parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="delay of each blog and CDN answer")
+    parser.add_argument("--wp-latency-ms", type=float, default=0.0,
+                        help="real: delay added by the proxy to each WordPress request (default 0: local site)")
     parser.add_argument("--rate-limit", type=float, default=0.0, help="requests/s per host (0 = none)")
+    parser.add_argument("--json", metavar="PATH", help="real: also write the figures as JSON")
     args = parser.parse_args()
+    from scripts.benchreal.images import parse_image_size
+
+    try:
+        args.image_size = parse_image_size(args.image_size or ("small" if args.wordpress == "real" else "tiny"))
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    if args.wordpress == "real":
+        from scripts.benchreal.run import main as run_real
+
+        try:
+            run_real(args)
+        except KeyboardInterrupt:
+            print("bench: interrupted; the WordPress instances it started are stopped", file=sys.stderr)
+            sys.exit(130)
+        return
+    from scripts.benchreal.images import make_image_set
+    from scripts.benchreal.servers import control, start_servers
 
     cpu = parse_clean_cpu_ms()
-    ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    server = multiprocessing.Process(target=serve, args=(args, ready), daemon=True)
-    server.start()
-    ports = ready.get(timeout=300)
+    server, ports = start_servers(args, make_image_set(args.image_size), with_wordpress=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "bench.db"
@@ -188,16 +136,16 @@ def main() -> None:
     posts_s = c.completed / engine_s if engine_s else 0.0
     # Per post, sequentially: page GET, draft create, image download + upload for each image, final
     # update. Category/tag creation happens once per term and is left out of the bound.
-    sequential = 3 + 2 * args.images
+    sequential = 3 + 2 * args.images_per_post
     latency_s = args.latency_ms / 1000.0
     bounds = []
     if latency_s > 0:
         bounds.append(args.workers / (sequential * latency_s))
     if args.rate_limit > 0:
-        per_host = {"blog": 1, "cdn": args.images, "wp": 2 + args.images}
+        per_host = {"blog": 1, "cdn": args.images_per_post, "wp": 2 + args.images_per_post}
         bounds.append(args.rate_limit / max(per_host.values()))
     bound = min(bounds) if bounds else float("inf")
-    print(f"posts: {args.posts}, images/post: {args.images}, workers: {args.workers}, "
+    print(f"posts: {args.posts}, images/post: {args.images_per_post:g}, workers: {args.workers}, "
           f"latency: {args.latency_ms:g} ms, rate limit: {args.rate_limit:g}/s per host")
     print(f"migrated {c.completed} posts ({c.failed} failed, {c.skipped} skipped) in {engine_s:.1f} s; "
           f"then the internal-link pass took {elapsed - engine_s:.1f} s")
