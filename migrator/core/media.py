@@ -226,6 +226,10 @@ class MediaSync:
                 )
                 tally.images_reused += 1
                 return Media(twin.media_id, twin.media_url, uploaded=False)
+            unrecorded = await self._unrecorded_twin(asset, content_hash)
+            if unrecorded is not None:
+                tally.images_reused += 1
+                return unrecorded
             await self.store.mark_asset_uploading(
                 asset.id, content_hash=content_hash, owner_item_id=item.id, job_id=self.job_id, filename=name
             )
@@ -268,6 +272,21 @@ class MediaSync:
             if asset.content_hash:
                 await stack.enter_async_context(self.asset_locks.hold("hash:" + asset.content_hash))
             yield
+
+    async def _unrecorded_twin(self, asset: Asset, content_hash: str) -> Media | None:
+        """The same bytes under another source whose upload a killed run started: if WordPress holds
+        it (found by that source's marker), reuse it rather than upload the picture a second time.
+        Called under the hash lock; that source's own adoption later finds the same media."""
+        for other in await self.store.uploading_assets_by_hash(content_hash, other_than=asset.id):
+            found = await self.find_by_marker(media_marker(other.source_key))
+            if found is not None:
+                await self.store.mark_asset_uploaded(
+                    asset.id, media_id=found.id, media_url=found.source_url,
+                    content_hash=content_hash, reused_from=other.id,
+                )
+                log.info("media_adopted_from_twin", wp_media_id=found.id)
+                return Media(found.id, found.source_url, uploaded=False)
+        return None
 
     async def find_by_marker(self, marker: str) -> WpMedia | None:
         found = await self.wp.find_media_by_marker(marker)

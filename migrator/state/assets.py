@@ -69,6 +69,15 @@ class AssetsMixin(StoreBase):
             (content_hash, AssetStatus.UPLOADED),
         )
 
+    async def uploading_assets_by_hash(self, content_hash: str, *, other_than: int) -> list[Asset]:
+        """Other sources with the same bytes whose upload was started (by a run that may have been
+        killed after WordPress created the media, before the answer was recorded)."""
+        return await self._assets(
+            f"SELECT {_ASSET_COLS} FROM image_assets WHERE content_hash = ? AND status = ? AND id != ? "
+            "ORDER BY id",
+            (content_hash, AssetStatus.UPLOADING, other_than),
+        )
+
     async def assets_with_media(self, media_id: int) -> list[Asset]:
         """Every asset row that resolves to this WordPress media (its own upload and hash reuses)."""
         return await self._assets(
