@@ -87,7 +87,7 @@ def parse_processes(settings: Settings) -> int:
     return default_processes() if settings.worker_count > 1 else 0
 
 
-def build_engine(
+async def run_job(
     settings: Settings,
     options: RunOptions,
     *,
@@ -96,10 +96,11 @@ def build_engine(
     migrator: Migrator,
     counters: RunCounters,
     job_id: int,
+    on_start: Any = None,
     on_tick: Any = None,
-) -> tuple[Engine, AsyncIterator[PostRef], Crawler | None]:
-    """The engine for a run (real or dry) and what feeds it: the crawler for `--all`, the given URLs
-    for `--post` (then posts unfinished by earlier runs are not resumed)."""
+) -> tuple[EngineResult, Crawler | None]:
+    """Run a started job (real or dry) and record how it ended. The engine is fed by the crawler for
+    `--all`, or by the given URLs for `--post` (then posts unfinished by earlier runs are not resumed)."""
     single = bool(options.post_urls)
     crawler = None
     if single:
@@ -121,26 +122,6 @@ def build_engine(
         resume_unfinished=not single,
         on_tick=on_tick,
         discovery_stats=(crawler.stats.as_dict if crawler is not None else None),
-    )
-    return engine, refs, crawler
-
-
-async def run_job(
-    settings: Settings,
-    options: RunOptions,
-    *,
-    store: StateStore,
-    source: SourceClient,
-    migrator: Migrator,
-    counters: RunCounters,
-    job_id: int,
-    on_start: Any = None,
-    on_tick: Any = None,
-) -> tuple[EngineResult, Crawler | None]:
-    """Run the engine for a started job (real or dry) and record how the job ended."""
-    engine, refs, crawler = build_engine(
-        settings, options, store=store, source=source, migrator=migrator, counters=counters,
-        job_id=job_id, on_tick=on_tick,
     )
     if on_start is not None:
         on_start(engine)
