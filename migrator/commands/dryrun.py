@@ -37,6 +37,7 @@ from migrator.models import CleanPost, ItemStatus, JobStatus, PostRef
 from migrator.state.store import StateStore
 from migrator.tistory import images as imaging
 from migrator.tistory import urls
+from migrator.tistory.crawl import verify_tistory_blog
 from migrator.tistory.source import SourceClient
 from migrator.wiring import Network, open_run
 
@@ -333,6 +334,7 @@ async def run_dry_run(
         store, clients = run.store, run.clients
         assert clients is not None
         wp_latency = time.monotonic() - t0
+        await verify_tistory_blog(clients.source, settings.blog_url)  # as the real run: exit 2 if not Tistory
         categories, tags = await _existing_terms(clients.wp)
         job_id = await store.start_job(
             "dry-run", blog_url=settings.blog_url, wp_base_url=settings.wp_base_url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aiohttp import web
 
 from tests.fakes.blog import FakePost
@@ -29,14 +30,15 @@ def other_site(requests: list[str]) -> web.Application:
     return app
 
 
-async def test_a_blog_url_that_is_not_tistory_exits_2_before_any_post(aiohttp_server, tmp_path):
+@pytest.mark.parametrize("mode", [(), ("--dry-run",)], ids=["migrate", "dry-run"])
+async def test_a_blog_url_that_is_not_tistory_exits_2_before_any_post(aiohttp_server, tmp_path, mode):
     world = await make_world(aiohttp_server, tmp_path, [FakePost(1, "글 1")])
     requests: list[str] = []
     server = await aiohttp_server(other_site(requests))
     other_url = str(server.make_url("")).rstrip("/")
     env = base_env(world, tmp_path, TISTORY_BLOG_URL=other_url)
 
-    code, out, err = await migrate("--all", "--no-progress", env=env, cwd=tmp_path)
+    code, out, err = await migrate("--all", *mode, "--no-progress", env=env, cwd=tmp_path)
 
     assert code == 2, (out, err)
     lines = [line for line in err.splitlines() if "not a Tistory blog" in line]
