@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from migrator.core import offload
 from migrator.errors import FatalError, PostError
@@ -72,6 +73,9 @@ class PostReader:
             return NotRead(f"TransientError: reading the page took longer than {self.timeout_s:g} s")
         except PostError as exc:
             return NotRead(f"{exc.__class__.__name__}: {exc}")
+        private = _login_wall(ref, page.status, page.url)
+        if private is not None:
+            return Unreadable(private, "private", ref.post_id, fetch_s)
         if parsed is None:
             reason = _unreadable_answer(ref, page.status, page.text)
             if reason is None:
@@ -83,6 +87,18 @@ class PostReader:
         if parsed.source is None:
             return NotRead(parsed.error or "unreadable page")
         return Readable(parsed, page.url, fetch_s)
+
+
+def _login_wall(ref: PostRef, status: int, final_url: str) -> str | None:
+    """A private post asks a guest to log in: Tistory answers 401, or redirects to its login page
+    (docs/tistory.md §5). That is clear evidence, not a fault: skipped, and read again next run."""
+    if status == 401:
+        return "private (HTTP 401: the post needs a login)"
+    if final_url.rstrip("/") != ref.url.rstrip("/"):  # redirected: to a login page?
+        segments = {s.lower() for s in urlsplit(final_url).path.split("/")}
+        if segments & {"login", "auth", "signin"}:
+            return "private (redirected to a login page)"
+    return None
 
 
 def _unreadable_answer(ref: PostRef, status: int, text: str) -> str | None:
