@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from migrator.commands.rewrite_links import render_link_report
+from migrator.core.progress import duration_text
 from migrator.models import JobStatus
 from migrator.safe_output import terminal_safe
 
@@ -112,13 +113,3 @@ def _missing_files(d: dict[str, Any], max_listed: int) -> list[str]:
     if len(d["missing_files"]) > max_listed * 3:
         lines.append("  … and more (see `migrate report --state missing_files`)")
     return lines
-
-
-def duration_text(seconds: float, *, decimals: int = 0) -> str:
-    """A duration for people: "2 h 5 min", "3 min 12 s", "41 s" (`decimals` under a minute)."""
-    seconds = float(seconds)
-    if seconds >= 3600:
-        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
-    if seconds >= 60:
-        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
-    return f"{seconds:.{decimals}f} s"

@@ -10,7 +10,7 @@ import structlog
 
 from migrator.core.outcomes import RunCounters
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "duration_text"]
 
 log = structlog.get_logger(__name__)
 
@@ -64,7 +64,7 @@ class Progress:
         discovery_done = bool(self._engine and self._engine.discovery_done)
         total = _count(c.discovered) + ("" if discovery_done else "+")
         eta = self.eta_s()
-        eta_text = f", ETA {_duration(eta)}" if eta is not None else ""
+        eta_text = f", ETA {duration_text(eta, compact=True)}" if eta is not None else ""
         parts = [f"{_count(c.completed + c.already_done)}/{total} done"]
         parts += [f"{_count(n)} {what}" for n, what in ((c.failed, "failed"), (c.skipped, "skipped")) if n]
         parts.append(f"{_count(c.images_uploaded)}+{_count(c.images_reused)} img")
@@ -103,13 +103,20 @@ class Progress:
             self._rich = None
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
+def duration_text(seconds: float, *, decimals: int = 0, compact: bool = False) -> str:
+    """A duration for people: "2 h 5 min", "3 min 12 s", "41 s" (`decimals` under a minute), or in
+    the live line's compact form: "2h05m", "3m12s", "41s"."""
+    seconds = float(seconds)
+    hours, minutes, secs = int(seconds // 3600), int(seconds % 3600 // 60), int(seconds % 60)
+    if compact:
+        if seconds >= 3600:
+            return f"{hours}h{minutes:02d}m"
+        return f"{int(seconds // 60)}m{secs:02d}s" if seconds >= 60 else f"{int(seconds)}s"
     if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+        return f"{hours} h {minutes} min"
     if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"
+        return f"{int(seconds // 60)} min {secs} s"
+    return f"{seconds:.{decimals}f} s"
 
 
 def _count(n: int) -> str:

@@ -74,6 +74,7 @@ def test_duration_text() -> None:
     assert duration_text(41.26, decimals=1) == "41.3 s"
     assert duration_text(192) == "3 min 12 s"
     assert duration_text(7500) == "2 h 5 min"
+    assert [duration_text(s, compact=True) for s in (41.7, 192, 7500)] == ["41s", "3m12s", "2h05m"]
 
 
 def test_progress_line_before_and_after_discovery_ends() -> None:
