@@ -12,6 +12,7 @@ and a run after publishing (or after a slug was changed, or a target undone) mov
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,14 +22,15 @@ import structlog
 
 from migrator.config import Settings
 from migrator.core import links as linking
+from migrator.core.first_links import LINK_STYLE_KEY, NOT_ON_BLOG, find_target, target_reason
 from migrator.errors import FatalError, PostError
-from migrator.models import ItemStatus
 from migrator.state.store import Item, LinkRewrite, LinkRow, StateStore
 from migrator.wiring import Network, open_run
 from migrator.wordpress.client import WordPressClient, WpPermalink
 
 __all__ = [
     "LINK_STYLES",
+    "NOT_ON_BLOG",
     "LeftLink",
     "LinkReport",
     "LinkRewriter",
@@ -40,10 +42,9 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-NOT_ON_BLOG = "not found on the blog (deleted, private, or never discovered)"
 WP_POST_GONE = "its WordPress post is gone (deleted or in the trash)"
 LINK_STYLES = ("permalink", "id")
-_STYLE_KEY = "link_style"
+_STYLE_KEY = LINK_STYLE_KEY
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ class LinkReport:
 
     posts_checked: int = 0  # migrated posts with internal links
     posts_read: int = 0  # of which the WordPress content had to be read
-    posts_updated: int = 0  # WordPress writes
+    posts_updated: int = 0  # posts whose content changed: by this pass, or when created since the last one
     rewritten: int = 0  # links changed by this pass
     current: int = 0  # links already pointing at the right WordPress address
     reverted: int = 0  # links put back to their Tistory URL (target no longer migrated)
@@ -88,19 +89,6 @@ class LinkReport:
             "missing_posts": list(self.missing_posts),
             "errors": [{"url": u, "error": e} for u, e in self.errors],
         }
-
-
-def target_reason(item: Item | None) -> str | None:
-    """Why a link to this item cannot point at WordPress (None: it can)."""
-    if item is None:
-        return NOT_ON_BLOG
-    if item.status == ItemStatus.SKIPPED:
-        return f"not migrated: skipped ({item.skip_reason or 'no reason recorded'})"
-    if item.status == ItemStatus.FAILED:
-        return f"not migrated: failed ({(item.error or 'unknown error')[:160]})"
-    if item.status != ItemStatus.COMPLETED or not item.wp_post_id:
-        return "not migrated yet"
-    return None
 
 
 def _reason_kind(reason: str) -> str:
@@ -173,17 +161,9 @@ class LinkRewriter:
     # ------------------------------------------------------------------ decisions
     async def _target(self, row: LinkRow) -> Item | None:
         key = (row.target_post_id, None if row.target_post_id is not None else row.target_slug)
-        if key in self._targets:
-            return self._targets[key]
-        item: Item | None = None
-        if row.target_post_id is not None:
-            item = await self.store.item_by_post_id(row.target_post_id)
-        elif row.target_slug:
-            item = await self.store.item_by_slug(row.target_slug)
-            if item is None:
-                item = await self.store.item_by_url(row.target_url)
-        self._targets[key] = item
-        return item
+        if key not in self._targets:
+            self._targets[key] = await find_target(self.store, row)
+        return self._targets[key]
 
     def _decide(self, rows: list[LinkRow], addresses: dict[int, WpPermalink]) -> list[linking.LinkDecision]:
         decisions = []
@@ -217,22 +197,23 @@ class LinkRewriter:
                 or done.item_finished_at != item.finished_at
             )
             previous = {} if fresh else {h: r.written_href for h, r in recorded.items()}
+            # Links written when the post was created are reported by the first pass after it.
+            unreported = not fresh and done is not None and done.checked_at == 0
             if all(d.new_href == previous.get(d.href) for d in decisions):
                 # The content already holds what we want (or there is nothing to point at WordPress
                 # yet): no WordPress request at all.
                 rows = [
                     linking.PlannedRow(
-                        d.href,
-                        d.new_href,
-                        d.target_item_id,
-                        d.reason,
-                        "current" if d.new_href is not None else "left",
+                        d.href, d.new_href, d.target_item_id, d.reason,
+                        ("rewritten" if unreported else "current") if d.new_href is not None else "left",
                     )
                     for d in decisions
                 ]
                 changed = any(_changed(recorded.get(r.href), r) for r in rows)
-                if fresh or changed or len(recorded) != len(rows):
+                if fresh or changed or unreported or len(recorded) != len(rows):
                     await self._record(item, rows)
+                if unreported and any(r.change == "rewritten" for r in rows):
+                    self.report.posts_updated += 1
                 self._tally(item, rows)
                 return
             post = await self.wp.get_post(item.wp_post_id)
@@ -243,8 +224,11 @@ class LinkRewriter:
                 return
             content = post.content_raw or ""
             new_content, rows = linking.plan_links(content, decisions, previous)
+            if unreported:
+                rows = [r if r.change != "current" else dataclasses.replace(r, change="rewritten") for r in rows]
             if new_content != content:
                 await self.wp.update_post(item.wp_post_id, {"content": new_content})
+            if new_content != content or any(r.change == "rewritten" for r in rows):
                 self.report.posts_updated += 1
             await self._record(item, rows)
             self._tally(item, rows)

@@ -7,6 +7,7 @@ WordPress — is reported as missing and its link keeps the original address.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,7 +21,7 @@ from migrator.core import offload
 from migrator.core.locks import KeyedLocks
 from migrator.core.markers import marker_comment, media_marker
 from migrator.core.outcomes import MediaCounts
-from migrator.errors import FileUnavailable, ImageExpired, PermanentError
+from migrator.errors import FatalError, FileUnavailable, ImageExpired, PermanentError
 from migrator.http import SpooledFile
 from migrator.models import CleanPost, MissingFile, SourcePost
 from migrator.state.store import Asset, Item, StateStore
@@ -84,71 +85,107 @@ class MediaSync:
         self.create_once = create_once
         self.adopt_media = adopt_media
         self.asset_locks = KeyedLocks()
+        self.per_post = 4  # files of one post in flight at once
 
     async def ensure_all(
-        self, item: Item, source: SourcePost, body: CleanPost, wp_post_id: int, page_url: str, *, stem: str,
-        tally: MediaCounts,
+        self, item: Item, source: SourcePost, body: CleanPost, wp_post_id: int | None, page_url: str, *,
+        stem: str, tally: MediaCounts,
     ) -> MediaResult:
-        """Upload (or reuse) every image and attachment. A file that cannot be had is not a failure of
-        the post: it is listed in `missing` and its link keeps the original address."""
+        """Upload (or reuse) every image and attachment, `per_post` at a time (the HTTP clients' per-host
+        limits still apply). A file that cannot be had is not a failure of the post: it is listed in
+        `missing` and its link keeps the original address. `wp_post_id` None: the files are uploaded
+        before their post exists, unattached."""
         result = MediaResult(image_count=len(body.images))
         jobs = [_FileJob(r.src, r.original_url, r.filename, r.alt, r.caption, "image") for r in body.images]
         jobs += [_FileJob(a.href, a.url, a.filename, "", "", "attachment") for a in body.attachments]
-        by_key: dict[str, Media] = {}
-        refreshed: dict[str, str] | None = None
+        unique: dict[str, tuple[int, _FileJob]] = {}
         for index, job in enumerate(jobs, start=1):
-            if job.src in result.media_map or any(m.url == job.url for m in result.missing):
+            unique.setdefault(job.src, (index, job))
+        refresh = _Refresh(lambda: self.fresh_urls(page_url))
+        limit = asyncio.Semaphore(self.per_post)
+
+        async def one(index: int, job: _FileJob) -> Media | MissingFile:
+            async with limit:
+                return await self._ensure_job(
+                    item, job, index=index, stem=stem, wp_post_id=wp_post_id, page_url=page_url,
+                    tally=tally, refresh=refresh,
+                )
+
+        # A TaskGroup, not gather: when one file fails the post, the others are cancelled and waited
+        # for before the rollback looks at what was uploaded.
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tasks = [(job, tg.create_task(one(index, job))) for index, job in unique.values()]
+        except BaseExceptionGroup as group:
+            raise _first_cause(group) from None
+        by_key: dict[str, Media] = {}
+        for job, task in tasks:  # document order: the first image that made it is the featured one
+            got = task.result()
+            if isinstance(got, MissingFile):
+                if all(m.url != got.url for m in result.missing):
+                    result.missing.append(got)
                 continue
-            ensure = functools.partial(
-                self.ensure_asset, item, filename=job.filename, alt=job.alt, caption=job.caption,
-                kind=job.kind, stem=stem, index=index, wp_post_id=wp_post_id, page_url=page_url, tally=tally,
-            )
-            key = imaging.image_source_key(job.url)
-            try:
-                try:
-                    media = await ensure(job.url)
-                except ImageExpired as expired:
-                    if refreshed is None:
-                        refreshed = await self.fresh_urls(page_url)
-                    fresh = refreshed.get(key)
-                    if not fresh or fresh == job.url:
-                        raise FileUnavailable(
-                            "the link was refused (expired?) and the page gave no fresh one",
-                            url=job.url, status=expired.status,
-                        ) from None
-                    try:
-                        media = await ensure(fresh)
-                    except ImageExpired as again:
-                        raise FileUnavailable(
-                            "the link was refused even fresh from the page", url=job.url, status=again.status
-                        ) from None
-            except FileUnavailable as exc:
-                reason = exc.message + (f" (HTTP {exc.status})" if exc.status else "")
-                log.warning("file_missing", kind=job.kind, file_url=job.url, reason=reason)
-                result.missing.append(MissingFile(key, job.url, reason, job.kind))
-                continue
-            result.media_map[job.src] = media
-            by_key[key] = media
+            result.media_map[job.src] = got
+            by_key[imaging.image_source_key(job.url)] = got
             if job.kind == "image" and result.featured_id is None:
-                result.featured_id = media.media_id
-        if source.featured_image_url and not imaging.is_placeholder_image(source.featured_image_url):
-            featured_key = imaging.image_source_key(source.featured_image_url)
-            same = by_key.get(featured_key)
-            if same is not None:
-                result.featured_id = same.media_id
-            elif all(m.source_key != featured_key for m in result.missing):
-                try:
-                    extra = await self.ensure_asset(
-                        item, source.featured_image_url, filename=None, alt=source.title, caption="",
-                        kind="image", stem=stem, index=len(jobs) + 1, wp_post_id=wp_post_id, page_url=page_url,
-                        tally=tally,
-                    )
-                    result.featured_id = extra.media_id
-                except (ImageExpired, PermanentError) as exc:
-                    # The og:image is a thumbnail of the post, not content: losing it must not fail
-                    # the post; the first body image stands in.
-                    log.warning("featured_image_unavailable", error_msg=str(exc))
+                result.featured_id = got.media_id
+        await self._featured(item, source, result, by_key, index=len(jobs) + 1, stem=stem,
+                             wp_post_id=wp_post_id, page_url=page_url, tally=tally)
         return result
+
+    async def _ensure_job(
+        self, item: Item, job: _FileJob, *, index: int, stem: str, wp_post_id: int | None, page_url: str,
+        tally: MediaCounts, refresh: _Refresh,
+    ) -> Media | MissingFile:
+        ensure = functools.partial(
+            self.ensure_asset, item, filename=job.filename, alt=job.alt, caption=job.caption,
+            kind=job.kind, stem=stem, index=index, wp_post_id=wp_post_id, page_url=page_url, tally=tally,
+        )
+        key = imaging.image_source_key(job.url)
+        try:
+            try:
+                return await ensure(job.url)
+            except ImageExpired as expired:
+                fresh = (await refresh.get()).get(key)
+                if not fresh or fresh == job.url:
+                    raise FileUnavailable(
+                        "the link was refused (expired?) and the page gave no fresh one",
+                        url=job.url, status=expired.status,
+                    ) from None
+                try:
+                    return await ensure(fresh)
+                except ImageExpired as again:
+                    raise FileUnavailable(
+                        "the link was refused even fresh from the page", url=job.url, status=again.status
+                    ) from None
+        except FileUnavailable as exc:
+            reason = exc.message + (f" (HTTP {exc.status})" if exc.status else "")
+            log.warning("file_missing", kind=job.kind, file_url=job.url, reason=reason)
+            return MissingFile(key, job.url, reason, job.kind)
+
+    async def _featured(
+        self, item: Item, source: SourcePost, result: MediaResult, by_key: dict[str, Media], *, index: int,
+        stem: str, wp_post_id: int | None, page_url: str, tally: MediaCounts,
+    ) -> None:
+        """The og:image is the featured image: one of the body's files, or uploaded on its own."""
+        if not source.featured_image_url or imaging.is_placeholder_image(source.featured_image_url):
+            return
+        featured_key = imaging.image_source_key(source.featured_image_url)
+        same = by_key.get(featured_key)
+        if same is not None:
+            result.featured_id = same.media_id
+        elif all(m.source_key != featured_key for m in result.missing):
+            try:
+                extra = await self.ensure_asset(
+                    item, source.featured_image_url, filename=None, alt=source.title, caption="",
+                    kind="image", stem=stem, index=index, wp_post_id=wp_post_id, page_url=page_url,
+                    tally=tally,
+                )
+                result.featured_id = extra.media_id
+            except (ImageExpired, PermanentError) as exc:
+                # The og:image is a thumbnail of the post, not content: losing it must not fail
+                # the post; the first body image stands in.
+                log.warning("featured_image_unavailable", error_msg=str(exc))
 
     async def fresh_urls(self, page_url: str) -> dict[str, str]:
         """Signed CDN links expire: fetch the page again and map each image's stable key to its new URL."""
@@ -176,7 +213,7 @@ class MediaSync:
         kind: str,
         stem: str,
         index: int,
-        wp_post_id: int,
+        wp_post_id: int | None,
         page_url: str,
         tally: MediaCounts,
     ) -> Media:
@@ -214,7 +251,7 @@ class MediaSync:
 
     async def _upload(
         self, item: Item, asset: Asset, spooled: SpooledFile, *, mime: str, name: str, alt: str,
-        caption: str, marker: str, wp_post_id: int, tally: MediaCounts,
+        caption: str, marker: str, wp_post_id: int | None, tally: MediaCounts,
     ) -> Media:
         content_hash = spooled.sha256
         async with self.asset_locks.hold("hash:" + content_hash):
@@ -302,6 +339,33 @@ class MediaSync:
         await self.store.mark_asset_uploaded(asset.id, media_id=keep.id, media_url=keep.source_url)
         log.info("media_adopted", wp_media_id=keep.id)
         return Media(keep.id, keep.source_url, uploaded=False)
+
+
+def _first_cause(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error that decides what happens to the post: a fatal one (abort the run) before any other."""
+    leaves: list[BaseException] = []
+
+    def walk(g: BaseExceptionGroup[BaseException]) -> None:
+        for exc in g.exceptions:
+            walk(exc) if isinstance(exc, BaseExceptionGroup) else leaves.append(exc)
+
+    walk(group)
+    return next((e for e in leaves if isinstance(e, FatalError)), leaves[0])
+
+
+class _Refresh:
+    """The post's page read again for fresh signed links: at most once per post, shared by its files."""
+
+    def __init__(self, fetch: Callable[[], Awaitable[dict[str, str]]]) -> None:
+        self._fetch = fetch
+        self._lock = asyncio.Lock()
+        self._urls: dict[str, str] | None = None
+
+    async def get(self) -> dict[str, str]:
+        async with self._lock:
+            if self._urls is None:
+                self._urls = await self._fetch()
+            return self._urls
 
 
 def _upload_type(spooled: SpooledFile, kind: str, filename: str | None, url: str) -> tuple[str, str]:

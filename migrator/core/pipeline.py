@@ -1,6 +1,12 @@
 """The migration of ONE post, in the steps of the design's sequence diagram:
 read (fetch → classify → parse, `core/reading`) → record the item → internal links → terms
-(`core/terms`) → draft → media (`core/media`) → final update → done.
+(`core/terms`) → media (`core/media`, the post's files uploaded concurrently) → links decided
+(`core/first_links`) → ONE create with the final content, featured image, terms, dates and slug → done.
+
+One write per post is what WordPress's time is spent on: a draft created empty and updated later
+costs two more writes and a revision each (issue 10). Files are therefore uploaded before their post
+exists, which leaves them unattached in the media library (an attachment's parent can only be set
+once the post exists, at the price of one more write per file); the post names each by id and URL.
 
 Crash safety comes from three habits, applied to every object created in WordPress:
 1. an intent is written durably to the job database BEFORE the create request;
@@ -14,13 +20,16 @@ A failure rolls back what this post created (`core/rollback`) and records why. N
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import structlog
 
+from migrator.core import links as linking
 from migrator.core import offload
+from migrator.core.first_links import LinkDecider, OwnPost
 from migrator.core.locks import KeyedLocks
 from migrator.core.markers import (
     MEDIA_MARKER_PREFIX,
@@ -37,7 +46,7 @@ from migrator.core.slugs import upload_stem, wp_slug_for
 from migrator.core.terms import TermResolver, term_key
 from migrator.errors import FatalError, ParseError, PostError, RateLimited, TransientError
 from migrator.models import CleanPost, ItemStatus, MissingFile, PostRef, SourcePost
-from migrator.state.store import Item, LinkRow, StateStore
+from migrator.state.store import Item, LinkRewrite, LinkRow, StateStore
 from migrator.tistory import clean as cleaning
 from migrator.tistory import urls
 from migrator.tistory.source import SourceClient
@@ -101,6 +110,9 @@ class PostMigrator:
             create_once=self._create_once, adopt_media=adopt_media,
         )
         self.rollback = Rollback(store=store, wp=wp, media=self.media)
+        self.first_links = LinkDecider(
+            store=store, reader=self.reader, site_tz=lambda: wp.site_tz, home=wp.base_url
+        )
         self._claimed: set[int] = set()
 
     # ------------------------------------------------------------------ entry point
@@ -204,16 +216,26 @@ class PostMigrator:
         body = reading.parsed.body
         if body is None:
             raise ParseError(reading.parsed.error or "the body could not be cleaned")
-        await self.store.replace_links(item.id, item.canonical_url, self._internal_links(body, source))
-        fields = await self._draft_fields(source)  # terms
+        links = self._internal_links(body, source)
+        await self.store.replace_links(item.id, item.canonical_url, links)
+        fields = await self._post_fields(source)  # terms
         marker = post_marker(source)
-        draft = await self._ensure_draft(item, marker, fields)
+        existing = await self._existing_post(item, marker)
         media = await self.media.ensure_all(
-            item, source, body, draft.id, reading.page_url, stem=upload_stem(source), tally=tally
+            item, source, body, None, reading.page_url, stem=upload_stem(source), tally=tally
         )
-        final = await self._final_update(draft.id, fields, body, media, marker, item)
-        await self._complete(item, final, source, media, slug=fields["slug"])
-        return final, tuple(media.missing)
+        own = OwnPost(item.id, source.post_id, fields["slug"], fields["date"])
+        content, rows = await self._content(item, body, media, marker, links, own)
+        wanted = {**fields, "content": content}
+        if media.featured_id is not None:
+            wanted["featured_media"] = media.featured_id
+        if existing is None:
+            post = await self._create(item, marker, wanted)
+        else:
+            post = await self._update_if_changed(existing, wanted)
+        self.first_links.learn(post, fields["date"])
+        await self._complete(item, post, source, media, slug=fields["slug"], rows=rows)
+        return post, tuple(media.missing)
 
     async def _fail_attempt(self, item: Item, exc: Exception, tally: MediaCounts) -> Outcome:
         """A failed attempt: roll back what it created and record why."""
@@ -265,11 +287,17 @@ class PostMigrator:
         if body is None or item.wp_post_id is None or item.marker is None:
             raise ParseError(reading.parsed.error or "the post cannot be updated")
         media = await self.media.ensure_all(
-            item, source, body, item.wp_post_id, reading.page_url, stem=upload_stem(source), tally=tally
+            item, source, body, None, reading.page_url, stem=upload_stem(source), tally=tally
         )
         if {f.source_key for f in media.missing} != before:
-            final = await self._final_update(item.wp_post_id, {}, body, media, item.marker, item)
-            await self._complete(item, final, source, media, slug=item.wp_slug)
+            links = await self.store.links_of_item(item.id)
+            own = OwnPost(item.id, source.post_id, item.wp_slug or wp_slug_for(source), "")
+            content, rows = await self._content(item, body, media, item.marker, links, own)
+            update: dict[str, Any] = {"content": content}
+            if media.featured_id is not None:
+                update["featured_media"] = media.featured_id
+            final = await self.wp.update_post(item.wp_post_id, update)
+            await self._complete(item, final, source, media, slug=item.wp_slug, rows=rows)
         else:
             await self.store.replace_missing_files(item.id, media.missing)  # fresh reasons
         return tuple(media.missing)
@@ -293,7 +321,7 @@ class PostMigrator:
             )
         return list(rows.values())
 
-    async def _draft_fields(self, source: SourcePost) -> dict[str, Any]:
+    async def _post_fields(self, source: SourcePost) -> dict[str, Any]:
         """The post's fields but its content; its categories and tags are found or created first."""
         category_ids = await self.terms.categories(source.category_path)
         tag_ids = await self.terms.tags(source.tags)
@@ -310,7 +338,9 @@ class PostMigrator:
             "tags": tag_ids,
         }
 
-    async def _ensure_draft(self, item: Item, marker: str, fields: dict[str, Any]) -> WpPost:
+    async def _existing_post(self, item: Item, marker: str) -> WpPost | None:
+        """The post an earlier attempt created (recorded, or found by its marker when the answer to its
+        create was lost); None when there is none and it must be created."""
         if item.wp_post_id:
             existing = await self.wp.get_post(item.wp_post_id)
             if existing is not None:
@@ -324,40 +354,63 @@ class PostMigrator:
                     await self.wp.delete_post(dup.id)
                 await self.store.record_post_intent(item.id, self.job_id, marker)
                 await self.store.record_wp_post(item.id, keep.id, keep.slug, keep.link)
-                log.info("draft_adopted", wp_post_id=keep.id)
+                log.info("post_adopted", wp_post_id=keep.id)
                 return keep
+        return None
+
+    async def _create(self, item: Item, marker: str, fields: dict[str, Any]) -> WpPost:
+        """The one write of a post: intent first, then the create, exactly once (see _create_once)."""
         await self.store.record_post_intent(item.id, self.job_id, marker)
-        content = marker_comment(marker, item.canonical_url)
 
         async def lookup() -> WpPost | None:
             found = await self.wp.find_posts_by_marker(marker)
             return found[0] if found else None
 
-        draft = await self._create_once(lambda: self.wp.create_post({**fields, "content": content}), lookup)
-        await self.store.record_wp_post(item.id, draft.id, draft.slug, draft.link)
-        return draft
+        post = await self._create_once(lambda: self.wp.create_post(fields), lookup)
+        await self.store.record_wp_post(item.id, post.id, post.slug, post.link)
+        return post
 
-    async def _final_update(
-        self, wp_post_id: int, fields: dict[str, Any], body: CleanPost, media: MediaResult, marker: str, item: Item
-    ) -> WpPost:
+    async def _update_if_changed(self, existing: WpPost, fields: dict[str, Any]) -> WpPost:
+        """A post an earlier attempt created: brought to `fields` unless it already holds them (a
+        create whose answer was lost holds exactly what we would send: no write then)."""
+        same_content = existing.content_raw is not None and existing.content_raw == fields["content"]
+        same_featured = existing.featured_media == int(fields.get("featured_media") or 0)
+        if same_content and same_featured:
+            return existing
+        update = {k: v for k, v in fields.items() if k != "status"}
+        return await self.wp.update_post(existing.id, update)
+
+    async def _content(
+        self, item: Item, body: CleanPost, media: MediaResult, marker: str, links: list[LinkRow], own: OwnPost
+    ) -> tuple[str, list[linking.PlannedRow]]:
+        """The post's final content: its files at their WordPress addresses, its links to other posts
+        decided now (`core/first_links`), and the marker that finds it after a lost answer."""
         # Files that could not be had are not replaced: their links keep the original address (and
         # images their alt text), so the post reads as it did on Tistory while they last.
         html = cleaning.replace_urls(body.html, {src: m.url for src, m in media.media_map.items()})
-        final_fields = {**fields, "content": html.rstrip() + "\n" + marker_comment(marker, item.canonical_url) + "\n"}
-        final_fields.pop("status", None)
-        if media.featured_id is not None:
-            final_fields["featured_media"] = media.featured_id
-        return await self.wp.update_post(wp_post_id, final_fields)
+        rows: list[linking.PlannedRow] = []
+        if links:
+            html, rows = linking.plan_links(html, await self.first_links.decide(links, own), {})
+        return html.rstrip() + "\n" + marker_comment(marker, item.canonical_url) + "\n", rows
 
     async def _complete(
-        self, item: Item, final: WpPost, source: SourcePost, media: MediaResult, *, slug: str | None
+        self, item: Item, final: WpPost, source: SourcePost, media: MediaResult, *, slug: str | None,
+        rows: list[linking.PlannedRow],
     ) -> None:
-        # Missing files first: a crash before complete_item leaves the post unfinished (redone whole),
-        # never completed without its list of files to try again.
+        # Missing files and links first: a crash before complete_item leaves the post unfinished (redone
+        # whole), never completed without its list of files to try again or of the links it holds.
+        finished_at = time.time()
         await self.store.replace_missing_files(item.id, media.missing)
+        if rows:
+            await self.store.record_link_pass(
+                item.id, wp_post_id=final.id, item_finished_at=finished_at,
+                rows=[LinkRewrite(item.id, r.href, r.written_href, r.target_item_id, r.reason) for r in rows],
+                at_creation=True,
+            )
         await self.store.complete_item(
             item, wp_post_id=final.id, wp_slug=final.slug or slug, wp_link=final.link,
-            title=source.title, images=media.image_count,
+            title=source.title, images=media.image_count, wp_address=self.first_links.address_of(final),
+            finished_at=finished_at,
         )
 
     async def _create_once(

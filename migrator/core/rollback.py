@@ -46,20 +46,17 @@ class Rollback:
         item = await self.store.get_item(item_id)
         if item is None:
             return
-        keep_users: dict[int, int | None] = {}
+        kept: set[int] = set()
         for asset in await self.store.assets_of_item(item.id):
             if asset.owner_item_id != item.id:
                 continue
             if asset.status == "uploaded" and asset.media_id:
-                await self._release_media(item, asset, keep_users)
+                await self._release_media(item, asset, kept)
             elif asset.status == "uploading":
                 async with self.media.asset_locks.hold("src:" + asset.source_key):
                     for media in await self.wp.find_media_by_marker(media_marker(asset.source_key)):
                         await self.wp.delete_media(media.id)
                     await self.store.reset_asset(asset.id)
-        for media_id, new_parent in keep_users.items():
-            if new_parent:  # shared media stays, attached to a post that still uses it
-                await self.wp.update_media(media_id, {"post": new_parent})
         if item.wp_post_id:
             await self.wp.delete_post(item.wp_post_id)
         if item.post_intent and item.marker:
@@ -71,7 +68,7 @@ class Rollback:
         await self.store.clear_wp_post(item.id)
         log.info("post_rolled_back", wp_post_id=item.wp_post_id)
 
-    async def _release_media(self, item: Item, asset: Asset, keep_users: dict[int, int | None]) -> None:
+    async def _release_media(self, item: Item, asset: Asset, kept: set[int]) -> None:
         """Delete an uploaded media item this post owns, or hand it to a post that still uses it."""
         assert asset.media_id is not None
         # Decide and delete while holding every lock through which another post could pick this
@@ -83,7 +80,7 @@ class Rollback:
                 return
             users = await self.store.other_users_of_media(asset.media_id, item.id)
             if users:
-                keep_users[asset.media_id] = next((u.wp_post_id for u in users if u.wp_post_id), None)
+                kept.add(asset.media_id)  # shared: it stays, owned by a post that still uses it
                 await self.store.transfer_media_owner(asset.media_id, users[0].id)
                 return
             await self.wp.delete_media(asset.media_id)

@@ -41,6 +41,7 @@ class Item:
     started_at: float | None
     finished_at: float | None
     updated_at: float
+    wp_address: str | None = None  # the permalink it will have once published (see core/links.public_url)
 
     def __post_init__(self) -> None:
         # SQLite hands back the plain string; callers get the member (equal to that string).
@@ -170,7 +171,7 @@ class ItemsMixin(StoreBase):
     async def clear_wp_post(self, item_id: int) -> None:
         """After a rollback: nothing of this post is left in WordPress."""
         await self._exec(
-            "UPDATE items SET wp_post_id = NULL, wp_slug = NULL, wp_link = NULL, post_intent = 0, "
+            "UPDATE items SET wp_post_id = NULL, wp_slug = NULL, wp_link = NULL, wp_address = NULL, post_intent = 0, "
             "created_by_job = NULL, updated_at = ? WHERE id = ?",
             (time.time(), item_id),
         )
@@ -184,12 +185,15 @@ class ItemsMixin(StoreBase):
         wp_link: str | None,
         title: str,
         images: int,
+        wp_address: str | None = None,
+        finished_at: float | None = None,
     ) -> None:
         now = time.time()
         await self._exec(
             "UPDATE items SET status = 'completed', error = NULL, skip_reason = NULL, wp_post_id = ?, "
-            "wp_slug = ?, wp_link = ?, title = ?, images = ?, finished_at = ?, updated_at = ? WHERE id = ?",
-            (wp_post_id, wp_slug, wp_link, title, images, now, now, item.id),
+            "wp_slug = ?, wp_link = ?, wp_address = COALESCE(?, wp_address), title = ?, images = ?, "
+            "finished_at = ?, updated_at = ? WHERE id = ?",
+            (wp_post_id, wp_slug, wp_link, wp_address, title, images, finished_at or now, now, item.id),
         )
 
     async def fail_item(self, item_id: int, error: str) -> None:

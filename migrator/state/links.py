@@ -97,10 +97,13 @@ class LinksMixin(StoreBase):
         return [LinkRewrite(*r) for r in rows]
 
     async def record_link_pass(
-        self, item_id: int, *, wp_post_id: int, item_finished_at: float | None, rows: Iterable[LinkRewrite]
+        self, item_id: int, *, wp_post_id: int, item_finished_at: float | None, rows: Iterable[LinkRewrite],
+        at_creation: bool = False,
     ) -> None:
-        """After a post's content was checked (and updated if needed): what it holds now, atomically."""
-        now = time.time()
+        """After a post's content was checked (and updated if needed): what it holds now, atomically.
+        `at_creation`: the links were written when the post was created; the next pass reports them
+        (`checked_at` 0 until then)."""
+        now = 0.0 if at_creation else time.time()
         async with self.transaction() as tx:
             await tx.execute("DELETE FROM link_rewrites WHERE item_id = ?", (item_id,))
             await tx.executemany(

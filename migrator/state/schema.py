@@ -157,6 +157,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (item_id, source_key)
     );
     """,
+    # 3 -> 4: the address readers will use for a migrated post once it is published (decided from
+    # WordPress's answer when the post was created), so links to it are written right the first time.
+    """
+    ALTER TABLE items ADD COLUMN wp_address TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

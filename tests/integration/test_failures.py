@@ -55,7 +55,9 @@ async def test_rollback_keeps_media_another_post_uses(world):
     world.assert_consistent(titles)          # no orphan: the shared image stays, used by the survivor
     survivor = world.post_by_title(next(iter(titles & {"one", "two"})))
     shared = [m for m in world.wp.media.values() if m["file"].endswith("-2.png") or "shared" in m["file"]]
-    assert all(m["post"] == survivor["id"] for m in world.wp.media.values())
+    assert all(m["post"] is None for m in world.wp.media.values())   # uploaded before their post
+    assert all(m["file"].rsplit("/", 1)[-1] in survivor["content"] or i == survivor["featured_media"]
+               for i, m in world.wp.media.items())
     assert report.counters.failed == 1 and shared is not None
 
 
