@@ -13,7 +13,7 @@ visits only the posts where they differ, reading them back then and only then.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
 
@@ -24,7 +24,7 @@ from migrator.core.slugs import planned_slug
 from migrator.models import ItemStatus, PostRef
 from migrator.state.store import Item, LinkRow, StateStore
 from migrator.wordpress.client import local_and_gmt
-from migrator.wordpress.records import WpPost
+from migrator.wordpress.records import WpPermalink, WpPost
 
 __all__ = [
     "LINK_STYLE_KEY",
@@ -85,12 +85,15 @@ class LinkDecider:
         store: StateStore,
         reader: PostReader,
         site_tz: Callable[[], tzinfo],
+        sample: Callable[[], Awaitable[tuple[WpPermalink, str] | None]],
         home: str,
         style: str | None = None,
     ) -> None:
         self.store = store
         self.reader = reader
         self.site_tz = site_tz
+        self.sample = sample
+        self._priming = asyncio.Lock()
         self.home = home.rstrip("/")
         self.style = style
         self.structure = StructureWatch()
@@ -105,7 +108,9 @@ class LinkDecider:
 
     async def decide(self, rows: Iterable[LinkRow], own: OwnPost) -> list[linking.LinkDecision]:
         if self.style is None:
-            self.style = await self.store.get_meta(LINK_STYLE_KEY) or "permalink"
+            async with self._priming:
+                if self.style is None:
+                    await self._prime()
         decisions = []
         for row in rows:
             target = await find_target(self.store, row)
@@ -128,6 +133,17 @@ class LinkDecider:
             else:
                 decisions.append(linking.LinkDecision(row.href, None, target_id, reason))
         return decisions
+
+    async def _prime(self) -> None:
+        """Before the first decision: the link style, and the permalink structure from one post the site
+        already has (a fresh WordPress has its "Hello world!"), so that even the first posts created
+        hold their links right. One read per run."""
+        style = await self.store.get_meta(LINK_STYLE_KEY) or "permalink"
+        sample = await self.sample()
+        if sample is not None:
+            post, local_date = sample
+            self.structure.learn(post.permalink_template, post_id=post.id, local_date=local_date)
+        self.style = style
 
     def _predict(self, slug: str, local_date: str) -> str | None:
         if self.style != "permalink":

@@ -104,23 +104,25 @@ class MediaSync:
         refresh = _Refresh(lambda: self.fresh_urls(page_url))
         limit = asyncio.Semaphore(self.per_post)
 
-        async def one(index: int, job: _FileJob) -> Media | MissingFile:
+        async def one(index: int, job: _FileJob) -> Media | MissingFile | Exception:
             async with limit:
-                return await self._ensure_job(
-                    item, job, index=index, stem=stem, wp_post_id=wp_post_id, page_url=page_url,
-                    tally=tally, refresh=refresh,
-                )
+                try:
+                    return await self._ensure_job(
+                        item, job, index=index, stem=stem, wp_post_id=wp_post_id, page_url=page_url,
+                        tally=tally, refresh=refresh,
+                    )
+                except Exception as exc:  # handed back, raised below in document order
+                    return exc
 
-        # A TaskGroup, not gather: when one file fails the post, the others are cancelled and waited
-        # for before the rollback looks at what was uploaded.
-        try:
-            async with asyncio.TaskGroup() as tg:
-                tasks = [(job, tg.create_task(one(index, job))) for index, job in unique.values()]
-        except BaseExceptionGroup as group:
-            raise _first_cause(group) from None
+        # Every file is let finish (or fail) before a failure fails the post: the rollback then finds
+        # each upload either done or never started, not cut off halfway. Failures are rare.
+        got_all = await asyncio.gather(*(one(index, job) for index, job in unique.values()))
+        failures = [g for g in got_all if isinstance(g, Exception)]
+        if failures:
+            raise next((f for f in failures if isinstance(f, FatalError)), failures[0])
         by_key: dict[str, Media] = {}
-        for job, task in tasks:  # document order: the first image that made it is the featured one
-            got = task.result()
+        for (_, job), got in zip(unique.values(), got_all, strict=True):  # document order: featured
+            assert not isinstance(got, Exception)
             if isinstance(got, MissingFile):
                 if all(m.url != got.url for m in result.missing):
                     result.missing.append(got)
@@ -339,18 +341,6 @@ class MediaSync:
         await self.store.mark_asset_uploaded(asset.id, media_id=keep.id, media_url=keep.source_url)
         log.info("media_adopted", wp_media_id=keep.id)
         return Media(keep.id, keep.source_url, uploaded=False)
-
-
-def _first_cause(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    """The error that decides what happens to the post: a fatal one (abort the run) before any other."""
-    leaves: list[BaseException] = []
-
-    def walk(g: BaseExceptionGroup[BaseException]) -> None:
-        for exc in g.exceptions:
-            walk(exc) if isinstance(exc, BaseExceptionGroup) else leaves.append(exc)
-
-    walk(group)
-    return next((e for e in leaves if isinstance(e, FatalError)), leaves[0])
 
 
 class _Refresh:

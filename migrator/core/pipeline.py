@@ -111,7 +111,8 @@ class PostMigrator:
         )
         self.rollback = Rollback(store=store, wp=wp, media=self.media)
         self.first_links = LinkDecider(
-            store=store, reader=self.reader, site_tz=lambda: wp.site_tz, home=wp.base_url
+            store=store, reader=self.reader, site_tz=lambda: wp.site_tz, sample=wp.permalink_sample,
+            home=wp.base_url,
         )
         self._claimed: set[int] = set()
 

@@ -478,6 +478,25 @@ class WordPressClient:
                 found[item.id] = item
         return found
 
+    async def permalink_sample(self) -> tuple[WpPermalink, str] | None:
+        """One post of the site (any status) with its permalink template and site-local date: what the
+        site's permalink structure is learnt from before anything is created. None: no post yet."""
+        resp = await self._req(
+            "GET",
+            "/posts",
+            params={
+                "status": "any",
+                "context": "edit",
+                "per_page": "1",
+                "_fields": "id,date,status,slug,link,permalink_template,generated_slug",
+            },
+            allow=(400,),
+        )
+        batch = resp.json() if resp.status == 200 else []
+        if not batch or not isinstance(batch, list) or not isinstance(batch[0], dict):
+            return None
+        return WpPermalink.from_json(batch[0]), str(batch[0].get("date") or "")
+
     async def count_posts_with_term(self, taxonomy: str, term_id: int) -> int:
         """Posts of any status (trash included: a trashed post still holds its terms) carrying a term."""
         total = 0

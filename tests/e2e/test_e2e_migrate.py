@@ -58,44 +58,15 @@ def run(m: Migration, timing: Timing) -> MigrateResult:
     return result
 
 
-def second_update() -> Callable[[str], bool]:
-    """Matches a write that updates a post a second time in the run: every post gets one update
-    with its final content; a second one is the link rewriting that ends the run."""
-    seen: set[str] = set()
+def post_create() -> Callable[[str], bool]:
+    """Matches the creation of a post: since issue 10 its one write, carrying its final content and
+    the links decided when it was created (the end-of-run link pass has nothing left to write when
+    the permalink structure is known, as here)."""
 
     def match(where: str) -> bool:
-        if not re.fullmatch(r"POST /wp-json/wp/v2/posts/\d+", where):
-            return False
-        if where in seen:
-            return True
-        seen.add(where)
-        return False
+        return re.fullmatch(r"POST /wp-json/wp/v2/posts", where) is not None
 
     return match
-
-
-# ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "site",
-    [pytest.param("real", marks=e2e), pytest.param("real-plain", marks=e2e), "fake", "fake-plain"],
-    indirect=True,
-)
-def test_full_migration(site: Site, servers, token, floor, tmp_path, timings):
-    reader = site.reader
-    blog = build_blog(servers, token)
-    assert reader.settings()["timezone"] == "Asia/Seoul"
-
-    result = run(migration(tmp_path, blog, site), timings)
-
-    assert result.code == 0, result.output
-    assert "migrated     32" in result.output and "protected: 1" in result.output, result.output
-    state = read_state(reader, floor)
-    assert_complete(state, blog, reader)
-    assert len(state.posts) == 32
-    # The protected post was read (and skipped), not silently missed.
-    assert "/33" in blog.blog.requests
 
 
 @e2e
@@ -118,7 +89,7 @@ def test_second_run_creates_nothing(site: Site, servers, token, floor, tmp_path,
     assert reader.floor_id() == high
     assert "already done 32" in second.output, second.output
     assert_complete(read_state(reader, floor), blog, reader)
-    assert first_writes >= 32 * 2 + 40  # a draft and its final update per post, plus 40+ uploads
+    assert first_writes >= 32 + 40  # one create per post (issue 10), plus 40+ uploads
 
 
 @e2e
@@ -126,15 +97,15 @@ def test_second_run_creates_nothing(site: Site, servers, token, floor, tmp_path,
     "kill_points",
     [
         # (phase, k) per successive run: SIGKILL at its k-th write. A whole first run of this
-        # blog makes 135 writes: terms, 32 drafts, 46 uploads, 32 final updates, then ~13 updates
-        # that rewrite internal links; resumed runs make fewer.
+        # blog makes ~90 writes: terms, 46 uploads, and 32 posts each created once with its final
+        # content and links (issue 10); resumed runs make fewer.
         (("before", 1), ("before", 40), ("before", 25), ("before", 12)),
         (("after", 2), ("after", 33), ("after", 21), ("after", 9)),
-        # (phase, "links", k): at the k-th update that rewrites internal links (they end a run);
+        # (phase, "creates", k): at the k-th post created (its links decided then);
         # then the resumed run's 2nd write, in the rest of that work.
-        (("after", "links", 3), ("before", 2)),
+        (("after", "creates", 3), ("before", 2)),
     ],
-    ids=["before", "after", "mixed-links"],
+    ids=["before", "after", "mixed-creates"],
 )
 def test_sigkill_at_writes_then_resume(
     site: Site, servers, token, floor, tmp_path, timings, proxy, kill_points
@@ -144,14 +115,14 @@ def test_sigkill_at_writes_then_resume(
     m = migration(tmp_path, blog, site, wp_url=proxy_url)
     for phase, *which in kill_points:
         k = which[-1]
-        match = second_update() if which[0] == "links" else None
+        match = post_create() if which[0] == "creates" else None
         running = m.start()
         killer.arm(k, phase, running.pid, match)
         result = m.wait(running)
         timings.add_run(result.elapsed_s)
         assert killer.fired, f"run {m.runs} finished after {killer.writes} writes, before write {k}"
         assert result.killed, result.output
-        what = "link update" if match else "write"
+        what = "post create" if match else "write"
         timings.kills.append(f"{phase} {what} {k} ({killer.kills[-1][2]})")
     killer.disarm()
 
@@ -230,9 +201,9 @@ def test_a_failing_file_rolls_back_its_post(site: Site, servers, token, floor, t
     assert result.code == 1, result.output
     assert "failed       1" in result.output and "migrated     6" in result.output, result.output
     assert f"/{failing.post_id}: " in result.output, result.output
-    # The post's draft and first pictures were created, then the post was undone.
+    # The post's first pictures were uploaded (before its post, which was never created), then removed.
     assert any(method == "POST" and path.endswith("/media") for method, path, _ in killer.log), killer.log
-    assert any(method == "DELETE" and "/posts/" in path for method, path, _ in killer.log), killer.log
+    assert any(method == "DELETE" and "/media/" in path for method, path, _ in killer.log), killer.log
     state = read_state(reader, floor)
     assert failing.title not in state.by_title()
     assert_complete(state, blog, reader)  # its own first image is gone; the shared one stays, used
