@@ -48,6 +48,7 @@ def _settings(
         "WORKER_COUNT": None if opts.get("workers") is None else str(opts["workers"]),
         "RATE_LIMIT": None if opts.get("rate_limit") is None else str(opts["rate_limit"]),
         "MIGRATION_DB_PATH": opts.get("db"),
+        "WP_POST_STATUS": opts.get("post_status"),
     }
     try:
         settings = load_settings(
@@ -106,6 +107,14 @@ def _configure_logs(ctx: click.Context, settings: Settings | None = None) -> Non
     help="Requests per second to each remote host, 0 = no cap [env RATE_LIMIT, default 2].",
 )
 @click.option("--db", metavar="PATH", help="Job database [env MIGRATION_DB_PATH, default ./migration.db].")
+@click.option(
+    "--status",
+    "post_status",
+    metavar="STATUS",
+    help="Create posts as draft, pending, private or publish (publish keeps the Tistory date, so they "
+    "appear published at that date). Comments come along with every status but draft "
+    "[env WP_POST_STATUS, default draft].",
+)
 @click.option("--env-file", metavar="PATH", default=".env", show_default=True, help="Settings file.")
 @click.option(
     "--probe-ids",
@@ -164,12 +173,13 @@ def _origin_of(url: str) -> str | None:
     return None
 
 
-def _run_options(ctx: click.Context, post_urls: tuple[str, ...]) -> Any:
+def _run_options(ctx: click.Context, post_urls: tuple[str, ...], settings: Settings) -> Any:
     from migrator.commands.migrate import RunOptions
 
     opts = ctx.find_root().params
     return RunOptions(
         post_urls=tuple(post_urls),
+        post_status=settings.post_status,
         probe_ids=bool(opts.get("probe_ids")),
         retry_failed=bool(opts.get("retry_failed", True)),
         reset_failed=bool(opts.get("reset_attempts")),
@@ -204,7 +214,7 @@ def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, .
     from migrator.commands.notify import notify_run_end
     from migrator.commands.summary import render_summary
 
-    options = _run_options(ctx, post_urls)
+    options = _run_options(ctx, post_urls, settings)
     hooks = _ProgressHooks(ctx)
 
     async def migrate_and_notify() -> Any:
@@ -232,7 +242,7 @@ def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, .
 def _run_dry_run(ctx: click.Context, settings: Settings, post_urls: tuple[str, ...]) -> int:
     from migrator.commands.dryrun import render_dry_run, run_dry_run
 
-    options = _run_options(ctx, post_urls)
+    options = _run_options(ctx, post_urls, settings)
     hooks = _ProgressHooks(ctx)
     try:
         report = _run_async(

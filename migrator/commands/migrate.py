@@ -41,6 +41,7 @@ class RunOptions:
     probe_ids: bool = False
     retry_failed: bool = True
     reset_failed: bool = False
+    post_status: str | None = None  # the status posts are created with; None: the settings' (WP_POST_STATUS)
 
 
 @dataclass(slots=True)
@@ -159,7 +160,10 @@ async def run_migration(
         )
         counters = RunCounters()
         cpu = await stack.enter_async_context(CpuPool(parse_processes(settings)))
-        migrator = await _post_migrator(settings, store, clients, job_id=job_id, cpu=cpu, resumed=requeued)
+        migrator = await _post_migrator(
+            settings, store, clients, job_id=job_id, cpu=cpu, resumed=requeued,
+            post_status=options.post_status or settings.post_status,
+        )
         await _finish_leftover_rollbacks(store, migrator)
         result, crawler = await run_job(
             settings, options, store=store, source=clients.source, migrator=migrator, counters=counters,
@@ -186,7 +190,8 @@ async def run_migration(
 
 
 async def _post_migrator(
-    settings: Settings, store: StateStore, clients: Clients, *, job_id: int, cpu: CpuPool, resumed: int
+    settings: Settings, store: StateStore, clients: Clients, *, job_id: int, cpu: CpuPool, resumed: int,
+    post_status: str = "draft",
 ) -> PostMigrator:
     """The real migrator for this job, told whether WordPress holds marked objects we do not know."""
     adopt_posts, adopt_media = await _adoption_needed(clients.wp, store)
@@ -200,6 +205,7 @@ async def _post_migrator(
         adopt_media=adopt_media,
         post_timeout_s=settings.post_timeout_s,
         cpu=cpu,
+        post_status=post_status,
     )
     log.info(
         "run_started",

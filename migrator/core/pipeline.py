@@ -82,6 +82,7 @@ class PostMigrator:
         adopt_media: bool = False,
         post_timeout_s: float = 900.0,
         cpu: offload.CpuPool | None = None,
+        post_status: str = "draft",
     ) -> None:
         self.store = store
         self.wp = wp
@@ -89,6 +90,7 @@ class PostMigrator:
         self.origin = origin
         self.adopt_posts = adopt_posts
         self.post_timeout_s = post_timeout_s
+        self.post_status = post_status
         self.create_retries = 3
         self.rate_limited_retries = 12  # the post timeout bounds them too
         cpu = cpu or offload.CpuPool(0)
@@ -301,7 +303,7 @@ class PostMigrator:
         return {
             # Plain text, escaped once: WordPress keeps these fields as HTML (see wordpress/text.py).
             "title": as_html_text(source.title),
-            "status": "draft",
+            "status": self.post_status,
             "slug": wp_slug_for(source),
             "excerpt": as_html_text(source.excerpt),
             "date": date,
