@@ -277,12 +277,12 @@ def _db_option(func: Any) -> Any:
     )(func)
 
 
-def _sub_settings(ctx: click.Context, *, need_wordpress: bool) -> Settings:
+def _sub_settings(ctx: click.Context, *, need_wordpress: bool, need_blog: bool = False) -> Settings:
     root = ctx.find_root()
     if ctx.params.get("sub_db"):
         # `migrate status --db X` works as well as `migrate --db X status`.
         root.params["db"] = ctx.params["sub_db"]
-    settings = _settings(ctx, need_blog=False, need_wordpress=need_wordpress)
+    settings = _settings(ctx, need_blog=need_blog, need_wordpress=need_wordpress)
     _configure_logs(ctx, settings)
     return settings
 
@@ -366,6 +366,25 @@ def redirects_cmd(ctx: click.Context, fmt: str, output: str | None, hosts: tuple
         + (f" -> {output}" if output else ""),
         err=True,
     )
+
+
+@cli.command("comments", context_settings=CONTEXT_SETTINGS)
+@_db_option
+@click.pass_context
+def comments_cmd(ctx: click.Context, **_: Any) -> None:
+    """Add the Tistory comments of migrated posts that WordPress now takes comments on.
+
+    WordPress takes no comments on drafts: publish the drafts (or migrate with --status publish,
+    private or pending) and run this. It also picks up comments written on Tistory since the last
+    run; run again, it adds nothing. Secret comments are not readable by guests and are only counted.
+    `undo --job N` removes the comments a job added.
+    """
+    from migrator.commands.comments import render_comments_report, run_comments
+
+    settings = _sub_settings(ctx, need_wordpress=True, need_blog=True)
+    report = _run_async(lambda: run_comments(settings))
+    click.echo(render_comments_report(report))
+    sys.exit(EXIT_FAILED if report.totals.failed_posts else EXIT_OK)
 
 
 @cli.command("undo", context_settings=CONTEXT_SETTINGS)

@@ -16,6 +16,7 @@ import structlog
 
 from migrator.commands.rewrite_links import LinkReport, rewrite_after_run
 from migrator.config import Settings
+from migrator.core.comments import CommentSync, CommentTotals
 from migrator.core.engine import Engine, EngineResult
 from migrator.core.markers import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX
 from migrator.core.offload import CpuPool, default_processes
@@ -29,8 +30,9 @@ from migrator.tistory.crawl import Crawler, verify_tistory_blog
 from migrator.tistory.source import SourceClient
 from migrator.wiring import Clients, Network, open_run
 from migrator.wordpress.client import WordPressClient
+from migrator.wordpress.comments import WpComments
 
-__all__ = ["RunOptions", "RunReport", "parse_processes", "refs_for_urls", "run_job", "run_migration"]
+__all__ = ["RunOptions", "RunReport", "comment_sync", "parse_processes", "refs_for_urls", "run_job", "run_migration"]
 
 log = structlog.get_logger(__name__)
 
@@ -56,6 +58,7 @@ class RunReport:
     requests: dict[str, int] = field(default_factory=dict)
     wp_writes: int = 0
     links: LinkReport | None = None  # the rewrite-links pass at the end of `--all`
+    comments: CommentTotals | None = None  # the comments carried after each post
 
 
 def refs_for_urls(post_urls: tuple[str, ...], origin: str) -> list[PostRef]:
@@ -185,6 +188,7 @@ async def run_migration(
             requests={**clients.tistory_http.stats.per_host, **clients.wp_http.stats.per_host},
             wp_writes=clients.wp_http.stats.writes,
             links=links,
+            comments=migrator.comments.totals if migrator.comments is not None else None,
         )
         return report
 
@@ -206,6 +210,7 @@ async def _post_migrator(
         post_timeout_s=settings.post_timeout_s,
         cpu=cpu,
         post_status=post_status,
+        comments=comment_sync(settings, store, clients, job_id=job_id),
     )
     log.info(
         "run_started",
@@ -219,6 +224,13 @@ async def _post_migrator(
         adopt_media=adopt_media,
     )
     return migrator
+
+
+def comment_sync(settings: Settings, store: StateStore, clients: Clients, *, job_id: int) -> CommentSync:
+    return CommentSync(
+        store=store, source=clients.source, comments=WpComments(clients.wp), job_id=job_id,
+        origin=settings.blog_url, timeout_s=settings.post_timeout_s,
+    )
 
 
 async def _adoption_needed(wp: WordPressClient, store: StateStore) -> tuple[bool, bool]:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import structlog
 
 from migrator.core import offload
+from migrator.core.comments import CommentSync
 from migrator.core.locks import KeyedLocks
 from migrator.core.markers import (
     MEDIA_MARKER_PREFIX,
@@ -83,6 +84,7 @@ class PostMigrator:
         post_timeout_s: float = 900.0,
         cpu: offload.CpuPool | None = None,
         post_status: str = "draft",
+        comments: CommentSync | None = None,
     ) -> None:
         self.store = store
         self.wp = wp
@@ -91,6 +93,7 @@ class PostMigrator:
         self.adopt_posts = adopt_posts
         self.post_timeout_s = post_timeout_s
         self.post_status = post_status
+        self.comments = comments
         self.create_retries = 3
         self.rate_limited_retries = 12  # the post timeout bounds them too
         cpu = cpu or offload.CpuPool(0)
@@ -198,6 +201,8 @@ class PostMigrator:
             except Exception as exc:  # PostError, or a bug: either way this post only
                 return await self._fail_attempt(item, exc, tally)
             log.info("post_migrated", wp_post_id=final.id, title=source.title)
+            if self.comments is not None:  # after the post's timeout: never fails nor rolls back the post
+                await self.comments.sync_post(item, final.id, final.status)
         return Outcome(OutcomeKind.COMPLETED, item.canonical_url, final.id, media=tally, missing=missing)
 
     async def _run_steps(
