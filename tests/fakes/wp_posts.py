@@ -299,6 +299,7 @@ class PostRoutes(WPState):
         if call.params.get_bool("force"):
             previous = self.post_json(post, "edit", call.base)
             del self.posts[post["id"]]
+            self.drop_comments_of(post["id"])  # wp_delete_post deletes the post's comments
             for item in self.media.values():  # attachments move up to "no parent"
                 if item["post"] == post["id"]:
                     item["post"] = None
