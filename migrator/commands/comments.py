@@ -28,6 +28,14 @@ __all__ = ["CommentsReport", "render_comments_report", "run_comments"]
 log = structlog.get_logger(__name__)
 
 
+# WordPress e-mails a post's author each comment someone else approves on it (checked on WordPress
+# 6.1: wp_set_comment_status → wp_new_comment_notify_postauthor), never the approving author.
+_OTHER_AUTHOR = (
+    "not added: the post now belongs to another WordPress user (id {author}), whom WordPress would "
+    "e-mail for every comment; run `migrate comments` as that user"
+)
+
+
 @dataclass(slots=True)
 class CommentsReport:
     job_id: int
@@ -48,20 +56,25 @@ async def run_comments(settings: Settings, *, network: Network | None = None) ->
         job_id = await store.start_job("comments", blog_url=settings.blog_url, wp_base_url=settings.wp_base_url)
         sync = comment_sync(settings, store, clients, job_id=job_id)
         posts = [i for i in await store.items(status="completed") if i.wp_post_id and i.post_id]
-        statuses = await clients.wp.get_permalinks([i.wp_post_id for i in posts if i.wp_post_id])
-        gone = sum(1 for i in posts if i.wp_post_id not in statuses)
+        states = await sync.wp.post_states([i.wp_post_id for i in posts if i.wp_post_id])
+        gone = sum(1 for i in posts if i.wp_post_id not in states)
+        me = await sync.wp.my_user_id()
         gate = asyncio.Semaphore(max(1, settings.worker_count))
 
         async def one(item: Item) -> None:
             assert item.wp_post_id is not None
+            status, author = states[item.wp_post_id]
             async with gate:
-                await sync.sync_post(item, item.wp_post_id, statuses[item.wp_post_id].status)
+                if author != me:
+                    await sync.refuse_post(item, _OTHER_AUTHOR.format(author=author))
+                else:
+                    await sync.sync_post(item, item.wp_post_id, status)
 
         status = JobStatus.COMPLETED
         try:
             async with asyncio.TaskGroup() as group:
                 for item in posts:
-                    if item.wp_post_id in statuses:
+                    if item.wp_post_id in states:
                         group.create_task(one(item))
         except* FatalError as failures:
             status = JobStatus.ABORTED

@@ -118,6 +118,16 @@ class CommentSync:
         self.totals.add(item.canonical_url, counts)
         return counts
 
+    async def refuse_post(self, item: Item, why: str) -> CommentCounts:
+        """Leave a post's comments out of this pass, saying why (kept with its counts)."""
+        known = await self.store.comments_of_item(item.id)
+        counts = CommentCounts(migrated=sum(1 for r in known.values() if r.status == "created"), error=why)
+        await self.store.record_comment_counts(
+            item.id, found=0, migrated=counts.migrated, secret=0, unreadable=0, waiting=False, error=why
+        )
+        self.totals.add(item.canonical_url, counts)
+        return counts
+
     def _report_shape_once(self, exc: UnrecognisedShape) -> None:
         if not self.totals.unrecognised_reported:
             self.totals.unrecognised_reported = True

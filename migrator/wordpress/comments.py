@@ -136,6 +136,25 @@ class WpComments:
                 return comment
         return None
 
+    async def my_user_id(self) -> int:
+        resp = await self.wp._req("GET", "/users/me", params={"_fields": "id"})
+        return int(resp.json().get("id") or 0)
+
+    async def post_states(self, post_ids: list[int]) -> dict[int, tuple[str, int]]:
+        """(status, author id) of many posts (any status but trash), 100 per request; gone ones absent."""
+        found: dict[int, tuple[str, int]] = {}
+        ids = sorted(set(post_ids))
+        for start in range(0, len(ids), 100):
+            chunk = ids[start : start + 100]
+            resp = await self.wp._req(
+                "GET", "/posts",
+                params={"include": ",".join(map(str, chunk)), "status": "any", "context": "edit",
+                        "per_page": "100", "_fields": "id,status,author"},
+            )
+            for data in resp.json():
+                found[int(data["id"])] = (str(data.get("status", "")), int(data.get("author") or 0))
+        return found
+
     async def delete(self, comment_id: int) -> bool:
         """Delete for good. False when it was already gone."""
         resp = await self.wp._req(

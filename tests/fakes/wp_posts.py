@@ -117,7 +117,7 @@ class PostRoutes(WPState):
                 },
                 "content": {"rendered": render_autop(post["content"]), "protected": False},
                 "excerpt": {"rendered": render_autop(excerpt_src), "protected": False},
-                "author": 1,
+                "author": post.get("author", 1),
                 "featured_media": post["featured_media"],
                 "comment_status": "open",
                 "ping_status": "open",

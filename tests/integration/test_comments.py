@@ -22,7 +22,7 @@ from tests.fakes.blog_comments import FakeComment
 from tests.fakes.wordpress import FailRule
 from tests.harness import World, make_world
 
-ODD = "e\u0301 (NFD) · 한글 · 👩\u200d💻 · \u202eRTL\u202c · 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 · \u3000wide"
+ODD = "e\u0301 (NFD) · 한글 · 👩\u200d💻 · \u202eRTL\u202c · \U0001d518\U0001d52b\U0001d526\U0001d520\U0001d52c\U0001d521\U0001d522 · \u3000wide"
 
 
 def thread(wp_comments: dict[int, dict[str, Any]], wp_post_id: int) -> set[tuple[Any, ...]]:
@@ -193,7 +193,7 @@ async def test_undo_removes_the_comments_a_job_added(world: World) -> None:
         post["status"] = "publish"
     comments_job = await run_comments(world.settings())
     assert len(world.wp.comments) == 7
-    plan, result = await run_undo(world.settings(), comments_job.job_id, confirm=lambda plan: True)
+    _plan, result = await run_undo(world.settings(), comments_job.job_id, confirm=lambda plan: True)
     assert result is not None and result.complete and result.comments_deleted == 7
     assert world.wp.comments == {} and len(world.wp.posts) == 2
     again = await run_comments(world.settings())  # they can be added again
@@ -218,3 +218,14 @@ async def test_a_post_with_500_comments(aiohttp_server, tmp_path) -> None:
     assert len(replies) == 46 and all(world.wp.comments[c["parent"]]["content"] == c["content"].replace("thanks", "comment")
                                       for c in replies)
     assert len([r for r in world.blog.requests if "/comment" in r]) == 23  # 20 top-level comments a page
+
+
+async def test_migrate_comments_leaves_posts_of_another_author_alone(world: World) -> None:
+    """WordPress e-mails a post's author each comment another user approves on it: those posts wait."""
+    await world.run()
+    for post in world.wp.posts.values():
+        post["status"] = "publish"
+        post["author"] = 2  # the owner gave the posts to another user
+    report = await run_comments(world.settings())
+    assert world.wp.comments == {} and report.totals.created == 0
+    assert len(report.totals.failed_posts) == 2 and "another WordPress user" in report.totals.failed_posts[0][1]
