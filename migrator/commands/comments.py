@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 import structlog
 
-from migrator.commands.migrate import comment_sync
 from migrator.config import Settings
-from migrator.core.comments import CommentTotals
+from migrator.core.comments import CommentSync, CommentTotals
 from migrator.errors import FatalError
 from migrator.models import JobStatus
-from migrator.state.store import Item
-from migrator.wiring import Network, open_run
+from migrator.state.store import Item, StateStore
+from migrator.wiring import Clients, Network, open_run
+from migrator.wordpress.comments import WpComments
 
-__all__ = ["CommentsReport", "render_comments_report", "run_comments"]
+__all__ = ["CommentsReport", "comment_sync", "finish_comments", "render_comments_report", "run_comments"]
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +46,42 @@ class CommentsReport:
     wp_writes: int
 
 
+def comment_sync(settings: Settings, store: StateStore, clients: Clients, *, job_id: int) -> CommentSync:
+    return CommentSync(
+        store=store, source=clients.source, comments=WpComments(clients.wp), job_id=job_id,
+        origin=settings.blog_url, timeout_s=settings.post_timeout_s,
+    )
+
+
+async def finish_comments(store: StateStore, sync: CommentSync, *, only_unfinished: bool, workers: int) -> int:
+    """One comment pass over the migrated posts (`only_unfinished`: those whose last pass was cut
+    short or failed). Returns how many migrated posts are no longer in WordPress."""
+    posts = [i for i in await store.items(status="completed") if i.wp_post_id and i.post_id]
+    if only_unfinished:
+        unfinished = await store.items_with_unfinished_comments()
+        posts = [i for i in posts if i.id in unfinished]
+    if not posts:
+        return 0
+    states = await sync.wp.post_states([i.wp_post_id for i in posts if i.wp_post_id])
+    me = await sync.wp.my_user_id()
+    gate = asyncio.Semaphore(max(1, workers))
+
+    async def one(item: Item) -> None:
+        assert item.wp_post_id is not None
+        status, author = states[item.wp_post_id]
+        async with gate:
+            if author != me:
+                await sync.refuse_post(item, _OTHER_AUTHOR.format(author=author))
+            else:
+                await sync.sync_post(item, item.wp_post_id, status)
+
+    async with asyncio.TaskGroup() as group:
+        for item in posts:
+            if item.wp_post_id in states:
+                group.create_task(one(item))
+    return sum(1 for i in posts if i.wp_post_id not in states)
+
+
 async def run_comments(settings: Settings, *, network: Network | None = None) -> CommentsReport:
     """Run `migrate comments` as a job of its own (kind "comments": `undo --job N` removes what it added)."""
     started = time.monotonic()
@@ -55,36 +91,15 @@ async def run_comments(settings: Settings, *, network: Network | None = None) ->
         await store.close_dead_jobs()
         job_id = await store.start_job("comments", blog_url=settings.blog_url, wp_base_url=settings.wp_base_url)
         sync = comment_sync(settings, store, clients, job_id=job_id)
-        posts = [i for i in await store.items(status="completed") if i.wp_post_id and i.post_id]
-        states = await sync.wp.post_states([i.wp_post_id for i in posts if i.wp_post_id])
-        gone = sum(1 for i in posts if i.wp_post_id not in states)
-        me = await sync.wp.my_user_id()
-        gate = asyncio.Semaphore(max(1, settings.worker_count))
-
-        async def one(item: Item) -> None:
-            assert item.wp_post_id is not None
-            status, author = states[item.wp_post_id]
-            async with gate:
-                if author != me:
-                    await sync.refuse_post(item, _OTHER_AUTHOR.format(author=author))
-                else:
-                    await sync.sync_post(item, item.wp_post_id, status)
-
-        status = JobStatus.COMPLETED
         try:
-            async with asyncio.TaskGroup() as group:
-                for item in posts:
-                    if item.wp_post_id in states:
-                        group.create_task(one(item))
+            gone = await finish_comments(store, sync, only_unfinished=False, workers=settings.worker_count)
         except* FatalError as failures:
-            status = JobStatus.ABORTED
-            await store.finish_job(job_id, status, error=str(failures.exceptions[0]))
+            await store.finish_job(job_id, JobStatus.ABORTED, error=str(failures.exceptions[0]))
             raise failures.exceptions[0] from None
         except* (KeyboardInterrupt, asyncio.CancelledError):
             await asyncio.shield(store.finish_job(job_id, JobStatus.INTERRUPTED))
             raise
-        if sync.totals.failed_posts:
-            status = JobStatus.COMPLETED_WITH_FAILURES
+        status = JobStatus.COMPLETED_WITH_FAILURES if sync.totals.failed_posts else JobStatus.COMPLETED
         await store.finish_job(job_id, status, completed=sync.totals.posts)
         log.info("comments_done", job_id=job_id, created=sync.totals.created, posts=sync.totals.posts)
         return CommentsReport(

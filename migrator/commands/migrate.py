@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 import structlog
 
+from migrator.commands.comments import comment_sync, finish_comments
 from migrator.commands.rewrite_links import LinkReport, rewrite_after_run
 from migrator.config import Settings
-from migrator.core.comments import CommentSync, CommentTotals
+from migrator.core.comments import CommentTotals
 from migrator.core.engine import Engine, EngineResult
 from migrator.core.markers import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX
 from migrator.core.offload import CpuPool, default_processes
@@ -30,9 +31,8 @@ from migrator.tistory.crawl import Crawler, verify_tistory_blog
 from migrator.tistory.source import SourceClient
 from migrator.wiring import Clients, Network, open_run
 from migrator.wordpress.client import WordPressClient
-from migrator.wordpress.comments import WpComments
 
-__all__ = ["RunOptions", "RunReport", "comment_sync", "parse_processes", "refs_for_urls", "run_job", "run_migration"]
+__all__ = ["RunOptions", "RunReport", "parse_processes", "refs_for_urls", "run_job", "run_migration"]
 
 log = structlog.get_logger(__name__)
 
@@ -172,6 +172,10 @@ async def run_migration(
             settings, options, store=store, source=clients.source, migrator=migrator, counters=counters,
             job_id=job_id, on_start=on_start, on_tick=on_tick,
         )
+        if not single and result.status in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_FAILURES):
+            # Comment passes a kill cut short (or that failed) are taken up again.
+            assert migrator.comments is not None
+            await finish_comments(store, migrator.comments, only_unfinished=True, workers=settings.worker_count)
         discovery = crawler.stats.as_dict() if crawler is not None else {}
         links = None
         if not single and result.status in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_FAILURES):
@@ -224,13 +228,6 @@ async def _post_migrator(
         adopt_media=adopt_media,
     )
     return migrator
-
-
-def comment_sync(settings: Settings, store: StateStore, clients: Clients, *, job_id: int) -> CommentSync:
-    return CommentSync(
-        store=store, source=clients.source, comments=WpComments(clients.wp), job_id=job_id,
-        origin=settings.blog_url, timeout_s=settings.post_timeout_s,
-    )
 
 
 async def _adoption_needed(wp: WordPressClient, store: StateStore) -> tuple[bool, bool]:

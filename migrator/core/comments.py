@@ -30,6 +30,7 @@ log = structlog.get_logger(__name__)
 
 # Post statuses WordPress takes comments on over REST (drafts and the trash are refused).
 COMMENTABLE_STATUSES = frozenset({"publish", "private", "pending", "future"})
+PASS_STARTED = "the comment pass was interrupted; the next run goes on"
 
 
 @dataclass(slots=True)
@@ -47,26 +48,45 @@ class CommentCounts:
 
 @dataclass(slots=True)
 class CommentTotals:
-    """A run's comments, for the summary."""
+    """A run's comments, for the summary: the last pass of each post (a post taken up again at the
+    end of the run counts once), with what every pass created."""
 
-    posts: int = 0
-    created: int = 0
-    migrated: int = 0
-    secret: int = 0
-    unreadable: int = 0
-    waiting_posts: int = 0
-    failed_posts: list[tuple[str, str]] = field(default_factory=list)  # (post URL, why)
+    per_post: dict[str, CommentCounts] = field(default_factory=dict)
     unrecognised_reported: bool = False
 
     def add(self, url: str, counts: CommentCounts) -> None:
-        self.posts += 1
-        self.created += counts.created
-        self.migrated += counts.migrated
-        self.secret += counts.secret
-        self.unreadable += counts.unreadable
-        self.waiting_posts += int(counts.waiting)
-        if counts.error and len(self.failed_posts) < 1000:
-            self.failed_posts.append((url, counts.error))
+        earlier = self.per_post.get(url)
+        if earlier is not None:
+            counts.created += earlier.created
+        self.per_post[url] = counts
+
+    @property
+    def posts(self) -> int:
+        return len(self.per_post)
+
+    @property
+    def created(self) -> int:
+        return sum(c.created for c in self.per_post.values())
+
+    @property
+    def migrated(self) -> int:
+        return sum(c.migrated for c in self.per_post.values())
+
+    @property
+    def secret(self) -> int:
+        return sum(c.secret for c in self.per_post.values())
+
+    @property
+    def unreadable(self) -> int:
+        return sum(c.unreadable for c in self.per_post.values())
+
+    @property
+    def waiting_posts(self) -> int:
+        return sum(1 for c in self.per_post.values() if c.waiting)
+
+    @property
+    def failed_posts(self) -> list[tuple[str, str]]:
+        return [(url, c.error) for url, c in self.per_post.items() if c.error][:1000]
 
 
 class CommentSync:
@@ -99,6 +119,9 @@ class CommentSync:
         counts = CommentCounts()
         if item.post_id is None:
             return counts
+        if status in COMMENTABLE_STATUSES:
+            # Marked as started: a pass a kill cuts short is taken up by the next `migrate --all`.
+            await self.store.mark_comment_pass_started(item.id, PASS_STARTED)
         with structlog.contextvars.bound_contextvars(source_url=item.canonical_url, wp_post_id=wp_post_id):
             try:
                 async with asyncio.timeout(self.timeout_s):

@@ -71,6 +71,14 @@ class CommentsMixin(StoreBase):
             await tx.execute("DELETE FROM comments WHERE item_id = ?", (item_id,))
             await tx.execute("DELETE FROM comment_counts WHERE item_id = ?", (item_id,))
 
+    async def mark_comment_pass_started(self, item_id: int, note: str) -> None:
+        """The post's comment pass begins: until its counts are recorded, it reads as unfinished."""
+        await self._exec(
+            "INSERT INTO comment_counts (item_id, error, checked_at) VALUES (?,?,?) "
+            "ON CONFLICT(item_id) DO UPDATE SET error = excluded.error, checked_at = excluded.checked_at",
+            (item_id, note, time.time()),
+        )
+
     async def clear_comment_counts(self, item_id: int) -> None:
         await self._exec("DELETE FROM comment_counts WHERE item_id = ?", (item_id,))
 
@@ -92,6 +100,15 @@ class CommentsMixin(StoreBase):
             "error = excluded.error, checked_at = excluded.checked_at",
             (item_id, found, migrated, secret, unreadable, int(waiting), error, time.time()),
         )
+
+    async def items_with_unfinished_comments(self) -> set[int]:
+        """Posts whose last comment pass did not finish (killed: an intent without its answer, or the
+        pass's "started" mark still there) or stopped on an error."""
+        rows = await self._all(
+            "SELECT item_id FROM comments WHERE status = 'creating' "
+            "UNION SELECT item_id FROM comment_counts WHERE error IS NOT NULL"
+        )
+        return {int(r[0]) for r in rows}
 
     async def comment_counts(self) -> dict[int, CommentCountsRow]:
         rows = await self._all(f"SELECT {_COUNT_COLS} FROM comment_counts")

@@ -229,3 +229,25 @@ async def test_migrate_comments_leaves_posts_of_another_author_alone(world: Worl
     report = await run_comments(world.settings())
     assert world.wp.comments == {} and report.totals.created == 0
     assert len(report.totals.failed_posts) == 2 and "another WordPress user" in report.totals.failed_posts[0][1]
+
+
+async def test_the_next_migrate_all_finishes_a_comment_pass_a_kill_cut_short(world: World) -> None:
+    await world.run(settings=world.settings(post_status="publish"))
+    store = await world.store()
+    try:  # what a kill in the middle of the pass leaves behind
+        item = await store.item_by_post_id(1)
+        rows = await store.comments_of_item(item.id)
+        for source_id in (109, 110):  # not created yet
+            del world.wp.comments[rows[source_id].wp_comment_id]
+            await store.forget_comment(item.id, source_id)
+        await store._exec("UPDATE comments SET status = 'creating', wp_comment_id = NULL WHERE source_id = 101")
+        await store.mark_comment_pass_started(item.id, "started")
+    finally:
+        await store.close()
+    report = await world.run()  # the posts are migrated: only the comment pass is taken up
+    assert report.comments is not None and report.comments.created == 2
+    pid = wp_post_id(world, "With comments")
+    mine = [c for c in world.wp.comments.values() if c["post"] == pid]
+    assert len(mine) == 7 and len({c["author_user_agent"] for c in mine}) == 7
+    again = await world.run()
+    assert again.comments is not None and again.comments.posts == 0  # nothing left unfinished
