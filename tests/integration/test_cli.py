@@ -111,7 +111,7 @@ async def test_status_flag_chooses_the_post_status_and_a_bad_one_stops_early(wor
     code, _, err = await migrate("--all", "--status", "publish-now", env=env, cwd=tmp_path)
     assert code == 2 and "WP_POST_STATUS" in err and "publish-now" in err
     assert world.wp.requests == [] and world.blog.requests == []
-    code, out, err = await migrate("--all", "--status", "private", env=env, cwd=tmp_path)
+    code, _out, err = await migrate("--all", "--status", "private", env=env, cwd=tmp_path)
     assert code == 0, err
     assert {p["status"] for p in world.wp_posts()} == {"private"}
 

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 import pytest
 
 from migrator.state.store import MIGRATIONS, StateStore
-from migrator.tistory.comments import UnrecognisedShape, parse_comment_page, parse_written, text_of, thread_order
+from migrator.tistory.comments import (
+    UnrecognisedShape,
+    parse_comment_page,
+    parse_written,
+    text_of,
+    thread_order,
+)
 from migrator.wordpress.comments import comment_html
 
 
