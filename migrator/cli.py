@@ -397,8 +397,8 @@ def comments_cmd(ctx: click.Context, **_: Any) -> None:
 def undo_cmd(ctx: click.Context, job_id: int, yes: bool, **_: Any) -> None:
     """Delete from WordPress what one job created, so a later run migrates those posts again.
 
-    Deletes the job's drafts, the media it uploaded, and the categories and tags it created that no
-    other post uses. Lists all of it first and asks. Never touches what the job did not create
+    Deletes the job's drafts, the media it uploaded, the comments it added, and the categories and
+    tags it created that no other post uses. Lists all of it first and asks. Never touches what the job did not create
     (posts of other jobs, media it reused, terms that existed before). Safe to run again if cut short.
     """
     from migrator.commands.undo import render_result, run_undo
