@@ -48,6 +48,7 @@ def _settings(
         "WORKER_COUNT": None if opts.get("workers") is None else str(opts["workers"]),
         "RATE_LIMIT": None if opts.get("rate_limit") is None else str(opts["rate_limit"]),
         "MIGRATION_DB_PATH": opts.get("db"),
+        "WP_POST_STATUS": opts.get("post_status"),
     }
     try:
         settings = load_settings(
@@ -106,6 +107,14 @@ def _configure_logs(ctx: click.Context, settings: Settings | None = None) -> Non
     help="Requests per second to each remote host, 0 = no cap [env RATE_LIMIT, default 2].",
 )
 @click.option("--db", metavar="PATH", help="Job database [env MIGRATION_DB_PATH, default ./migration.db].")
+@click.option(
+    "--status",
+    "post_status",
+    metavar="STATUS",
+    help="Create posts as draft, pending, private or publish (publish keeps the Tistory date, so they "
+    "appear published at that date). Comments come along with every status but draft "
+    "[env WP_POST_STATUS, default draft].",
+)
 @click.option("--env-file", metavar="PATH", default=".env", show_default=True, help="Settings file.")
 @click.option(
     "--probe-ids",
@@ -164,12 +173,13 @@ def _origin_of(url: str) -> str | None:
     return None
 
 
-def _run_options(ctx: click.Context, post_urls: tuple[str, ...]) -> Any:
+def _run_options(ctx: click.Context, post_urls: tuple[str, ...], settings: Settings) -> Any:
     from migrator.commands.migrate import RunOptions
 
     opts = ctx.find_root().params
     return RunOptions(
         post_urls=tuple(post_urls),
+        post_status=settings.post_status,
         probe_ids=bool(opts.get("probe_ids")),
         retry_failed=bool(opts.get("retry_failed", True)),
         reset_failed=bool(opts.get("reset_attempts")),
@@ -204,7 +214,7 @@ def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, .
     from migrator.commands.notify import notify_run_end
     from migrator.commands.summary import render_summary
 
-    options = _run_options(ctx, post_urls)
+    options = _run_options(ctx, post_urls, settings)
     hooks = _ProgressHooks(ctx)
 
     async def migrate_and_notify() -> Any:
@@ -232,7 +242,7 @@ def _run_migrate(ctx: click.Context, settings: Settings, post_urls: tuple[str, .
 def _run_dry_run(ctx: click.Context, settings: Settings, post_urls: tuple[str, ...]) -> int:
     from migrator.commands.dryrun import render_dry_run, run_dry_run
 
-    options = _run_options(ctx, post_urls)
+    options = _run_options(ctx, post_urls, settings)
     hooks = _ProgressHooks(ctx)
     try:
         report = _run_async(
@@ -267,12 +277,12 @@ def _db_option(func: Any) -> Any:
     )(func)
 
 
-def _sub_settings(ctx: click.Context, *, need_wordpress: bool) -> Settings:
+def _sub_settings(ctx: click.Context, *, need_wordpress: bool, need_blog: bool = False) -> Settings:
     root = ctx.find_root()
     if ctx.params.get("sub_db"):
         # `migrate status --db X` works as well as `migrate --db X status`.
         root.params["db"] = ctx.params["sub_db"]
-    settings = _settings(ctx, need_blog=False, need_wordpress=need_wordpress)
+    settings = _settings(ctx, need_blog=need_blog, need_wordpress=need_wordpress)
     _configure_logs(ctx, settings)
     return settings
 
@@ -358,6 +368,25 @@ def redirects_cmd(ctx: click.Context, fmt: str, output: str | None, hosts: tuple
     )
 
 
+@cli.command("comments", context_settings=CONTEXT_SETTINGS)
+@_db_option
+@click.pass_context
+def comments_cmd(ctx: click.Context, **_: Any) -> None:
+    """Add the Tistory comments of migrated posts that WordPress now takes comments on.
+
+    WordPress takes no comments on drafts: publish the drafts (or migrate with --status publish,
+    private or pending) and run this. It also picks up comments written on Tistory since the last
+    run; run again, it adds nothing. Secret comments are not readable by guests and are only counted.
+    `undo --job N` removes the comments a job added.
+    """
+    from migrator.commands.comments import render_comments_report, run_comments
+
+    settings = _sub_settings(ctx, need_wordpress=True, need_blog=True)
+    report = _run_async(lambda: run_comments(settings))
+    click.echo(render_comments_report(report))
+    sys.exit(EXIT_FAILED if report.totals.failed_posts else EXIT_OK)
+
+
 @cli.command("undo", context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--job", "job_id", type=int, required=True, metavar="N", help="The job to undo (see `migrate status`)."
@@ -368,8 +397,8 @@ def redirects_cmd(ctx: click.Context, fmt: str, output: str | None, hosts: tuple
 def undo_cmd(ctx: click.Context, job_id: int, yes: bool, **_: Any) -> None:
     """Delete from WordPress what one job created, so a later run migrates those posts again.
 
-    Deletes the job's drafts, the media it uploaded, and the categories and tags it created that no
-    other post uses. Lists all of it first and asks. Never touches what the job did not create
+    Deletes the job's drafts, the media it uploaded, the comments it added, and the categories and
+    tags it created that no other post uses. Lists all of it first and asks. Never touches what the job did not create
     (posts of other jobs, media it reused, terms that existed before). Safe to run again if cut short.
     """
     from migrator.commands.undo import render_result, run_undo

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from migrator.errors import ConfigError
 
-__all__ = ["DEFAULTS", "Settings", "is_loopback_host", "load_settings", "read_dotenv", "settings_warnings"]
+__all__ = ["DEFAULTS", "POST_STATUSES", "Settings", "is_loopback_host", "load_settings", "read_dotenv", "settings_warnings"]
 
 # Defaults chosen to be polite to Tistory: 2 requests/s per host and 4 workers. Tistory answers
 # bursts with 429 (see docs), and a 1,000-post blog still moves in well under an hour.
@@ -28,13 +28,18 @@ DEFAULTS: dict[str, str] = {
     "WP_RATE_LIMIT": "",
     "POST_TIMEOUT": "900",
     "ALLOW_PRIVATE_FILE_HOSTS": "0",
+    "WP_POST_STATUS": "draft",
 }
+
+# The statuses posts can be created with. WordPress takes comments on all but drafts (see
+# docs/tistory-comments.md); `publish` with the Tistory date (in the past) publishes at that date.
+POST_STATUSES = ("draft", "pending", "private", "publish")
 
 VARIABLES = (
     "TISTORY_BLOG_URL", "WP_BASE_URL", "WP_APP_USER", "WP_APP_PASSWORD", "WORKER_COUNT",
     "RATE_LIMIT", "WP_RATE_LIMIT", "MIGRATION_DB_PATH", "MAX_ATTEMPTS", "REQUEST_TIMEOUT", "POST_TIMEOUT",
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID", "NOTIFY_WEBHOOK_URL", "TELEGRAM_API_URL",
-    "ALLOW_PRIVATE_FILE_HOSTS",
+    "ALLOW_PRIVATE_FILE_HOSTS", "WP_POST_STATUS",
 )
 
 
@@ -64,6 +69,7 @@ class Settings:
     # Images and attachments are fetched from public addresses only (plus the blog and Tistory's CDNs);
     # True turns that check off, for local test setups whose fakes live on 127.0.0.1.
     allow_private_file_hosts: bool = False
+    post_status: str = "draft"          # the WordPress status posts are created with (POST_STATUSES)
 
     def with_overrides(self, **kw: object) -> Settings:
         return replace(self, **kw)  # type: ignore[arg-type]
@@ -179,6 +185,16 @@ def _db_path(raw: str) -> Path:
     return db_path
 
 
+def _post_status(raw: str) -> str:
+    status = raw.lower()
+    if status not in POST_STATUSES:
+        raise ConfigError(
+            f"WP_POST_STATUS (--status) must be one of {', '.join(POST_STATUSES)}, got {raw!r}",
+            variable="WP_POST_STATUS",
+        )
+    return status
+
+
 def load_settings(
     flags: Mapping[str, str | None] | None = None,
     *,
@@ -230,6 +246,7 @@ def load_settings(
     workers = _int(get("WORKER_COUNT"), "WORKER_COUNT", 1, 64)
     rate = _float(get("RATE_LIMIT"), "RATE_LIMIT", 0, 1000)
     db_path = _db_path(get("MIGRATION_DB_PATH"))
+    post_status = _post_status(get("WP_POST_STATUS"))
     return Settings(
         blog_url=blog_url,
         wp_base_url=wp_base_url,
@@ -250,4 +267,5 @@ def load_settings(
             else "https://api.telegram.org"
         ),
         allow_private_file_hosts=get("ALLOW_PRIVATE_FILE_HOSTS").lower() in ("1", "true", "yes", "on"),
+        post_status=post_status,
     )

@@ -17,7 +17,8 @@
 #       Install the Debian packages if missing (root), or list them and exit 1.
 #
 # Layout of DIR: db/ (MariaDB datadir), mysqld.sock, mariadbd.pid, wp/ (private WordPress copy),
-# router.php, php.pid (= php's process group id), instance.env, *.log / *.err.
+# router.php, php.pid (= php's process group id), instance.env, *.log / *.err, mail.log (what
+# WordPress mailed: sendmail_path points at a script that appends each message there).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -215,8 +216,14 @@ start_mariadb() {
 start_php() {
     local port="$1"
     : >"$DIR/php-server.log"
+    # Mail WordPress sends (comment notifications, …) goes to $DIR/mail.log instead of a mail server,
+    # so tests can check that a run sent none.
+    printf '#!/bin/sh\n{ echo "=== $(date -u +%%FT%%TZ) sendmail $*"; cat; } >>"%s/mail.log"\n' "$DIR" >"$DIR/sendmail.sh"
+    chmod +x "$DIR/sendmail.sh"
+    : >>"$DIR/mail.log"
     PHP_CLI_SERVER_WORKERS=4 setsid php \
         -d upload_max_filesize=64M -d post_max_size=64M -d memory_limit=256M \
+        -d sendmail_path="$DIR/sendmail.sh" \
         -d log_errors=1 -d error_log="$DIR/php-error.log" -d display_errors=0 \
         -S "127.0.0.1:$port" -t "$DIR/wp" "$DIR/router.php" >"$DIR/php-server.log" 2>&1 </dev/null &
     local pid=$!

@@ -14,8 +14,10 @@ from urllib.parse import urlsplit
 
 import structlog
 
+from migrator.commands.comments import comment_sync, finish_comments
 from migrator.commands.rewrite_links import LinkReport, rewrite_after_run
 from migrator.config import Settings
+from migrator.core.comments import CommentTotals
 from migrator.core.engine import Engine, EngineResult
 from migrator.core.markers import MEDIA_MARKER_PREFIX, POST_MARKER_PREFIX
 from migrator.core.offload import CpuPool, default_processes
@@ -41,6 +43,7 @@ class RunOptions:
     probe_ids: bool = False
     retry_failed: bool = True
     reset_failed: bool = False
+    post_status: str | None = None  # the status posts are created with; None: the settings' (WP_POST_STATUS)
 
 
 @dataclass(slots=True)
@@ -55,6 +58,7 @@ class RunReport:
     requests: dict[str, int] = field(default_factory=dict)
     wp_writes: int = 0
     links: LinkReport | None = None  # the rewrite-links pass at the end of `--all`
+    comments: CommentTotals | None = None  # the comments carried after each post
 
 
 def refs_for_urls(post_urls: tuple[str, ...], origin: str) -> list[PostRef]:
@@ -159,12 +163,19 @@ async def run_migration(
         )
         counters = RunCounters()
         cpu = await stack.enter_async_context(CpuPool(parse_processes(settings)))
-        migrator = await _post_migrator(settings, store, clients, job_id=job_id, cpu=cpu, resumed=requeued)
+        migrator = await _post_migrator(
+            settings, store, clients, job_id=job_id, cpu=cpu, resumed=requeued,
+            post_status=options.post_status or settings.post_status,
+        )
         await _finish_leftover_rollbacks(store, migrator)
         result, crawler = await run_job(
             settings, options, store=store, source=clients.source, migrator=migrator, counters=counters,
             job_id=job_id, on_start=on_start, on_tick=on_tick,
         )
+        if not single and result.status in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_FAILURES):
+            # Comment passes a kill cut short (or that failed) are taken up again.
+            assert migrator.comments is not None
+            await finish_comments(store, migrator.comments, only_unfinished=True, workers=settings.worker_count)
         discovery = crawler.stats.as_dict() if crawler is not None else {}
         links = None
         if not single and result.status in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_FAILURES):
@@ -181,12 +192,14 @@ async def run_migration(
             requests={**clients.tistory_http.stats.per_host, **clients.wp_http.stats.per_host},
             wp_writes=clients.wp_http.stats.writes,
             links=links,
+            comments=migrator.comments.totals if migrator.comments is not None else None,
         )
         return report
 
 
 async def _post_migrator(
-    settings: Settings, store: StateStore, clients: Clients, *, job_id: int, cpu: CpuPool, resumed: int
+    settings: Settings, store: StateStore, clients: Clients, *, job_id: int, cpu: CpuPool, resumed: int,
+    post_status: str = "draft",
 ) -> PostMigrator:
     """The real migrator for this job, told whether WordPress holds marked objects we do not know."""
     adopt_posts, adopt_media = await _adoption_needed(clients.wp, store)
@@ -200,6 +213,8 @@ async def _post_migrator(
         adopt_media=adopt_media,
         post_timeout_s=settings.post_timeout_s,
         cpu=cpu,
+        post_status=post_status,
+        comments=comment_sync(settings, store, clients, job_id=job_id),
     )
     log.info(
         "run_started",

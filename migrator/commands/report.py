@@ -9,9 +9,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from migrator.commands.tables import clip, open_read_only, plural, render_missing, text_table
 from migrator.safe_output import csv_cell, terminal_safe
+from migrator.state.store import CommentCountsRow
 
 __all__ = ["MISSING_FILES_STATE", "REPORT_FORMATS", "ReportRow", "load_report", "render_report"]
 
@@ -33,6 +35,17 @@ class ReportRow:
     links_rewritten: int
     links_left: int
     missing_files: tuple[tuple[str, str], ...] = ()  # (file url, reason)
+    comments_migrated: int | None = None   # None: no comment pass yet
+    comments_secret: int | None = None
+    comments_unreadable: int | None = None
+    comments_note: str = ""                # "waiting" (a draft) or why the last pass stopped
+
+    @property
+    def comments_text(self) -> str:
+        if self.comments_migrated is None:
+            return ""
+        text = f"{self.comments_migrated}/{self.comments_secret}/{self.comments_unreadable}"
+        return f"{text} {self.comments_note}".strip()
 
 
 MISSING_FILES_STATE = "completed_missing_files"  # a completed post some of whose files are missing
@@ -44,6 +57,7 @@ async def load_report(db_path: Path, *, status: str | None = None) -> list[Repor
     try:
         items = await store.items(status="completed" if status == "missing_files" else status)
         rewrites = await store.link_rewrites()
+        comment_counts = await store.comment_counts()
         missing: dict[int, list[tuple[str, str]]] = {}
         for item_id, f in await store.missing_files():
             missing.setdefault(item_id, []).append((f.url, f.reason))
@@ -71,9 +85,21 @@ async def load_report(db_path: Path, *, status: str | None = None) -> list[Repor
             links_rewritten=rewritten.get(i.id, 0),
             links_left=left.get(i.id, 0),
             missing_files=tuple(missing.get(i.id, ())),
+            **_comment_fields(comment_counts.get(i.id)),
         )
         for i in items
     ]
+
+
+def _comment_fields(counts: CommentCountsRow | None) -> dict[str, Any]:
+    if counts is None:
+        return {}
+    return {
+        "comments_migrated": counts.migrated,
+        "comments_secret": counts.secret,
+        "comments_unreadable": counts.unreadable,
+        "comments_note": "waiting (draft)" if counts.waiting else (counts.error or ""),
+    }
 
 
 _REPORT_COLUMNS = (
@@ -90,6 +116,10 @@ _REPORT_COLUMNS = (
     "links_rewritten",
     "links_left",
     "missing_files",
+    "comments_migrated",
+    "comments_secret",
+    "comments_unreadable",
+    "comments_note",
 )
 
 
@@ -111,7 +141,7 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
         return buf.getvalue()
     if fmt != "table":
         raise ValueError(f"unknown report format {fmt!r}")
-    header = ("source", "state", "wp id", "wordpress url", "images", "error / reason", "title")
+    header = ("source", "state", "wp id", "wordpress url", "images", "comments m/s/u", "error / reason", "title")
     body = [
         (
             r.source_url,
@@ -119,6 +149,7 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
             "" if r.wp_post_id is None else str(r.wp_post_id),
             r.wp_url,
             str(r.images),
+            clip(r.comments_text, 40),
             clip(r.error, 60),
             clip(r.title, 40),
         )
@@ -132,6 +163,8 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
     lines.extend(
         render_missing([(r.source_url, r.title, r.missing_files) for r in rows if r.missing_files], max_listed=10**6)
     )
+    if any(r.comments_migrated is not None for r in rows):
+        lines.append("comments m/s/u: migrated / secret (not readable by guests) / unreadable, per post.")
     if any("?p=" in r.wp_url for r in rows):
         lines.append(
             "Drafts show WordPress's ?p=<id> link until they are published; "

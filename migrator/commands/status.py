@@ -58,6 +58,8 @@ class StatusSnapshot:
     links: dict[str, int] = field(default_factory=dict)
     # Posts migrated with missing files: (source url, title, [(file url, reason), ...]).
     missing: list[tuple[str, str, list[tuple[str, str]]]] = field(default_factory=list)
+    # Per migrated post with comments on Tistory: what the last comment pass found.
+    comments: list[PostComments] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -71,7 +73,44 @@ class StatusSnapshot:
             "items": self.items,
             "images": self.assets,
             "links": self.links,
+            "comments": [asdict(c) for c in self.comments],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class PostComments:
+    source_url: str
+    migrated: int
+    secret: int
+    unreadable: int
+    waiting: bool     # a draft: WordPress takes its comments once it is published
+    error: str | None
+
+
+async def comments_by_post(store: StateStore) -> list[PostComments]:
+    counts = await store.comment_counts()
+    return [
+        PostComments(i.canonical_url, c.migrated, c.secret, c.unreadable, bool(c.waiting), c.error)
+        for i in await store.items(status="completed")
+        if (c := counts.get(i.id)) is not None and (c.found or c.secret or c.unreadable or c.migrated or c.error)
+    ]
+
+
+def render_comments(rows: list[PostComments], *, max_listed: int = 30) -> list[str]:
+    if not rows:
+        return []
+    total = (sum(r.migrated for r in rows), sum(r.secret for r in rows), sum(r.unreadable for r in rows))
+    lines = [
+        f"Comments: {total[0]} migrated, {total[1]} secret (not readable by guests), {total[2]} unreadable, "
+        f"on {plural(len(rows), 'post')} (migrated / secret / unreadable per post):"
+    ]
+    for r in rows[:max_listed]:
+        note = "  (draft: added once published, by `migrate comments`)" if r.waiting else ""
+        note += f"  ({r.error})" if r.error else ""
+        lines.append(f"  {r.source_url}  {r.migrated} / {r.secret} / {r.unreadable}{note}")
+    if len(rows) > max_listed:
+        lines.append(f"  … and {len(rows) - max_listed} more (see `migrate report`)")
+    return lines
 
 
 def run_holder(db_path: Path) -> int | None:
@@ -133,6 +172,7 @@ async def load_status(db_path: Path) -> StatusSnapshot:
         snapshot.assets = await store.asset_counts()
         snapshot.links = await store.link_counts()
         snapshot.missing = await _missing_by_post(store)
+        snapshot.comments = await comments_by_post(store)
     finally:
         await store.close()
     return snapshot
@@ -221,6 +261,7 @@ def render_status(s: StatusSnapshot, *, now: float | None = None) -> str:
             f"Internal links: {s.links['rewritten']} point at WordPress, {s.links['left']} left "
             f"as they are ({plural(s.links['posts_checked'], 'post')} checked)"
         )
+    lines.extend(render_comments(s.comments))
     return terminal_safe("\n".join(lines))  # errors and titles come from pages anyone can write
 
 

@@ -43,7 +43,36 @@ def summary_dict(report: Any) -> dict[str, Any]:
         "discovery": report.discovery,
         "error": str(report.fatal) if report.fatal else None,
         "links": report.links.as_dict() if getattr(report, "links", None) is not None else None,
+        "comments": _comments_dict(getattr(report, "comments", None)),
     }
+
+
+def _comments_dict(totals: Any) -> dict[str, Any] | None:
+    if totals is None:
+        return None
+    return {
+        "posts": totals.posts,
+        "created": totals.created,
+        "migrated": totals.migrated,
+        "secret": totals.secret,
+        "unreadable": totals.unreadable,
+        "posts_waiting": totals.waiting_posts,
+        "failed_posts": [{"url": u, "reason": r} for u, r in totals.failed_posts],
+    }
+
+
+def _comment_lines(d: dict[str, Any] | None, max_listed: int) -> list[str]:
+    if not d or not d["posts"]:
+        return []
+    line = (
+        f"  comments     {d['created']} added ({d['migrated']} in WordPress), {d['secret']} secret "
+        f"(not readable by guests), {d['unreadable']} unreadable"
+    )
+    if d["posts_waiting"]:
+        line += f"; {d['posts_waiting']} drafts wait (publish, then `migrate comments`)"
+    failed = [f"{f['url']}: {f['reason']}" for f in d["failed_posts"]]
+    return [line, *_listed("Posts whose comments stopped early (`migrate comments` goes on):", failed,
+                           max_listed, "migrate report")]
 
 
 def render_summary(report: Any, *, max_listed: int = 20) -> str:
@@ -69,6 +98,7 @@ def render_summary(report: Any, *, max_listed: int = 20) -> str:
         f"  images       {d['images_uploaded']} uploaded, {d['images_reused']} reused"
         + (f"; {d['attachments_uploaded']} attachments uploaded" if d["attachments_uploaded"] else ""),
     ]
+    lines += _comment_lines(d["comments"], max_listed)
     found = (d["discovery"] or {}).get("found_by_source") or {}
     if found:
         lines.append("  found by     " + ", ".join(f"{k} {v}" for k, v in found.items()))

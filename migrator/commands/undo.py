@@ -24,9 +24,10 @@ from migrator.commands.rewrite_links import LinkReport, LinkRewriter
 from migrator.config import Settings
 from migrator.core.pipeline import media_marker
 from migrator.errors import ConfigError, PostError
-from migrator.state.store import Item, Job, StateStore, TermRow
+from migrator.state.store import CommentRow, Item, Job, StateStore, TermRow
 from migrator.wiring import Network, open_clients, open_run
 from migrator.wordpress.client import WordPressClient
+from migrator.wordpress.comments import WpComments, comment_marker
 
 __all__ = [
     "KeptMedia",
@@ -65,17 +66,20 @@ class UndoPlan:
     media: list[MediaToDelete] = field(default_factory=list)
     kept_media: list[KeptMedia] = field(default_factory=list)
     terms: list[TermRow] = field(default_factory=list)
+    # Comments the job added to posts that stay (those of deleted posts go with them).
+    comments: list[tuple[CommentRow, int | None]] = field(default_factory=list)  # (row, Tistory post id)
     already_undone: bool = False
 
     @property
     def empty(self) -> bool:
-        return not (self.posts or self.media or self.terms)
+        return not (self.posts or self.media or self.terms or self.comments)
 
 
 @dataclass(slots=True)
 class UndoResult:
     job_id: int
     posts_deleted: int = 0
+    comments_deleted: int = 0
     media_deleted: int = 0
     terms_deleted: list[str] = field(default_factory=list)
     terms_kept: list[tuple[str, str]] = field(default_factory=list)  # (term, why)
@@ -95,6 +99,10 @@ async def plan_undo(store: StateStore, job_id: int) -> UndoPlan:
     plan = UndoPlan(job=job, already_undone=job_id in await store.undone_jobs())
     plan.posts = await store.items_created_by_job(job_id)
     undone_items = {i.id for i in plan.posts}
+    for row in await store.comments_created_by_job(job_id):
+        if row.item_id not in undone_items:
+            item = await store.get_item(row.item_id)
+            plan.comments.append((row, item.post_id if item else None))
     seen: set[int] = set()
     for asset in await store.media_uploaded_by_job(job_id):
         if asset.media_id is None:
@@ -133,6 +141,12 @@ async def execute_undo(
 ) -> UndoResult:
     """Delete what the plan lists. Raises FatalError (credentials); other failures are in the result."""
     result = UndoResult(plan.job.id)
+    comments = WpComments(wp)
+    for row, post_id in plan.comments:
+        try:
+            result.comments_deleted += await _delete_comment(store, comments, row, post_id)
+        except PostError as exc:
+            result.errors.append(f"comment {row.wp_comment_id or row.source_id}: {exc}")
     for item in plan.posts:
         try:
             await _delete_post(store, wp, item)
@@ -184,6 +198,7 @@ async def _delete_post(store: StateStore, wp: WordPressClient, item: Item) -> No
         for post in await wp.find_posts_by_marker(item.marker):
             await wp.delete_post(post.id)
     await store.reset_item_for_undo(item.id)
+    await store.forget_comments_of_item(item.id)  # WordPress deleted them with the post
     log.info("post_undone", source_url=item.canonical_url, wp_post_id=item.wp_post_id)
 
 
@@ -198,6 +213,19 @@ async def _delete_media(store: StateStore, wp: WordPressClient, media: MediaToDe
     asset = await store.asset_by_source_key(media.source_key)
     if asset is not None:
         await store.reset_asset(asset.id)
+    return deleted
+
+
+async def _delete_comment(store: StateStore, comments: WpComments, row: CommentRow, post_id: int | None) -> int:
+    deleted = 0
+    if row.wp_comment_id is not None:
+        deleted += int(await comments.delete(row.wp_comment_id))
+    elif post_id is not None:  # a create whose answer was never recorded: found by its marker
+        found = await comments.find_by_marker(row.wp_post_id, comment_marker(post_id, row.source_id))
+        if found is not None:
+            deleted += int(await comments.delete(found.id))
+    await store.forget_comment(row.item_id, row.source_id)
+    await store.clear_comment_counts(row.item_id)  # the next `migrate comments` counts them anew
     return deleted
 
 
@@ -232,6 +260,8 @@ def render_plan(plan: UndoPlan, *, max_listed: int = 50) -> str:
     if plan.empty:
         lines.append("  nothing that is still there: nothing to undo.")
         return "\n".join(lines)
+    if plan.comments:
+        lines.append(f"  {len(plan.comments)} comments it added to posts of other jobs, to delete")
     lines.append(f"  {len(plan.posts)} drafts to delete:")
     for item in plan.posts[:max_listed]:
         wp_id = f"post {item.wp_post_id}" if item.wp_post_id else "unrecorded draft (found by its marker)"
@@ -259,7 +289,8 @@ def render_plan(plan: UndoPlan, *, max_listed: int = 50) -> str:
 def render_result(result: UndoResult) -> str:
     lines = [
         f"Job {result.job_id}: deleted {result.posts_deleted} drafts, {result.media_deleted} "
-        f"media files, {len(result.terms_deleted)} categories/tags."
+        f"media files, {len(result.terms_deleted)} categories/tags"
+        + (f", {result.comments_deleted} comments." if result.comments_deleted else ".")
     ]
     for label, why in result.terms_kept:
         lines.append(f"  kept {label}: {why}")

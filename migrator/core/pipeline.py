@@ -29,6 +29,7 @@ import structlog
 
 from migrator.core import links as linking
 from migrator.core import offload
+from migrator.core.comments import CommentSync
 from migrator.core.first_links import LinkDecider, OwnPost
 from migrator.core.locks import KeyedLocks
 from migrator.core.markers import (
@@ -91,6 +92,8 @@ class PostMigrator:
         adopt_media: bool = False,
         post_timeout_s: float = 900.0,
         cpu: offload.CpuPool | None = None,
+        post_status: str = "draft",
+        comments: CommentSync | None = None,
     ) -> None:
         self.store = store
         self.wp = wp
@@ -98,6 +101,8 @@ class PostMigrator:
         self.origin = origin
         self.adopt_posts = adopt_posts
         self.post_timeout_s = post_timeout_s
+        self.post_status = post_status
+        self.comments = comments
         self.create_retries = 3
         self.rate_limited_retries = 12  # the post timeout bounds them too
         cpu = cpu or offload.CpuPool(0)
@@ -209,6 +214,8 @@ class PostMigrator:
             except Exception as exc:  # PostError, or a bug: either way this post only
                 return await self._fail_attempt(item, exc, tally)
             log.info("post_migrated", wp_post_id=final.id, title=source.title)
+            if self.comments is not None:  # after the post's timeout: never fails nor rolls back the post
+                await self.comments.sync_post(item, final.id, final.status)
         return Outcome(OutcomeKind.COMPLETED, item.canonical_url, final.id, media=tally, missing=missing)
 
     async def _run_steps(
@@ -330,7 +337,7 @@ class PostMigrator:
         return {
             # Plain text, escaped once: WordPress keeps these fields as HTML (see wordpress/text.py).
             "title": as_html_text(source.title),
-            "status": "draft",
+            "status": self.post_status,
             "slug": wp_slug_for(source),
             "excerpt": as_html_text(source.excerpt),
             "date": date,

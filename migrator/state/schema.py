@@ -157,7 +157,34 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (item_id, source_key)
     );
     """,
-    # 3 -> 4: the address readers will use for a migrated post once it is published (decided from
+    # 3 -> 4: comments. One row per Tistory comment this tool created (or is creating) in
+    # WordPress: 'creating' is the intent written before the request, 'created' carries the id.
+    # comment_counts holds, per post, what its last comment pass found.
+    """
+    CREATE TABLE comments (
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        source_id INTEGER NOT NULL,
+        parent_source_id INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('creating','created')),
+        wp_comment_id INTEGER,
+        wp_post_id INTEGER NOT NULL,
+        job_id INTEGER REFERENCES jobs(id),
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (item_id, source_id)
+    );
+    CREATE INDEX comments_job ON comments(job_id);
+    CREATE TABLE comment_counts (
+        item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        found INTEGER NOT NULL DEFAULT 0,
+        migrated INTEGER NOT NULL DEFAULT 0,
+        secret INTEGER NOT NULL DEFAULT 0,
+        unreadable INTEGER NOT NULL DEFAULT 0,
+        waiting INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        checked_at REAL NOT NULL
+    );
+    """,
+    # 4 -> 5: the address readers will use for a migrated post once it is published (decided from
     # WordPress's answer when the post was created), so links to it are written right the first time.
     """
     ALTER TABLE items ADD COLUMN wp_address TEXT;

@@ -15,6 +15,7 @@ import aiosqlite
 
 from migrator.errors import StateError
 from migrator.state.assets import Asset, AssetsMixin, AssetStatus
+from migrator.state.comments import CommentCountsRow, CommentRow, CommentsMixin
 from migrator.state.connection import StoreBase
 from migrator.state.items import Item, ItemsMixin
 from migrator.state.jobs import Job, JobsMixin, pid_alive
@@ -29,6 +30,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "Asset",
     "AssetStatus",
+    "CommentCountsRow",
+    "CommentRow",
     "Item",
     "Job",
     "LinkPass",
@@ -40,7 +43,9 @@ __all__ = [
 ]
 
 
-class StateStore(JobsMixin, ItemsMixin, AssetsMixin, LinksMixin, TermsMixin, MetaMixin, StoreBase):
+class StateStore(
+    JobsMixin, ItemsMixin, AssetsMixin, LinksMixin, TermsMixin, MetaMixin, CommentsMixin, StoreBase
+):
     """The job database. Open with `await StateStore.open(path)`; close with `await store.close()`."""
 
     def __repr__(self) -> str:

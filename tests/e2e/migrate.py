@@ -80,14 +80,15 @@ class Migration:
             **(extra_env or {}),
         }
 
-    def start(self) -> Running:
-        """Start `migrate --all` in a new session (its pid is also its process group id)."""
+    def start(self, *args: str) -> Running:
+        """Start `migrate --all` (or `migrate <args>`) in a new session (its pid is also its process
+        group id)."""
         self.runs += 1
         log = self.tmp / f"run{self.runs}.log"
         # cwd = tmp: no stray `.env` of the checkout is read.
         with open(log, "wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "migrator", "--all", "--no-progress", "-q"],
+                [sys.executable, "-m", "migrator", "-q", *(args or ("--all", "--no-progress"))],
                 cwd=self.tmp,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
@@ -108,8 +109,8 @@ class Migration:
         code = run.proc.wait(timeout=10)
         return MigrateResult(code, _read(run), time.monotonic() - run.started_at)
 
-    def run(self, timeout: float = RUN_TIMEOUT_S) -> MigrateResult:
-        return self.wait(self.start(), timeout)
+    def run(self, *args: str, timeout: float = RUN_TIMEOUT_S) -> MigrateResult:
+        return self.wait(self.start(*args), timeout)
 
 
 def exited(run: Running, timeout: float) -> bool:

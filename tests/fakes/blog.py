@@ -36,6 +36,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from tests.fakes.blog_comments import CommentApi
+
 __all__ = ["PROTECTED_SUMMARY", "RESET", "FakeBlog", "FakePost", "page_without_data"]
 
 RESET = 0   # a `fail` entry: the connection is dropped without an answer
@@ -266,6 +268,7 @@ class FakeBlog:
         self.delay: dict[str, float] = {}      # path → seconds to wait before answering (slow pages)
         self.malformed_links: tuple[str, ...] = ()
         self.sitemap_prefix = ""
+        self.comment_api = CommentApi()       # comments per post: blog.comment_api.add(post_id, FakeComment(...))
 
     # ------------------------------------------------------------------ state helpers
     def add(self, post: FakePost) -> None:
@@ -307,6 +310,7 @@ class FakeBlog:
         r.add_get(r"/sitemap-{n:\d+}.xml", self._sitemap_part)
         r.add_get("/rss", self._rss)
         r.add_get("/m/api/entry/0/{kind}", self._entry_api)
+        r.add_get(r"/m/api/{post_id:\d+}/comment", self._comments)
         r.add_get(r"/{post_id:\d+}", self._post_by_id)
         r.add_get(r"/m/{post_id:\d+}", self._post_by_id)
         r.add_get(r"/notice/{post_id:\d+}", self._post_by_id)
@@ -600,6 +604,10 @@ class FakeBlog:
         return (f'<div class="area_paging">{prev_link}<div class="paging_num thema_apply">{nums}'
                 f'<a class="link_num"><span>···</span></a><a href="{path}?page={pages}" class="link_num">'
                 f'<span>{pages}</span></a></div>{next_link}</div>')
+
+    async def _comments(self, request: web.Request) -> web.Response:
+        post = self.posts.get(int(request.match_info["post_id"]))
+        return await self.comment_api.handle(request, post is not None and not post.private)
 
     # ------------------------------------------------------------------ mobile JSON
     async def _entry_api(self, request: web.Request) -> web.Response:

@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
 
+from tests.fakes.wp_comments import CommentRoutes
 from tests.fakes.wp_media import MediaRoutes
 from tests.fakes.wp_posts import PostRoutes
 from tests.fakes.wp_rest import Call, Params, WPError
@@ -74,7 +75,7 @@ class FailRule:
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 
-class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
+class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, CommentRoutes, WPState):
     """In-memory WordPress REST API; see the module docstring."""
 
     def __init__(
@@ -142,6 +143,8 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
         self.requests: list[tuple[str, str]] = []
         self._next_id = 1  # posts and attachments share one id sequence, like wp_posts
         self._next_term_id = 2  # 1 is "Uncategorized"
+        self.comments: dict[int, dict[str, Any]] = {}
+        self._next_comment_id = 1
         self._shutdown: asyncio.Event | None = None
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = self._route_table()
 
@@ -295,6 +298,9 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, WPState):
             ("PUT", r"/wp/v2/media/(\d+)", self.media_update),
             ("PATCH", r"/wp/v2/media/(\d+)", self.media_update),
             ("DELETE", r"/wp/v2/media/(\d+)", self.media_delete),
+            ("GET", r"/wp/v2/comments", self.comments_list),
+            ("POST", r"/wp/v2/comments", self.comment_create),
+            ("DELETE", r"/wp/v2/comments/(\d+)", self.comment_delete),
         ]
         for rest_base in ("categories", "tags"):
             table += [

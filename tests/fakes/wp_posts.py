@@ -117,7 +117,7 @@ class PostRoutes(WPState):
                 },
                 "content": {"rendered": render_autop(post["content"]), "protected": False},
                 "excerpt": {"rendered": render_autop(excerpt_src), "protected": False},
-                "author": 1,
+                "author": post.get("author", 1),
                 "featured_media": post["featured_media"],
                 "comment_status": "open",
                 "ping_status": "open",
@@ -299,6 +299,7 @@ class PostRoutes(WPState):
         if call.params.get_bool("force"):
             previous = self.post_json(post, "edit", call.base)
             del self.posts[post["id"]]
+            self.drop_comments_of(post["id"])  # wp_delete_post deletes the post's comments
             for item in self.media.values():  # attachments move up to "no parent"
                 if item["post"] == post["id"]:
                     item["post"] = None

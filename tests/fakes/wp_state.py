@@ -31,6 +31,9 @@ class WPState:
     _next_id: int
     _next_term_id: int
 
+    def drop_comments_of(self, post_id: int) -> None:
+        """Deleting a post deletes its comments (CommentRoutes does it)."""
+
     def now_utc(self) -> datetime:
         """The fake's current time as a naive UTC datetime (WordPress stores naive dates)."""
         return self.clock().astimezone(UTC).replace(tzinfo=None)

@@ -95,7 +95,8 @@ async def test_dotenv_file_is_read(world, tmp_path):
     ("override", "variable"),
     [({"WORKER_COUNT": "many"}, "WORKER_COUNT"), ({"RATE_LIMIT": "-3"}, "RATE_LIMIT"),
      ({"WP_BASE_URL": "not a url"}, "WP_BASE_URL"), ({"WP_APP_PASSWORD": ""}, "WP_APP_PASSWORD"),
-     ({"MIGRATION_DB_PATH": "/no/such/dir/m.db"}, "MIGRATION_DB_PATH")],
+     ({"MIGRATION_DB_PATH": "/no/such/dir/m.db"}, "MIGRATION_DB_PATH"),
+     ({"WP_POST_STATUS": "published"}, "WP_POST_STATUS")],
 )
 async def test_bad_config_stops_before_any_network_call(world, tmp_path, override, variable):
     code, out, err = await migrate("--all", env=base_env(world, tmp_path, **override), cwd=tmp_path)
@@ -103,6 +104,16 @@ async def test_bad_config_stops_before_any_network_call(world, tmp_path, overrid
     lines = [ln for ln in err.splitlines() if ln.startswith("migrate: error:")]
     assert len(lines) == 1 and variable in lines[0]
     assert world.wp.requests == [] and world.blog.requests == []
+
+
+async def test_status_flag_chooses_the_post_status_and_a_bad_one_stops_early(world, tmp_path):
+    env = base_env(world, tmp_path, WP_POST_STATUS="draft")
+    code, _, err = await migrate("--all", "--status", "publish-now", env=env, cwd=tmp_path)
+    assert code == 2 and "WP_POST_STATUS" in err and "publish-now" in err
+    assert world.wp.requests == [] and world.blog.requests == []
+    code, _out, err = await migrate("--all", "--status", "private", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert {p["status"] for p in world.wp_posts()} == {"private"}
 
 
 async def test_wrong_password_exits_2_before_fetching_the_blog(world, tmp_path):
