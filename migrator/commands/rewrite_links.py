@@ -227,6 +227,8 @@ class LinkRewriter:
             if unreported:
                 rows = [r if r.change != "current" else dataclasses.replace(r, change="rewritten") for r in rows]
             if new_content != content:
+                # WordPress stores a revision for this update (drafts too) and refuses to delete
+                # revisions over REST: the reason links are decided when a post is created.
                 await self.wp.update_post(item.wp_post_id, {"content": new_content})
             if new_content != content or any(r.change == "rewritten" for r in rows):
                 self.report.posts_updated += 1

@@ -245,6 +245,22 @@ async def test_update_subset_and_context_edit(wp: WPApi) -> None:
     assert broken.status == 400 and broken.code == "rest_invalid_json"
 
 
+async def test_a_draft_gets_a_revision_per_changing_update_that_cannot_be_deleted(wp: WPApi) -> None:
+    post = await create_post(wp, title="r", content="c1")
+    path = f"/wp/v2/posts/{post['id']}/revisions"
+    created = await wp.get(path, params={"context": "edit"})
+    assert created.status == 200 and created.body == []  # a create stores no revision
+    for content in ("c2", "c2", "c3"):  # the unchanged update stores none
+        assert (await wp.post(f"/wp/v2/posts/{post['id']}", json={"content": content})).status == 200
+    listed = await wp.get(path, params={"context": "edit", "_fields": "id,content"})
+    assert [r["content"]["raw"] for r in listed.body] == ["c3", "c2"]  # newest first
+    # Revisions cannot be deleted over REST (6.1 maps it to do_not_allow), forced or not: a tool
+    # that updates drafts leaves revisions behind for good.
+    for params in ({}, {"force": "true"}):
+        refused = await wp.delete(f"{path}/{listed.body[0]['id']}", params=params)
+        assert refused.status == 403 and refused.code == "rest_cannot_delete"
+
+
 async def test_post_trash_then_force_delete(wp: WPApi) -> None:
     slug = f"del-{uid()}"
     post = await create_post(wp, title="t", slug=slug, status="publish")

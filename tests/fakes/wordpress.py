@@ -126,6 +126,9 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, CommentRoutes, WPState)
             "text/html",
         }
         self.posts: dict[int, dict[str, Any]] = {}
+        # Revisions (id -> {id, parent, title, content, excerpt, date_gmt}): like WordPress, an update
+        # that changes the title, content or excerpt of a post stores one (drafts included).
+        self.revisions: dict[int, dict[str, Any]] = {}
         self.media: dict[int, dict[str, Any]] = {}
         self.terms: dict[int, dict[str, Any]] = {
             1: {
@@ -291,6 +294,8 @@ class FakeWordPress(PostRoutes, MediaRoutes, TermRoutes, CommentRoutes, WPState)
             ("PUT", r"/wp/v2/posts/(\d+)", self.post_update),
             ("PATCH", r"/wp/v2/posts/(\d+)", self.post_update),
             ("DELETE", r"/wp/v2/posts/(\d+)", self.post_delete),
+            ("GET", r"/wp/v2/posts/(\d+)/revisions", self.revisions_list),
+            ("DELETE", r"/wp/v2/posts/(\d+)/revisions/(\d+)", self.revision_delete),
             ("GET", r"/wp/v2/media", self.media_list),
             ("POST", r"/wp/v2/media", self.media_create),
             ("GET", r"/wp/v2/media/(\d+)", self.media_get),

@@ -279,8 +279,34 @@ class PostRoutes(WPState):
         self._apply_fields(updated, call, creating=False)
         updated["modified"], updated["modified_gmt"] = fmt_date(self.now_local()), fmt_date(self.now_utc())
         self.posts[post["id"]] = updated
+        if any(updated[k] != post[k] for k in ("title", "content", "excerpt")):
+            rid = self.new_id()
+            self.revisions[rid] = {
+                "id": rid, "parent": post["id"], "title": updated["title"], "content": updated["content"],
+                "excerpt": updated["excerpt"], "date_gmt": updated["modified_gmt"],
+            }
         self.recount_terms()
         return self._json(self.post_json(updated, "edit", call.base))
+
+    async def revisions_list(self, call: Call, post_id: str) -> web.StreamResponse:
+        post = self._get_post(post_id)
+        if not call.can_edit:
+            raise call.deny("rest_cannot_read", "Sorry, you are not allowed to view revisions of this post.")
+        mine = sorted((r for r in self.revisions.values() if r["parent"] == post["id"]), key=lambda r: -r["id"])
+        data = [
+            {"id": r["id"], "parent": r["parent"], "date_gmt": r["date_gmt"],
+             "content": {"raw": r["content"], "rendered": r["content"]}, "title": {"raw": r["title"]}}
+            for r in mine
+        ]
+        return self._json([filter_fields(d, call.params.get("_fields")) for d in data])
+
+    async def revision_delete(self, call: Call, post_id: str, revision_id: str) -> web.StreamResponse:
+        post = self._get_post(post_id)
+        revision = self.revisions.get(int(revision_id))
+        if revision is None or revision["parent"] != post["id"]:
+            raise WPError(404, "rest_post_invalid_id", "Invalid revision ID.")
+        # WordPress 6.1 maps deleting a revision to `do_not_allow`, force or not.
+        raise call.deny("rest_cannot_delete", "Sorry, you are not allowed to delete this revision.")
 
     async def post_get(self, call: Call, post_id: str) -> web.StreamResponse:
         post = self._get_post(post_id)
@@ -300,6 +326,8 @@ class PostRoutes(WPState):
             previous = self.post_json(post, "edit", call.base)
             del self.posts[post["id"]]
             self.drop_comments_of(post["id"])  # wp_delete_post deletes the post's comments
+            for rid in [r["id"] for r in self.revisions.values() if r["parent"] == post["id"]]:
+                del self.revisions[rid]
             for item in self.media.values():  # attachments move up to "no parent"
                 if item["post"] == post["id"]:
                     item["post"] = None

@@ -26,6 +26,7 @@ class WPState:
     refuse_upload_types: set[str]
     posts: dict[int, dict[str, Any]]
     media: dict[int, dict[str, Any]]
+    revisions: dict[int, dict[str, Any]]
     terms: dict[int, dict[str, Any]]
     files: dict[str, bytes]
     _next_id: int
