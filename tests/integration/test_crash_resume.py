@@ -104,7 +104,7 @@ async def test_reference_run_counts_the_writes(aiohttp_server, tmp_path):
 
 
 # The writes of one clean run of the crash blog (checked by the reference test).
-MAX_WRITES = 11
+MAX_WRITES = 13
 
 
 @pytest.mark.parametrize("phase", ["before", "after"])
