@@ -78,9 +78,15 @@ function readStdin() {
 function reasonOf( issues ) {
 	return ( issues || [] )
 		.map( ( issue ) => {
-			const args = ( issue.args || [] ).map( ( a ) =>
-				typeof a === 'string' ? a : JSON.stringify( a )
-			);
+			const args = ( issue.args || [] ).map( ( a ) => {
+				if ( typeof a === 'string' ) {
+					return a;
+				}
+				if ( a && typeof a === 'object' && a.name && a.attributes ) {
+					return a.name; // a block type: its name says enough
+				}
+				return String( JSON.stringify( a ) ).slice( 0, 300 );
+			} );
 			let text = String( issue.args && issue.args[ 0 ] ? args[ 0 ] : '' );
 			let i = 1;
 			text = text.replace( /%[sodj]/g, () => ( i < args.length ? args[ i++ ] : '' ) );
