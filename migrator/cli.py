@@ -48,6 +48,7 @@ def _settings(
         "WORKER_COUNT": None if opts.get("workers") is None else str(opts["workers"]),
         "RATE_LIMIT": None if opts.get("rate_limit") is None else str(opts["rate_limit"]),
         "MIGRATION_DB_PATH": opts.get("db"),
+        "CONTENT_FORMAT": opts.get("content_format"),
     }
     try:
         settings = load_settings(
@@ -106,6 +107,12 @@ def _configure_logs(ctx: click.Context, settings: Settings | None = None) -> Non
     help="Requests per second to each remote host, 0 = no cap [env RATE_LIMIT, default 2].",
 )
 @click.option("--db", metavar="PATH", help="Job database [env MIGRATION_DB_PATH, default ./migration.db].")
+@click.option(
+    "--content-format",
+    type=click.Choice(["blocks", "html"]),
+    help="Post content as block-editor blocks, or as plain HTML (one Classic block in the editor) "
+    "[env CONTENT_FORMAT, default blocks].",
+)
 @click.option("--env-file", metavar="PATH", default=".env", show_default=True, help="Settings file.")
 @click.option(
     "--probe-ids",

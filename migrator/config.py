@@ -28,14 +28,16 @@ DEFAULTS: dict[str, str] = {
     "WP_RATE_LIMIT": "",
     "POST_TIMEOUT": "900",
     "ALLOW_PRIVATE_FILE_HOSTS": "0",
+    "CONTENT_FORMAT": "blocks",
 }
 
 VARIABLES = (
     "TISTORY_BLOG_URL", "WP_BASE_URL", "WP_APP_USER", "WP_APP_PASSWORD", "WORKER_COUNT",
     "RATE_LIMIT", "WP_RATE_LIMIT", "MIGRATION_DB_PATH", "MAX_ATTEMPTS", "REQUEST_TIMEOUT", "POST_TIMEOUT",
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID", "NOTIFY_WEBHOOK_URL", "TELEGRAM_API_URL",
-    "ALLOW_PRIVATE_FILE_HOSTS",
+    "ALLOW_PRIVATE_FILE_HOSTS", "CONTENT_FORMAT",
 )
+CONTENT_FORMATS = ("blocks", "html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,9 @@ class Settings:
     # Images and attachments are fetched from public addresses only (plus the blog and Tistory's CDNs);
     # True turns that check off, for local test setups whose fakes live on 127.0.0.1.
     allow_private_file_hosts: bool = False
+    # "blocks": post content as block-editor blocks (wordpress/blocks); "html": the cleaned HTML as is
+    # (the editor opens it as one Classic block).
+    content_format: str = "blocks"
 
     def with_overrides(self, **kw: object) -> Settings:
         return replace(self, **kw)  # type: ignore[arg-type]
@@ -250,4 +255,14 @@ def load_settings(
             else "https://api.telegram.org"
         ),
         allow_private_file_hosts=get("ALLOW_PRIVATE_FILE_HOSTS").lower() in ("1", "true", "yes", "on"),
+        content_format=_content_format(get("CONTENT_FORMAT")),
     )
+
+
+def _content_format(value: str) -> str:
+    lowered = value.lower()
+    if lowered not in CONTENT_FORMATS:
+        raise ConfigError(
+            f"CONTENT_FORMAT must be one of {', '.join(CONTENT_FORMATS)}, got {value!r}", variable="CONTENT_FORMAT"
+        )
+    return lowered

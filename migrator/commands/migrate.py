@@ -41,6 +41,7 @@ class RunOptions:
     probe_ids: bool = False
     retry_failed: bool = True
     reset_failed: bool = False
+    content_format: str | None = None  # "blocks" or "html"; None = the settings' (CONTENT_FORMAT)
 
 
 @dataclass(slots=True)
@@ -141,6 +142,8 @@ async def run_migration(
     """Run `migrate --all` or `migrate --post`. Raises FatalError subclasses before the job starts
     (bad credentials, busy database); later fatal errors end the job as aborted in the report."""
     started = time.monotonic()
+    if options.content_format is not None:
+        settings = settings.with_overrides(content_format=options.content_format)
     single = bool(options.post_urls)
     if single:
         refs_for_urls(options.post_urls, settings.blog_url)  # a bad --post URL stops before any network call
@@ -200,6 +203,7 @@ async def _post_migrator(
         adopt_media=adopt_media,
         post_timeout_s=settings.post_timeout_s,
         cpu=cpu,
+        content_format=settings.content_format,
     )
     log.info(
         "run_started",

@@ -41,6 +41,7 @@ from migrator.state.store import Item, LinkRow, StateStore
 from migrator.tistory import clean as cleaning
 from migrator.tistory import urls
 from migrator.tistory.source import SourceClient
+from migrator.wordpress.blocks import MediaInfo, marker_block, render_blocks
 from migrator.wordpress.client import WordPressClient, WpPost, local_and_gmt
 from migrator.wordpress.text import as_html_text
 
@@ -82,8 +83,10 @@ class PostMigrator:
         adopt_media: bool = False,
         post_timeout_s: float = 900.0,
         cpu: offload.CpuPool | None = None,
+        content_format: str = "blocks",
     ) -> None:
         self.store = store
+        self.content_format = content_format
         self.wp = wp
         self.job_id = job_id
         self.origin = origin
@@ -328,6 +331,8 @@ class PostMigrator:
                 return keep
         await self.store.record_post_intent(item.id, self.job_id, marker)
         content = marker_comment(marker, item.canonical_url)
+        if self.content_format == "blocks":
+            content = marker_block(content)
 
         async def lookup() -> WpPost | None:
             found = await self.wp.find_posts_by_marker(marker)
@@ -343,7 +348,13 @@ class PostMigrator:
         # Files that could not be had are not replaced: their links keep the original address (and
         # images their alt text), so the post reads as it did on Tistory while they last.
         html = cleaning.replace_urls(body.html, {src: m.url for src, m in media.media_map.items()})
-        final_fields = {**fields, "content": html.rstrip() + "\n" + marker_comment(marker, item.canonical_url) + "\n"}
+        comment = marker_comment(marker, item.canonical_url)
+        if self.content_format == "blocks":
+            files = {m.url: MediaInfo(m.media_id, m.width, m.height, m.mime) for m in media.media_map.values()}
+            content = render_blocks(html, files) + "\n\n" + marker_block(comment) + "\n"
+        else:
+            content = html.rstrip() + "\n" + comment + "\n"
+        final_fields = {**fields, "content": content}
         final_fields.pop("status", None)
         if media.featured_id is not None:
             final_fields["featured_media"] = media.featured_id

@@ -19,7 +19,6 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import quote
@@ -29,6 +28,7 @@ import aiohttp
 
 from migrator.errors import AuthError, PermanentError, RateLimited, SiteError, TransientError
 from migrator.http import HttpClient, Response
+from migrator.wordpress.records import WpMedia, WpPermalink, WpPost
 from migrator.wordpress.site import BLOCKERS, RestRoot, SiteInfo, discover
 
 __all__ = [
@@ -87,68 +87,6 @@ def classify_wordpress_answer(resp: Response) -> str | None:
     if resp.status >= 500 and resp.status not in (501, 505) and not code:
         return "transient"  # a proxy's 502/504, PHP's fatal-error 500, a CDN's 52x: try again
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class WpPost:
-    id: int
-    status: str
-    slug: str
-    link: str
-    content_raw: str | None = None
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> WpPost:
-        content = data.get("content") or {}
-        return cls(
-            id=int(data["id"]),
-            status=str(data.get("status", "")),
-            slug=str(data.get("slug") or data.get("generated_slug") or ""),
-            link=str(data.get("link", "")),
-            content_raw=content.get("raw") if isinstance(content, dict) else None,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class WpPermalink:
-    """What decides a post's public address: its link now, and (edit context) the permalink template
-    and slug WordPress shows for a draft (`permalink_template` holds `%postname%` where the slug goes)."""
-
-    id: int
-    status: str
-    slug: str
-    link: str
-    permalink_template: str | None = None
-    generated_slug: str | None = None
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> WpPermalink:
-        return cls(
-            id=int(data["id"]),
-            status=str(data.get("status", "")),
-            slug=str(data.get("slug") or ""),
-            link=str(data.get("link", "")),
-            permalink_template=data.get("permalink_template") or None,
-            generated_slug=data.get("generated_slug") or None,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class WpMedia:
-    id: int
-    source_url: str
-    post: int | None
-    description_raw: str | None = None
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> WpMedia:
-        desc = data.get("description") or {}
-        return cls(
-            id=int(data["id"]),
-            source_url=str(data.get("source_url", "")),
-            post=data.get("post") or None,
-            description_raw=desc.get("raw") if isinstance(desc, dict) else None,
-        )
 
 
 def _safe_disposition_name(filename: str) -> str:

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Test-only: checks block markup with the block editor's own parser and validator.
 //
-// Input (stdin): a JSON array of {"id": string, "markup": string}.
+// Input (stdin): a JSON array of {"id": string, "markup": string}; with --lines, one such array per
+// line, each answered by one line (one process serves a whole test session: starting the editor's
+// packages takes seconds).
 // Output (stdout): a JSON array, one entry per input, of
 //   {"id", "counts": {blockName: n}, "problems": [{"block", "path", "reason"}]}
 // where a problem is a block the editor would not accept as is: invalid against its own save(),
@@ -144,14 +146,8 @@ function checkTree( blocks, api, counts, problems, prefix ) {
 	} );
 }
 
-async function main() {
-	installDom();
-	quietConsole();
-	const api = require( '@wordpress/blocks' );
-	const library = require( '@wordpress/block-library' );
-	library.registerCoreBlocks();
-	const input = JSON.parse( await readStdin() );
-	const results = input.map( ( { id, markup } ) => {
+function checkAll( api, input ) {
+	return input.map( ( { id, markup } ) => {
 		const counts = {};
 		const problems = [];
 		try {
@@ -162,7 +158,25 @@ async function main() {
 		}
 		return { id, counts, problems };
 	} );
-	process.stdout.write( JSON.stringify( results ) );
+}
+
+async function main() {
+	installDom();
+	quietConsole();
+	const api = require( '@wordpress/blocks' );
+	const library = require( '@wordpress/block-library' );
+	library.registerCoreBlocks();
+	if ( process.argv.includes( '--lines' ) ) {
+		const lines = require( 'readline' ).createInterface( { input: process.stdin } );
+		process.stdout.write( JSON.stringify( { ready: true } ) + '\n' );
+		for await ( const line of lines ) {
+			if ( line.trim() ) {
+				process.stdout.write( JSON.stringify( checkAll( api, JSON.parse( line ) ) ) + '\n' );
+			}
+		}
+		return;
+	}
+	process.stdout.write( JSON.stringify( checkAll( api, JSON.parse( await readStdin() ) ) ) );
 }
 
 main().catch( ( error ) => {

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from migrator.wordpress.blocks import media, table, text
 from migrator.wordpress.blocks.context import Context
 from migrator.wordpress.blocks.folds import details
 from migrator.wordpress.blocks.markup import is_blank_text, outer
+from migrator.wordpress.blocks.media import embed, figure, file, lone_pictures
+from migrator.wordpress.blocks.table import table
+from migrator.wordpress.blocks.text import (
+    BLOCK_TAGS,
+    code,
+    heading,
+    html_block,
+    list_,
+    paragraph,
+    quote,
+    separator,
+)
 
 Writer = Callable[[LexborNode, Context], "str | None"]
 
 
 def _paragraph(node: LexborNode, ctx: Context) -> str | None:
-    for writer in (media.embed, media.file, media.lone_pictures, text.paragraph):
+    for writer in (embed, file, lone_pictures, paragraph):
         result = writer(node, ctx)
         if result is not None:
             return result
@@ -24,13 +35,13 @@ def _paragraph(node: LexborNode, ctx: Context) -> str | None:
 
 _WRITERS: dict[str, Writer] = {
     "p": _paragraph,
-    **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), text.heading),
-    "ul": text.list_, "ol": text.list_,
-    "blockquote": text.quote,
-    "pre": text.code,
-    "hr": text.separator,
-    "table": table.table,
-    "figure": media.figure,
+    **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), heading),
+    "ul": list_, "ol": list_,
+    "blockquote": quote,
+    "pre": code,
+    "hr": separator,
+    "table": table,
+    "figure": figure,
     "details": details,
 }
 
@@ -43,7 +54,7 @@ def render_nodes(nodes: Sequence[LexborNode], ctx: Context) -> list[str]:
         tag = node.tag or "-"
         if tag.startswith("-") and tag != "-text":
             continue  # comments: never written (see markup)
-        if tag == "-text" or tag not in text.BLOCK_TAGS:
+        if tag == "-text" or tag not in BLOCK_TAGS:
             loose.append(node)
             continue
         blocks.extend(_loose_paragraph(loose, ctx))
@@ -54,7 +65,7 @@ def render_nodes(nodes: Sequence[LexborNode], ctx: Context) -> list[str]:
         writer = _WRITERS.get(tag)
         result = writer(node, ctx) if writer is not None else None
         if result is None:
-            result = text.html_block(outer(_tie_images(node, ctx)))
+            result = html_block(outer(_tie_images(node, ctx)))
         if result:
             blocks.append(result)
     blocks.extend(_loose_paragraph(loose, ctx))
@@ -78,14 +89,12 @@ def _loose_paragraph(nodes: list[LexborNode], ctx: Context) -> list[str]:
     html = "".join(outer(node) for node in nodes).strip()
     wrapper = _parse(f"<p>{html}</p>").css_first("p")
     if wrapper is None:
-        return [text.html_block(html)]
+        return [html_block(html)]
     result = _paragraph(wrapper, ctx)
     return [result] if result else []
 
 
 def _parse(html: str) -> LexborNode:
-    from selectolax.lexbor import LexborHTMLParser
-
     tree = LexborHTMLParser(f"<body>{html}</body>")
     assert tree.body is not None
     return tree.body
