@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BlockResult", "BlockValidator", "block_validator_or_skip", "VALIDATOR_DIR"]
+__all__ = ["VALIDATOR_DIR", "BlockResult", "BlockValidator", "block_validator_or_skip"]
 
 VALIDATOR_DIR = Path(__file__).resolve().parent / "blocks_validator"
 ENABLE_HINT = (
