@@ -49,6 +49,7 @@ def _settings(
         "RATE_LIMIT": None if opts.get("rate_limit") is None else str(opts["rate_limit"]),
         "MIGRATION_DB_PATH": opts.get("db"),
         "WP_POST_STATUS": opts.get("post_status"),
+        "CONTENT_FORMAT": opts.get("content_format"),
     }
     try:
         settings = load_settings(
@@ -114,6 +115,12 @@ def _configure_logs(ctx: click.Context, settings: Settings | None = None) -> Non
     help="Create posts as draft, pending, private or publish (publish keeps the Tistory date, so they "
     "appear published at that date). Comments come along with every status but draft "
     "[env WP_POST_STATUS, default draft].",
+)
+@click.option(
+    "--content-format",
+    type=click.Choice(["blocks", "html"]),
+    help="Post content as block-editor blocks, or as plain HTML (one Classic block in the editor) "
+    "[env CONTENT_FORMAT, default blocks].",
 )
 @click.option("--env-file", metavar="PATH", default=".env", show_default=True, help="Settings file.")
 @click.option(

@@ -29,6 +29,7 @@ DEFAULTS: dict[str, str] = {
     "POST_TIMEOUT": "900",
     "ALLOW_PRIVATE_FILE_HOSTS": "0",
     "WP_POST_STATUS": "draft",
+    "CONTENT_FORMAT": "blocks",
 }
 
 # The statuses posts can be created with. WordPress takes comments on all but drafts (see
@@ -39,8 +40,9 @@ VARIABLES = (
     "TISTORY_BLOG_URL", "WP_BASE_URL", "WP_APP_USER", "WP_APP_PASSWORD", "WORKER_COUNT",
     "RATE_LIMIT", "WP_RATE_LIMIT", "MIGRATION_DB_PATH", "MAX_ATTEMPTS", "REQUEST_TIMEOUT", "POST_TIMEOUT",
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID", "NOTIFY_WEBHOOK_URL", "TELEGRAM_API_URL",
-    "ALLOW_PRIVATE_FILE_HOSTS", "WP_POST_STATUS",
+    "ALLOW_PRIVATE_FILE_HOSTS", "WP_POST_STATUS", "CONTENT_FORMAT",
 )
+CONTENT_FORMATS = ("blocks", "html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,9 @@ class Settings:
     # True turns that check off, for local test setups whose fakes live on 127.0.0.1.
     allow_private_file_hosts: bool = False
     post_status: str = "draft"          # the WordPress status posts are created with (POST_STATUSES)
+    # "blocks": post content as block-editor blocks (wordpress/blocks); "html": the cleaned HTML as is
+    # (the editor opens it as one Classic block).
+    content_format: str = "blocks"
 
     def with_overrides(self, **kw: object) -> Settings:
         return replace(self, **kw)  # type: ignore[arg-type]
@@ -268,4 +273,14 @@ def load_settings(
         ),
         allow_private_file_hosts=get("ALLOW_PRIVATE_FILE_HOSTS").lower() in ("1", "true", "yes", "on"),
         post_status=post_status,
+        content_format=_content_format(get("CONTENT_FORMAT")),
     )
+
+
+def _content_format(value: str) -> str:
+    lowered = value.lower()
+    if lowered not in CONTENT_FORMATS:
+        raise ConfigError(
+            f"CONTENT_FORMAT must be one of {', '.join(CONTENT_FORMATS)}, got {value!r}", variable="CONTENT_FORMAT"
+        )
+    return lowered

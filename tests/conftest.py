@@ -65,3 +65,14 @@ def client_ssl(test_ca: trustme.CA) -> ssl.SSLContext:
     ctx = ssl.create_default_context()
     test_ca.configure_trust(ctx)
     return ctx
+
+
+# --------------------------------------------------------------------------- the block editor's validator
+@pytest.fixture(scope="session")
+def block_validator():  # type: ignore[no-untyped-def]
+    """The editor's own parser and validator (tests/blockcheck.py): one Node process per session.
+    Skips with a hint when Node or its packages are missing; fails instead under MIGRATOR_REQUIRE_WP=1."""
+    from tests.blockcheck import block_validator_or_skip
+
+    with block_validator_or_skip() as check:
+        yield check

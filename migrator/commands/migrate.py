@@ -44,6 +44,7 @@ class RunOptions:
     retry_failed: bool = True
     reset_failed: bool = False
     post_status: str | None = None  # the status posts are created with; None: the settings' (WP_POST_STATUS)
+    content_format: str | None = None  # "blocks" or "html"; None = the settings' (CONTENT_FORMAT)
 
 
 @dataclass(slots=True)
@@ -145,6 +146,8 @@ async def run_migration(
     """Run `migrate --all` or `migrate --post`. Raises FatalError subclasses before the job starts
     (bad credentials, busy database); later fatal errors end the job as aborted in the report."""
     started = time.monotonic()
+    if options.content_format is not None:
+        settings = settings.with_overrides(content_format=options.content_format)
     single = bool(options.post_urls)
     if single:
         refs_for_urls(options.post_urls, settings.blog_url)  # a bad --post URL stops before any network call
@@ -215,6 +218,7 @@ async def _post_migrator(
         cpu=cpu,
         post_status=post_status,
         comments=comment_sync(settings, store, clients, job_id=job_id),
+        content_format=settings.content_format,
     )
     log.info(
         "run_started",

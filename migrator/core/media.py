@@ -39,6 +39,10 @@ class Media:
     media_id: int
     url: str
     uploaded: bool
+    # What the upload's answer said (block content uses them); unknown for files reused from earlier runs.
+    width: int | None = None
+    height: int | None = None
+    mime: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +301,8 @@ class MediaSync:
                 content_hash=content_hash, owner_item_id=item.id,
             )
         log.debug("media_uploaded", wp_media_id=media.id, filename=name)
-        return Media(media.id, media.source_url, uploaded=True)
+        return Media(media.id, media.source_url, uploaded=True, width=media.width, height=media.height,
+                     mime=media.mime_type)
 
     @asynccontextmanager
     async def locks_for(self, asset: Asset) -> AsyncIterator[None]:

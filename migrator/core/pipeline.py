@@ -51,6 +51,7 @@ from migrator.state.store import Item, LinkRewrite, LinkRow, StateStore
 from migrator.tistory import clean as cleaning
 from migrator.tistory import urls
 from migrator.tistory.source import SourceClient
+from migrator.wordpress.blocks import MediaInfo, marker_block, render_blocks
 from migrator.wordpress.client import WordPressClient, WpPost, local_and_gmt
 from migrator.wordpress.text import as_html_text
 
@@ -94,8 +95,10 @@ class PostMigrator:
         cpu: offload.CpuPool | None = None,
         post_status: str = "draft",
         comments: CommentSync | None = None,
+        content_format: str = "blocks",
     ) -> None:
         self.store = store
+        self.content_format = content_format
         self.wp = wp
         self.job_id = job_id
         self.origin = origin
@@ -399,7 +402,11 @@ class PostMigrator:
         rows: list[linking.PlannedRow] = []
         if links:
             html, rows = linking.plan_links(html, await self.first_links.decide(links, own), {})
-        return html.rstrip() + "\n" + marker_comment(marker, item.canonical_url) + "\n", rows
+        comment = marker_comment(marker, item.canonical_url)
+        if self.content_format == "blocks":
+            files = {m.url: MediaInfo(m.media_id, m.width, m.height, m.mime) for m in media.media_map.values()}
+            return render_blocks(html, files) + "\n\n" + marker_block(comment) + "\n", rows
+        return html.rstrip() + "\n" + comment + "\n", rows
 
     async def _complete(
         self, item: Item, final: WpPost, source: SourcePost, media: MediaResult, *, slug: str | None,

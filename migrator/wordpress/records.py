@@ -67,13 +67,24 @@ class WpMedia:
     source_url: str
     post: int | None
     description_raw: str | None = None
+    width: int | None = None    # media_details of an image (the original's size); None otherwise
+    height: int | None = None
+    mime_type: str = ""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> WpMedia:
         desc = data.get("description") or {}
+        details = data.get("media_details") or {}
         return cls(
             id=int(data["id"]),
             source_url=str(data.get("source_url", "")),
             post=data.get("post") or None,
             description_raw=desc.get("raw") if isinstance(desc, dict) else None,
+            width=_pixels(details.get("width")) if isinstance(details, dict) else None,
+            height=_pixels(details.get("height")) if isinstance(details, dict) else None,
+            mime_type=str(data.get("mime_type") or ""),
         )
+
+
+def _pixels(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

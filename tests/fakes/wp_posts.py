@@ -28,6 +28,7 @@ from tests.fakes.wp_text import (
     parse_search,
     parse_slug_list,
     render_autop,
+    render_content,
     sanitize_title,
     texturize,
 )
@@ -115,7 +116,7 @@ class PostRoutes(WPState):
                     "rendered": ("Private: " if post["status"] == "private" else "")
                     + texturize(post["title"])
                 },
-                "content": {"rendered": render_autop(post["content"]), "protected": False},
+                "content": {"rendered": render_content(post["content"]), "protected": False},
                 "excerpt": {"rendered": render_autop(excerpt_src), "protected": False},
                 "author": post.get("author", 1),
                 "featured_media": post["featured_media"],

@@ -27,6 +27,7 @@ __all__ = [
     "parse_slug_list",
     "remove_accents",
     "render_autop",
+    "render_content",
     "sanitize_file_name",
     "sanitize_term_name",
     "sanitize_text_field",
@@ -400,6 +401,17 @@ def render_autop(text: str) -> str:
         else:
             out.append("<p>" + chunk.replace("\n", "<br />\n") + "</p>")
     return texturize_html("\n".join(out) + "\n")
+
+
+_BLOCK_DELIMITER = re.compile(r"<!-- /?wp:[^>]*?-->\n?")  # block attributes never hold ">" (escaped)
+
+
+def render_content(text: str) -> str:
+    """`the_content`: block content (it has `<!-- wp:` delimiters) loses its delimiters and is not
+    wpautop'd (do_blocks turns wpautop off for it); other content is wpautop'd."""
+    if "<!-- wp:" in text:
+        return texturize_html(_BLOCK_DELIMITER.sub("", text))
+    return render_autop(text)
 
 
 def texturize_html(markup: str) -> str:

@@ -190,3 +190,15 @@ async def test_second_ctrl_c_aborts_at_once_and_resume_is_safe(world, tmp_path):
     code, _, err = await migrate("--all", env=env, cwd=tmp_path)
     assert code == 0, err
     world.assert_consistent({f"글 {n}" for n in range(1, 7)})
+
+
+async def test_content_format_flag_and_environment(world, tmp_path):
+    env = base_env(world, tmp_path, CONTENT_FORMAT="blocks")
+    code, _, err = await migrate(f"--post={world.blog_url}/1", "--content-format", "html", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "<!-- wp:" not in world.post_by_title("글 1")["content"]
+    code, _, err = await migrate(f"--post={world.blog_url}/2", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "<!-- wp:image " in world.post_by_title("글 2")["content"]
+    code, _, err = await migrate("--all", "--content-format", "markdown", env=env, cwd=tmp_path)
+    assert code == 2 and "markdown" in err

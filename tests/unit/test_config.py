@@ -110,3 +110,12 @@ def test_http_to_a_host_that_is_not_loopback_warns(tmp_path, url, warned):
     assert bool(warnings) == warned
     if warned:
         assert "unencrypted" in warnings[0] and "https://" in warnings[0]
+
+
+def test_content_format_defaults_to_blocks_and_the_flag_wins(tmp_path):
+    assert load(tmp_path).content_format == "blocks"
+    assert load(tmp_path, env={**GOOD, "CONTENT_FORMAT": "HTML"}).content_format == "html"
+    assert load(tmp_path, env={**GOOD, "CONTENT_FORMAT": "html"}, flags={"CONTENT_FORMAT": "blocks"}).content_format == "blocks"
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, env={**GOOD, "CONTENT_FORMAT": "markdown"})
+    assert info.value.variable == "CONTENT_FORMAT" and "blocks, html" in str(info.value)
