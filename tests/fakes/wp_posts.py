@@ -205,19 +205,7 @@ class PostRoutes(WPState):
             # A draft's date floats: publishing without a date stamps "now".
             post["date"], post["date_gmt"] = fmt_date(self.now_local()), fmt_date(self.now_utc())
             post["date_floating"] = False
-        parent = params.get_int("parent")
-        if parent is not None and post.get("type") == "page":
-            post["parent"] = parent
-        given: dict[str, list[int] | None] = {}
-        for key in ("categories", "tags") if post.get("type", "post") == "post" else ():
-            given[key] = ids = self._term_ids(call, key)
-            if ids is not None:
-                post[key] = ids
-        # wp_insert_post() gives a post without categories the default one, but the REST
-        # controller then applies an explicit `categories: []` (wp_set_object_terms): the post
-        # is left with none. A later save without `categories` brings the default back.
-        if post.get("type", "post") == "post" and not post["categories"] and given["categories"] is None:
-            post["categories"] = [1]
+        self._apply_terms_or_parent(post, call)
         featured = params.get_int("featured_media")
         if featured is not None:
             post["featured_media"] = featured
@@ -232,6 +220,23 @@ class PostRoutes(WPState):
             post["slug"] = self.unique_post_slug(sanitize_title(slug), post["id"])
         elif not post["slug"] and post["status"] not in ("draft", "pending"):
             post["slug"] = self.unique_post_slug(sanitize_title(post["title"]) or str(post["id"]), post["id"])
+
+    def _apply_terms_or_parent(self, post: dict[str, Any], call: Call) -> None:
+        if post.get("type") == "page":  # pages take no terms (the parameters are ignored)
+            parent = call.params.get_int("parent")
+            if parent is not None:
+                post["parent"] = parent
+            return
+        given: dict[str, list[int] | None] = {}
+        for key in ("categories", "tags"):
+            given[key] = ids = self._term_ids(call, key)
+            if ids is not None:
+                post[key] = ids
+        # wp_insert_post() gives a post without categories the default one, but the REST
+        # controller then applies an explicit `categories: []` (wp_set_object_terms): the post
+        # is left with none. A later save without `categories` brings the default back.
+        if not post["categories"] and given["categories"] is None:
+            post["categories"] = [1]
 
     def _get_post(self, post_id: str, post_type: str = "post") -> dict[str, Any]:
         post = self.posts.get(int(post_id))
