@@ -372,6 +372,9 @@ def _parse(html_text: str, page_url: str) -> SourcePost:
         raise SkipPost("private, deleted or not a post page (entryInfo is null)", url=page_url)
 
     head = _Head(tree)
+    page_slug = page_slug_of(head.get("og:url")) or page_slug_of(head.canonical)
+    if page_slug is not None:  # a static page reached under its entry id (the id probe): not a post
+        raise SkipPost(f"a static page: migrated as a page from /pages/{page_slug}", url=page_url)
     post_id = _post_id(entry_info, head)
     if post_id is None:
         raise ParseError("no numeric post id (entryInfo, dg:plink, article:txid)", url=page_url)

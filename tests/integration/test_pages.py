@@ -13,6 +13,7 @@ from migrator.commands.undo import run_undo
 from migrator.core.links import find_hrefs
 from migrator.models import JobStatus
 from tests.fakes.blog import FakePost
+from tests.fakes.wordpress import FailRule
 from tests.harness import make_world
 
 ABOUT = 20      # the pages' entry ids: the posts' sequence, as on Tistory
@@ -99,3 +100,23 @@ async def test_redirects_cover_the_pages_old_addresses(world):
     by_path = {r.old_path: r.new_url for r in result.redirects}
     assert by_path["/pages/about"] == f"{world.wp_url}/about/"
     assert by_path["/m/pages/연락처"].startswith(world.wp_url) and not result.gone
+
+
+async def test_a_page_create_whose_answer_is_lost_is_adopted_not_duplicated(world):
+    # WordPress creates the page, then the answer is lost (502): the marker finds it on the pages route.
+    world.wp.rules.append(FailRule("POST", r"/wp/v2/pages$", status=502, times=1, effect_then_fail=True))
+    report = await world.run()
+    assert report.counters.failed == 0
+    assert sorted(wp_of_type(world, "page")) == ["About", "연락처"]
+    world.assert_consistent({"About", "연락처", "Post 1", "Post 2", "Post 3"})
+
+
+async def test_a_page_that_fails_is_rolled_back_and_done_by_the_next_run(world):
+    world.wp.rules.append(FailRule("POST", r"/wp/v2/pages$", status=400, code="rest_invalid_param", times=100))
+    first = await world.run()
+    assert first.counters.failed == 2 and wp_of_type(world, "page") == {}
+    world.assert_consistent({"Post 1", "Post 2", "Post 3"})  # the pages' uploaded images went with them
+    world.wp.rules.clear()
+    await world.run()
+    assert sorted(wp_of_type(world, "page")) == ["About", "연락처"]
+    world.assert_consistent({"About", "연락처", "Post 1", "Post 2", "Post 3"})

@@ -83,6 +83,17 @@ def test_a_page_without_id_or_date_is_still_read() -> None:
     assert source.identity == "page:연락처"
 
 
+def test_a_page_reached_under_its_entry_id_is_not_taken_for_a_post() -> None:
+    as_page = A637.replace('og:url" content="https://ramen4598.tistory.com/637"',
+                           'og:url" content="https://ramen4598.tistory.com/pages/about"')
+    as_page = as_page.replace('rel="canonical" href="https://ramen4598.tistory.com/637"',
+                              'rel="canonical" href="https://ramen4598.tistory.com/pages/about"')
+    assert as_page != A637
+    with pytest.raises(SkipPost, match="static page"):
+        parse_post(as_page, f"{BLOG}/637")
+    assert parse_post(as_page, f"{BLOG}/pages/about", kind="page").slug == "about"
+
+
 def test_an_error_page_under_pages_is_skipped_and_a_post_address_is_not_a_page() -> None:
     error_page = "<html><body id='tt-body-page'><script>window.T.config = {}</script>존재하지 않는 페이지</body></html>"
     with pytest.raises(SkipPost):
