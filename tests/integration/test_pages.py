@@ -4,11 +4,15 @@ nothing; undo removes them; `--post=<page URL>` migrates one."""
 
 from __future__ import annotations
 
+import csv
+import io
 from urllib.parse import unquote
 
 import pytest
 
 from migrator.commands.redirects import run_redirects
+from migrator.commands.report import load_report, render_report
+from migrator.commands.status import load_status, render_status
 from migrator.commands.undo import run_undo
 from migrator.core.links import find_hrefs
 from migrator.models import JobStatus
@@ -68,6 +72,12 @@ async def test_pages_arrive_as_pages_with_their_images_slug_and_links(world):
         await store.close()
     assert items[f"{world.blog_url}/pages/about"].kind == "page"
     assert items[f"{world.blog_url}/1"].kind == "post"
+    rows = {r.source_url: r for r in await load_report(world.tmp / "migration.db")}
+    assert rows[f"{world.blog_url}/pages/about"].kind == "page" and rows[f"{world.blog_url}/2"].kind == "post"
+    table = list(csv.DictReader(io.StringIO(render_report(list(rows.values()), "csv"))))
+    assert {r["source_url"]: r["kind"] for r in table}[f"{world.blog_url}/pages/about"] == "page"
+    status = render_status(await load_status(world.tmp / "migration.db"))
+    assert "of which static pages: 2 — completed 2" in status
 
 
 async def test_a_rerun_writes_nothing_and_undo_removes_the_pages(world):
