@@ -145,12 +145,11 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
     if fmt != "table":
         raise ValueError(f"unknown report format {fmt!r}")
     header = (
-        "source", "kind", "state", "wp id", "wordpress url", "images", "comments m/s/u", "error / reason", "title"
+        "source", "state", "wp id", "wordpress url", "images", "comments m/s/u", "error / reason", "title", "kind"
     )
     body = [
         (
             r.source_url,
-            r.kind,
             r.state,
             "" if r.wp_post_id is None else str(r.wp_post_id),
             r.wp_url,
@@ -158,6 +157,7 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
             clip(r.comments_text, 40),
             clip(r.error, 60),
             clip(r.title, 40),
+            r.kind,
         )
         for r in rows
     ]

@@ -42,7 +42,9 @@ class ParsedPage:
 def parse_page(html: str, page_url: str, kind: str = "post") -> ParsedPage:
     """Parse a post page (or a static page: `kind` "page") and clean its body. Pure; never raises."""
     try:
-        source = parsing.parse_post(html, page_url, kind=kind)
+        source = (
+            parsing.parse_post(html, page_url, kind="page") if kind == "page" else parsing.parse_post(html, page_url)
+        )
     except SkipPost as exc:
         return ParsedPage(skip_reason=exc.reason, post_id=_safe_post_id(html))
     except MigratorError as exc:
