@@ -10,6 +10,8 @@ from urllib.parse import unquote
 
 import pytest
 
+from migrator.commands.dryrun import run_dry_run
+from migrator.commands.migrate import RunOptions
 from migrator.commands.redirects import run_redirects
 from migrator.commands.report import load_report, render_report
 from migrator.commands.status import load_status, render_status
@@ -130,3 +132,11 @@ async def test_a_page_that_fails_is_rolled_back_and_done_by_the_next_run(world):
     await world.run()
     assert sorted(wp_of_type(world, "page")) == ["About", "연락처"]
     world.assert_consistent({"About", "연락처", "Post 1", "Post 2", "Post 3"})
+
+
+async def test_dry_run_counts_the_pages_and_writes_nothing(world):
+    report = await run_dry_run(world.settings(), RunOptions())
+    assert world.wp.writes() == 0 and world.wp.posts == {}
+    d = report.as_dict()
+    assert d["posts"] == 5 and d["skipped"] == 0  # three posts and two pages
+    assert d["internal_links"] == 6  # from posts to pages, from pages to posts and pages
