@@ -90,7 +90,8 @@ def _configure_logs(ctx: click.Context, settings: Settings | None = None) -> Non
     "post_urls",
     multiple=True,
     metavar="URL",
-    help="Migrate one post (any URL form: /123, /entry/<slug>, /m/123). Repeatable.",
+    help="Migrate one post or static page (any URL form: /123, /entry/<slug>, /m/123, /pages/<slug>). "
+    "Repeatable.",
 )
 @click.option("--blog-url", metavar="URL", help="The Tistory blog [env TISTORY_BLOG_URL].")
 @click.option("--wp-url", metavar="URL", help="The WordPress site [env WP_BASE_URL].")

@@ -40,7 +40,8 @@ class PostRef:
 
     `url` is the canonical post URL when `post_id` is known (`https://<blog host>/<id>`), else the
     URL as found (e.g. an `/entry/<slug>` URL); `source` names the discovery source
-    ("mobile_api", "sitemap", "list", "rss", "probe", "cli").
+    ("mobile_api", "sitemap", "list", "rss", "probe", "cli"). A static page (`kind` "page") is
+    named by its canonical `/pages/<slug>` URL and its decoded slug, never by an id.
     """
 
     url: str
@@ -48,6 +49,7 @@ class PostRef:
     slug: str | None = None
     source: str = "cli"
     protected: bool = False
+    kind: str = "post"           # "post" or "page" (a Tistory static page, a WordPress page)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ class SourcePost:
     post_id: int
     canonical_url: str
     title: str
-    published: datetime                  # timezone-aware (Tistory gives +09:00)
+    published: datetime | None           # timezone-aware (Tistory gives +09:00); None: a page without one
     modified: datetime | None
     category_path: tuple[str, ...]       # ("Parent", "Child"), () when uncategorised
     tags: tuple[str, ...]
@@ -92,6 +94,14 @@ class SourcePost:
     body_html: str                       # inner HTML of div.contents_style, untouched
     featured_image_url: str | None       # original URL of og:image (None for the default image)
     blog_hosts: tuple[str, ...] = ()     # every host this blog answers on (tistory + custom domain)
+    # "page" for a static page (`/pages/<slug>`): `slug` is then its page slug, and `post_id` its
+    # entry id when the page carries one, else 0 (pages are known by their slug).
+    kind: str = "post"
+
+    @property
+    def identity(self) -> str:
+        """What tells this post from every other of the blog: its id, or a page's slug."""
+        return f"page:{self.slug}" if self.kind == "page" else str(self.post_id)
 
 
 @dataclass(frozen=True, slots=True)

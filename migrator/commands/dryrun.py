@@ -156,7 +156,7 @@ class DryRunMigrator:
         self.existing_tags = existing_tags
         self.reader = PostReader(source=source, cpu=cpu or offload.CpuPool(0), timeout_s=post_timeout_s)
         self.rollback_on_cancel = True  # nothing to roll back; read by the Engine
-        self._seen: set[int] = set()  # nothing is recorded, so a post found twice is known by this only
+        self._seen: set[str] = set()  # nothing is recorded, so a post found twice is known by this only
 
     async def migrate(self, ref: PostRef) -> Outcome:
         known = await (
@@ -174,15 +174,18 @@ class DryRunMigrator:
         assert source is not None  # Readable: the page parsed
         if body is None:
             return Outcome(OutcomeKind.FAILED, ref.url, reason=reading.parsed.error or "unreadable page")
-        if source.post_id in self._seen:
+        if source.identity in self._seen:
             return Outcome(OutcomeKind.DUPLICATE, ref.url)
-        self._seen.add(source.post_id)
-        url = urls.canonical_post_url(self.origin, source.post_id)
+        self._seen.add(source.identity)
+        url = (
+            urls.canonical_page_url(self.origin, source.slug or "") if source.kind == "page"
+            else urls.canonical_post_url(self.origin, source.post_id)
+        )
         self.plan.posts.append((url, source.title))
         await self._terms(source.category_path, source.tags)
         await self._media(body, source.featured_image_url)
         hosts = set(source.blog_hosts) | {(urlsplit(self.origin).hostname or "").lower()}
-        self.plan.internal_links += sum(1 for href in body.links if urls.classify_post_url(href, hosts))
+        self.plan.internal_links += sum(1 for href in body.links if urls.classify_post_url(href, hosts, pages=True))
         return Outcome(OutcomeKind.COMPLETED, url)
 
     async def _terms(self, path: tuple[str, ...], tags: tuple[str, ...]) -> None:

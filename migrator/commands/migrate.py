@@ -67,12 +67,17 @@ def refs_for_urls(post_urls: tuple[str, ...], origin: str) -> list[PostRef]:
     refs = []
     for raw in post_urls:
         parts = urlsplit(raw.strip())
-        target = urls.classify_post_url(raw, set(hosts) | {(parts.hostname or "").lower()})
+        target = urls.classify_post_url(raw, set(hosts) | {(parts.hostname or "").lower()}, pages=True)
         if target is None:
-            raise ConfigError(f"--post: {raw!r} is not the address of a Tistory post (/123 or /entry/<slug>)")
+            raise ConfigError(
+                f"--post: {raw!r} is not the address of a Tistory post (/123, /entry/<slug> or /pages/<slug>)"
+            )
         # Fetch it where the user pointed (either host of the blog, /notice/ or /m/ form, without query
         # or fragment); it is recorded under the blog origin and its numeric id once the page is read.
-        if target.post_id is not None:
+        if target.kind == "page":
+            page_url = urls.canonical_page_url(f"{parts.scheme}://{parts.netloc}", target.slug or "")
+            refs.append(PostRef(page_url, None, target.slug, source="cli", kind="page"))
+        elif target.post_id is not None:
             refs.append(PostRef(f"{parts.scheme}://{parts.netloc}{parts.path}", target.post_id, source="cli"))
         else:
             slug_url = urls.canonical_slug_url(f"{parts.scheme}://{parts.netloc}", target.slug or "")

@@ -68,6 +68,7 @@ class PostAddress:
     status: str  # WordPress status (draft, publish, …)
     new_url: str
     extra_paths: tuple[str, ...] = ()
+    kind: str = "post"  # "page": a static page (`/pages/<slug>`), now a WordPress page
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +98,12 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def old_paths(post_id: int | None, slug: str | None, extra: Iterable[str] = ()) -> list[tuple[str, bool]]:
+def old_paths(
+    post_id: int | None, slug: str | None, extra: Iterable[str] = (), kind: str = "post"
+) -> list[tuple[str, bool]]:
     """(path, decoded?) of every Tistory address form of a post, decoded forms first, no duplicates.
 
-    `extra` are other paths the post was found under (decoded or not).
+    `extra` are other paths the post was found under (decoded or not). A page's slug is a `/pages/` one.
     """
     decoded: list[str] = []
     encoded: list[str] = []
@@ -108,10 +111,11 @@ def old_paths(post_id: int | None, slug: str | None, extra: Iterable[str] = ()) 
         decoded += [f"/{post_id}", f"/m/{post_id}"]
     if slug:
         name = _nfc(slug)
-        decoded += [f"/entry/{name}", f"/m/entry/{name}"]
+        base = "pages" if kind == "page" else "entry"
+        decoded += [f"/{base}/{name}", f"/m/{base}/{name}"]
         # Browsers send upper-case escapes; Tistory's own links use them too.
         enc = quote(name, safe="")
-        encoded += [f"/entry/{enc}", f"/m/entry/{enc}"]
+        encoded += [f"/{base}/{enc}", f"/m/{base}/{enc}"]
     for path in extra:
         if not path.startswith("/"):
             continue
@@ -151,7 +155,7 @@ def build_redirects(posts: Sequence[PostAddress], origins: Sequence[str]) -> lis
     out: list[Redirect] = []
     for post in posts:
         new = urlsplit(post.new_url)
-        for path, decoded in old_paths(post.post_id, post.slug, post.extra_paths):
+        for path, decoded in old_paths(post.post_id, post.slug, post.extra_paths, post.kind):
             for origin in origins:
                 old_url = origin + path
                 if urlsplit(origin).netloc.lower() == new.netloc.lower() and _same_path(path, new.path):
@@ -348,7 +352,10 @@ async def collect_addresses(
 ) -> RedirectSet:
     """Every migrated post with its current WordPress address (read from WordPress now)."""
     items = [i for i in await store.items(status=ItemStatus.COMPLETED) if i.wp_post_id]
-    addresses = await wp.get_permalinks([i.wp_post_id for i in items if i.wp_post_id])
+    addresses = await wp.get_permalinks([i.wp_post_id for i in items if i.wp_post_id and i.kind == "post"])
+    pages = [i.wp_post_id for i in items if i.wp_post_id and i.kind == "page"]
+    if pages:  # on their own route
+        addresses.update(await wp.get_permalinks(pages, kind="page"))
     result = RedirectSet()
     result.origins = blog_origins(await store.blog_urls_known(), extra_hosts)
     for item in items:
@@ -372,6 +379,7 @@ async def collect_addresses(
                 status=address.status,
                 new_url=public_url(address),
                 extra_paths=tuple(extra),
+                kind=item.kind,
             )
         )
     result.redirects = build_redirects(result.posts, result.origins)

@@ -39,6 +39,7 @@ class ReportRow:
     comments_secret: int | None = None
     comments_unreadable: int | None = None
     comments_note: str = ""                # "waiting" (a draft) or why the last pass stopped
+    kind: str = "post"                     # "page": a static page, migrated as a WordPress page
 
     @property
     def comments_text(self) -> str:
@@ -86,6 +87,7 @@ async def load_report(db_path: Path, *, status: str | None = None) -> list[Repor
             links_left=left.get(i.id, 0),
             missing_files=tuple(missing.get(i.id, ())),
             **_comment_fields(comment_counts.get(i.id)),
+            kind=i.kind,
         )
         for i in items
     ]
@@ -120,6 +122,7 @@ _REPORT_COLUMNS = (
     "comments_secret",
     "comments_unreadable",
     "comments_note",
+    "kind",
 )
 
 
@@ -141,7 +144,9 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
         return buf.getvalue()
     if fmt != "table":
         raise ValueError(f"unknown report format {fmt!r}")
-    header = ("source", "state", "wp id", "wordpress url", "images", "comments m/s/u", "error / reason", "title")
+    header = (
+        "source", "state", "wp id", "wordpress url", "images", "comments m/s/u", "error / reason", "title", "kind"
+    )
     body = [
         (
             r.source_url,
@@ -152,6 +157,7 @@ def render_report(rows: Sequence[ReportRow], fmt: str) -> str:
             clip(r.comments_text, 40),
             clip(r.error, 60),
             clip(r.title, 40),
+            r.kind,
         )
         for r in rows
     ]

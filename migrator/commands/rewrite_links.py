@@ -22,7 +22,7 @@ import structlog
 
 from migrator.config import Settings
 from migrator.core import links as linking
-from migrator.core.first_links import LINK_STYLE_KEY, NOT_ON_BLOG, find_target, target_reason
+from migrator.core.first_links import LINK_STYLE_KEY, NOT_ON_BLOG, find_target, id_address, target_reason
 from migrator.errors import FatalError, PostError
 from migrator.state.store import Item, LinkRewrite, LinkRow, StateStore
 from migrator.wiring import Network, open_run
@@ -134,8 +134,11 @@ class LinkRewriter:
         for rows in links_of.values():
             for row in rows:
                 await self._target(row)
-        wanted = [t.wp_post_id for t in self._targets.values() if t is not None and target_reason(t) is None]
-        addresses = await self.wp.get_permalinks([i for i in wanted if i])
+        wanted = [t for t in self._targets.values() if t is not None and target_reason(t) is None]
+        addresses = await self.wp.get_permalinks([t.wp_post_id for t in wanted if t.wp_post_id and t.kind == "post"])
+        pages = [t.wp_post_id for t in wanted if t.wp_post_id and t.kind == "page"]
+        if pages:  # pages live on their own route (a page id is no post's)
+            addresses.update(await self.wp.get_permalinks(pages, kind="page"))
         semaphore = asyncio.Semaphore(self.workers)
 
         async def one(item: Item) -> None:
@@ -160,7 +163,7 @@ class LinkRewriter:
 
     # ------------------------------------------------------------------ decisions
     async def _target(self, row: LinkRow) -> Item | None:
-        key = (row.target_post_id, None if row.target_post_id is not None else row.target_slug)
+        key = _target_key(row)
         if key not in self._targets:
             self._targets[key] = await find_target(self.store, row)
         return self._targets[key]
@@ -168,8 +171,7 @@ class LinkRewriter:
     def _decide(self, rows: list[LinkRow], addresses: dict[int, WpPermalink]) -> list[linking.LinkDecision]:
         decisions = []
         for row in rows:
-            key = (row.target_post_id, None if row.target_post_id is not None else row.target_slug)
-            target = self._targets.get(key)
+            target = self._targets.get(_target_key(row))
             reason = target_reason(target)
             target_id = target.id if target is not None else None
             if reason is None and target is not None and target.wp_post_id not in addresses:
@@ -178,7 +180,10 @@ class LinkRewriter:
                 decisions.append(linking.LinkDecision(row.href, None, target_id, reason))
                 continue
             assert target is not None and target.wp_post_id is not None
-            url = linking.public_url(addresses[target.wp_post_id], style=self.style, home=self.home)
+            url = (
+                id_address(self.home, target) if self.style == "id"
+                else linking.public_url(addresses[target.wp_post_id], style=self.style, home=self.home)
+            )
             new_href = linking.with_fragment(url, row.fragment)
             decisions.append(linking.LinkDecision(row.href, new_href, target_id))
         return decisions
@@ -216,7 +221,7 @@ class LinkRewriter:
                     self.report.posts_updated += 1
                 self._tally(item, rows)
                 return
-            post = await self.wp.get_post(item.wp_post_id)
+            post = await self.wp.get_post(item.wp_post_id, kind=item.kind)
             self.report.posts_read += 1
             if post is None:
                 self.report.missing_posts.append(item.canonical_url)
@@ -229,7 +234,7 @@ class LinkRewriter:
             if new_content != content:
                 # WordPress stores a revision for this update (drafts too) and refuses to delete
                 # revisions over REST: the reason links are decided when a post is created.
-                await self.wp.update_post(item.wp_post_id, {"content": new_content})
+                await self.wp.update_post(item.wp_post_id, {"content": new_content}, kind=item.kind)
             if new_content != content or any(r.change == "rewritten" for r in rows):
                 self.report.posts_updated += 1
             await self._record(item, rows)
@@ -265,6 +270,13 @@ class LinkRewriter:
                     self.report.reverted += 1
                 reason = row.reason or "left as it was"
                 self.report.left.append(LeftLink(item.canonical_url, row.href, reason))
+
+
+def _target_key(row: LinkRow) -> tuple[int | None, str | None]:
+    """What names a link's target: its post id, else its slug, else (a static page) its address."""
+    if row.target_post_id is not None:
+        return row.target_post_id, None
+    return None, row.target_slug or row.target_url
 
 
 def _changed(old: LinkRewrite | None, new: linking.PlannedRow) -> bool:

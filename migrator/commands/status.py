@@ -54,6 +54,7 @@ class StatusSnapshot:
     running_pid: int | None  # a process holds the database lock
     jobs: list[JobLine] = field(default_factory=list)
     items: dict[str, int] = field(default_factory=dict)
+    pages: dict[str, int] = field(default_factory=dict)  # the static pages among `items`, by status
     assets: dict[str, int] = field(default_factory=dict)
     links: dict[str, int] = field(default_factory=dict)
     # Posts migrated with missing files: (source url, title, [(file url, reason), ...]).
@@ -71,6 +72,7 @@ class StatusSnapshot:
             "running_pid": self.running_pid,
             "jobs": [asdict(j) for j in self.jobs],
             "items": self.items,
+            "pages": self.pages,
             "images": self.assets,
             "links": self.links,
             "comments": [asdict(c) for c in self.comments],
@@ -169,6 +171,7 @@ async def load_status(db_path: Path) -> StatusSnapshot:
         snapshot = StatusSnapshot(str(db_path), running)
         snapshot.jobs = [_job_line(j, undone, running) for j in await store.list_jobs()]
         snapshot.items = await store.status_counts()
+        snapshot.pages = await store.status_counts(kind="page")
         snapshot.assets = await store.asset_counts()
         snapshot.links = await store.link_counts()
         snapshot.missing = await _missing_by_post(store)
@@ -252,6 +255,11 @@ def render_status(s: StatusSnapshot, *, now: float | None = None) -> str:
     total = sum(s.items.values())
     lines.append("")
     lines.append(f"Posts: {total} known — " + ", ".join(f"{k} {v}" for k, v in s.items.items()))
+    if sum(s.pages.values()):
+        lines.append(
+            f"  of which static pages: {sum(s.pages.values())} — "
+            + ", ".join(f"{k} {v}" for k, v in s.pages.items() if v)
+        )
     if s.missing:
         lines.extend(render_missing(s.missing))
     if s.assets:

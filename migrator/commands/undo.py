@@ -192,11 +192,11 @@ async def execute_undo(
 
 async def _delete_post(store: StateStore, wp: WordPressClient, item: Item) -> None:
     if item.wp_post_id:
-        await wp.delete_post(item.wp_post_id)
+        await wp.delete_post(item.wp_post_id, kind=item.kind)
     if item.post_intent and item.marker:
         # A create whose answer was never recorded may still have made a draft.
-        for post in await wp.find_posts_by_marker(item.marker):
-            await wp.delete_post(post.id)
+        for post in await wp.find_posts_by_marker(item.marker, kind=item.kind):
+            await wp.delete_post(post.id, kind=item.kind)
     await store.reset_item_for_undo(item.id)
     await store.forget_comments_of_item(item.id)  # WordPress deleted them with the post
     log.info("post_undone", source_url=item.canonical_url, wp_post_id=item.wp_post_id)

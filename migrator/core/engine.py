@@ -233,11 +233,17 @@ class Engine:
             max_attempts=self.max_attempts, include_failed=self.retry_failed
         )
         for item in [*unfinished, *await self.store.items_with_missing_files()]:
-            if item.post_id is None or item.post_id in seen_ids or item.canonical_url in seen_urls:
+            if item.post_id in seen_ids or item.canonical_url in seen_urls:
                 continue
-            seen_ids.add(item.post_id)
+            if item.post_id is None and item.kind != "page":  # a page is known by its URL alone
+                continue
+            if item.post_id is not None:
+                seen_ids.add(item.post_id)
+            seen_urls.add(item.canonical_url)
             self.counters.discovered += 1
-            await self.queue.put(PostRef(item.canonical_url, item.post_id, item.slug, source="resume"))
+            await self.queue.put(
+                PostRef(item.canonical_url, item.post_id, item.slug, source="resume", kind=item.kind)
+            )
         if self._rechecks_skipped and not self.stopping:
             await self._recheck_skipped(seen_ids, seen_urls)
 
@@ -251,7 +257,9 @@ class Engine:
                 seen_ids.add(item.post_id)
             seen_urls.add(item.canonical_url)
             self.counters.discovered += 1
-            await self.queue.put(PostRef(item.canonical_url, item.post_id, item.slug, source="recheck"))
+            await self.queue.put(
+                PostRef(item.canonical_url, item.post_id, item.slug, source="recheck", kind=item.kind)
+            )
 
     async def _needs_work(self, ref: PostRef) -> bool:
         """Skip, without fetching anything, posts the database already settled (counted here)."""

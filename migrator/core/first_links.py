@@ -5,6 +5,8 @@ A link to another post of the blog is written as that post's WordPress address w
 - the target is not migrated yet, but the site's permalink structure is known (`core/permalinks`)
   and so are the target's slug and date: from the link itself (`/entry/<slug>`) or from a look at
   the target's page (one request to the blog, remembered for the run).
+A static page (a WordPress page) is never predicted: its address does not follow the posts'
+permalink structure, so a link to one is written once the page exists (or by the end pass).
 Anything else stays the Tistory address, with the reason. Nothing here is final: the end-of-run pass
 (`commands/rewrite_links`) compares what each post holds with its targets' real addresses and
 visits only the posts where they differ, reading them back then and only then.
@@ -23,6 +25,7 @@ from migrator.core.reading import PostReader, Readable
 from migrator.core.slugs import planned_slug
 from migrator.models import ItemStatus, PostRef
 from migrator.state.store import Item, LinkRow, StateStore
+from migrator.tistory.urls import is_page_url
 from migrator.wordpress.client import local_and_gmt
 from migrator.wordpress.records import WpPermalink, WpPost
 
@@ -32,6 +35,7 @@ __all__ = [
     "LinkDecider",
     "OwnPost",
     "find_target",
+    "id_address",
     "target_reason",
 ]
 
@@ -54,12 +58,20 @@ def target_reason(item: Item | None) -> str | None:
 
 
 async def find_target(store: StateStore, row: LinkRow) -> Item | None:
-    """The item a recorded link points at (by Tistory post id, else by slug or address)."""
+    """The item a recorded link points at (by Tistory post id, else by slug or address: a static
+    page's link holds its canonical `/pages/<slug>` address only)."""
     if row.target_post_id is not None:
         return await store.item_by_post_id(row.target_post_id)
     if row.target_slug:
         return await store.item_by_slug(row.target_slug) or await store.item_by_url(row.target_url)
+    if is_page_url(row.target_url):
+        return await store.item_by_url(row.target_url)
     return None
+
+
+def id_address(home: str, item: Item) -> str:
+    """The `?p=` (posts) or `?page_id=` (pages) address of a migrated item (link style "id")."""
+    return f"{home}/?{'page_id' if item.kind == 'page' else 'p'}={item.wp_post_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,7 @@ class OwnPost:
     post_id: int
     slug: str
     local_date: str
+    kind: str = "post"
 
 
 # What a look at a target's page tells: its planned slug and site-local date (None: unreadable).
@@ -118,14 +131,12 @@ class LinkDecider:
             reason = target_reason(target)
             if target is not None and target.id == own.item_id:
                 reason = NOT_YET
-                address = self._predict(own.slug, own.local_date)
+                address = self._predict(own.slug, own.local_date) if own.kind == "post" else None
             elif reason is None:
                 assert target is not None
-                address = (
-                    f"{self.home}/?p={target.wp_post_id}" if self.style == "id" else target.wp_address
-                )
+                address = id_address(self.home, target) if self.style == "id" else target.wp_address
                 reason = None if address else "its address is decided by the end-of-run pass"
-            elif reason in (NOT_YET, NOT_ON_BLOG):
+            elif reason in (NOT_YET, NOT_ON_BLOG) and not is_page_url(row.target_url):
                 address = await self._predicted_address(row)
             target_id = target.id if target is not None else None
             if address:
@@ -179,5 +190,7 @@ class LinkDecider:
         if not isinstance(reading, Readable) or reading.parsed.source is None:
             return None
         source = reading.parsed.source
+        if source.published is None:
+            return None
         local, _ = local_and_gmt(source.published, self.site_tz())
         return planned_slug(source.slug, source.title, source.post_id), local

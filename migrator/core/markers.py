@@ -42,6 +42,8 @@ def blog_identity(source: SourcePost) -> str:
 
 
 def post_marker(source: SourcePost) -> str:
+    if source.kind == "page":  # a page is known by its slug (it may carry no id)
+        return POST_MARKER_PREFIX + digest(f"{blog_identity(source)}/pages/{source.slug}")
     return POST_MARKER_PREFIX + digest(f"{blog_identity(source)}/{source.post_id}")
 
 

@@ -26,6 +26,7 @@ from migrator.http import SpooledFile
 from migrator.models import CleanPost, MissingFile, SourcePost
 from migrator.state.store import Asset, Item, StateStore
 from migrator.tistory import images as imaging
+from migrator.tistory.parse import page_slug_of as parse_page_slug
 from migrator.tistory.source import SourceClient
 from migrator.wordpress.client import WordPressClient, WpMedia
 from migrator.wordpress.text import as_html_text, as_plain_field
@@ -198,7 +199,8 @@ class MediaSync:
         page = await self.source.fetch_page(page_url)
         if page.status != 200:
             return {}
-        parsed = await self.cpu.run(offload.parse_page, page.text, page.url)
+        kind = "page" if parse_page_slug(page_url) else "post"
+        parsed = await self.cpu.run(offload.parse_page, page.text, page.url, kind)
         if parsed.source is None or parsed.body is None:
             return {}
         source, body = parsed.source, parsed.body

@@ -39,10 +39,12 @@ class ParsedPage:
     post_id: int | None = None  # known even for skipped pages when the page carries it
 
 
-def parse_page(html: str, page_url: str) -> ParsedPage:
-    """Parse a post page and clean its body. Pure; never raises."""
+def parse_page(html: str, page_url: str, kind: str = "post") -> ParsedPage:
+    """Parse a post page (or a static page: `kind` "page") and clean its body. Pure; never raises."""
     try:
-        source = parsing.parse_post(html, page_url)
+        source = (
+            parsing.parse_post(html, page_url, kind="page") if kind == "page" else parsing.parse_post(html, page_url)
+        )
     except SkipPost as exc:
         return ParsedPage(skip_reason=exc.reason, post_id=_safe_post_id(html))
     except MigratorError as exc:

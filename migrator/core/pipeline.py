@@ -122,7 +122,7 @@ class PostMigrator:
             store=store, reader=self.reader, site_tz=lambda: wp.site_tz, sample=wp.permalink_sample,
             home=wp.base_url,
         )
-        self._claimed: set[int] = set()
+        self._claimed: set[str] = set()
 
     # ------------------------------------------------------------------ entry point
     async def migrate(self, ref: PostRef) -> Outcome:
@@ -146,15 +146,15 @@ class PostMigrator:
         item = await self._record_item(ref, source, reading.page_url)
         if await self._settled(item):
             return Outcome(OutcomeKind.DUPLICATE, item.canonical_url, item.wp_post_id)
-        if source.post_id in self._claimed:
+        if source.identity in self._claimed:
             return Outcome(OutcomeKind.DUPLICATE, item.canonical_url)  # the same post under two URLs
-        self._claimed.add(source.post_id)
+        self._claimed.add(source.identity)
         try:
             if item.status == ItemStatus.COMPLETED:  # migrated before, without some of its files
                 return await self._retry_missing(item, source, reading)
             return await self._migrate_item(item, source, reading)
         finally:
-            self._claimed.discard(source.post_id)
+            self._claimed.discard(source.identity)
 
     async def _item_of(self, ref: PostRef) -> Item | None:
         return await (
@@ -166,6 +166,12 @@ class PostMigrator:
         return item.status == ItemStatus.COMPLETED and not await self.store.has_missing_files(item.id)
 
     async def _record_item(self, ref: PostRef, source: SourcePost, page_url: str) -> Item:
+        if source.kind == "page":  # known by its slug: the id a page may carry is not its identity
+            assert source.slug is not None
+            return await self.store.upsert_item(
+                post_id=None, canonical_url=urls.canonical_page_url(self.origin, source.slug), slug=source.slug,
+                discovered_by=ref.source, aliases=(ref.url, page_url), kind="page",
+            )
         return await self.store.upsert_item(
             post_id=source.post_id,
             canonical_url=urls.canonical_post_url(self.origin, source.post_id),
@@ -176,25 +182,27 @@ class PostMigrator:
 
     async def _skip(self, ref: PostRef, unreadable: Unreadable) -> Outcome:
         """Record a post that is not readable (not a failure: nothing to retry until it changes)."""
-        post_id = unreadable.post_id
+        post_id = unreadable.post_id if ref.kind == "post" else None
         await self.store.record_unreadable(
             urls.canonical_post_url(self.origin, post_id) if post_id else ref.url,
             post_id=post_id,
             reason=unreadable.reason,
             job_id=self.job_id,
             discovered_by=ref.source,
+            kind=ref.kind,
         )
         return Outcome(OutcomeKind.SKIPPED, ref.url, reason=unreadable.reason, skip_kind=unreadable.kind)
 
     async def _fail_unread(self, ref: PostRef, known: Item | None, reason: str) -> Outcome:
         if known is not None:
             await self.store.fail_item(known.id, reason)
-        elif ref.post_id is not None:
+        elif ref.post_id is not None or ref.kind == "page":
             item = await self.store.upsert_item(
                 post_id=ref.post_id,
-                canonical_url=urls.canonical_post_url(self.origin, ref.post_id),
+                canonical_url=urls.canonical_post_url(self.origin, ref.post_id) if ref.post_id else ref.url,
                 slug=ref.slug,
                 discovered_by=ref.source,
+                kind=ref.kind,
             )
             item = await self.store.begin_attempt(item.id, self.job_id)
             await self.store.fail_item(item.id, reason)
@@ -235,7 +243,7 @@ class PostMigrator:
         media = await self.media.ensure_all(
             item, source, body, None, reading.page_url, stem=upload_stem(source), tally=tally
         )
-        own = OwnPost(item.id, source.post_id, fields["slug"], fields["date"])
+        own = OwnPost(item.id, source.post_id, fields["slug"], fields.get("date", ""), item.kind)
         content, rows = await self._content(item, body, media, marker, links, own)
         wanted = {**fields, "content": content}
         if media.featured_id is not None:
@@ -243,8 +251,9 @@ class PostMigrator:
         if existing is None:
             post = await self._create(item, marker, wanted)
         else:
-            post = await self._update_if_changed(existing, wanted)
-        self.first_links.learn(post, fields["date"])
+            post = await self._update_if_changed(existing, wanted, item.kind)
+        if item.kind == "post":  # a page's template (`%pagename%`) says nothing of the posts' structure
+            self.first_links.learn(post, fields["date"])
         await self._complete(item, post, source, media, slug=fields["slug"], rows=rows)
         return post, tuple(media.missing)
 
@@ -302,12 +311,12 @@ class PostMigrator:
         )
         if {f.source_key for f in media.missing} != before:
             links = await self.store.links_of_item(item.id)
-            own = OwnPost(item.id, source.post_id, item.wp_slug or wp_slug_for(source), "")
+            own = OwnPost(item.id, source.post_id, item.wp_slug or wp_slug_for(source), "", item.kind)
             content, rows = await self._content(item, body, media, item.marker, links, own)
             update: dict[str, Any] = {"content": content}
             if media.featured_id is not None:
                 update["featured_media"] = media.featured_id
-            final = await self.wp.update_post(item.wp_post_id, update)
+            final = await self.wp.update_post(item.wp_post_id, update, kind=item.kind)
             await self._complete(item, final, source, media, slug=item.wp_slug, rows=rows)
         else:
             await self.store.replace_missing_files(item.id, media.missing)  # fresh reasons
@@ -318,8 +327,12 @@ class PostMigrator:
         hosts = set(source.blog_hosts) | {(urlsplit(self.origin).hostname or "").lower()}
         rows: dict[str, LinkRow] = {}
         for href in body.links:
-            target = urls.classify_post_url(href, hosts)
+            target = urls.classify_post_url(href, hosts, pages=True)
             if target is None:
+                continue
+            if target.kind == "page" and target.slug:
+                page_url = urls.canonical_page_url(self.origin, target.slug)
+                rows.setdefault(href, LinkRow(href, page_url, None, None, urls.post_url_fragment(href)))
                 continue
             if target.post_id is not None:
                 target_url = urls.canonical_post_url(self.origin, target.post_id)
@@ -333,36 +346,38 @@ class PostMigrator:
         return list(rows.values())
 
     async def _post_fields(self, source: SourcePost) -> dict[str, Any]:
-        """The post's fields but its content; its categories and tags are found or created first."""
-        category_ids = await self.terms.categories(source.category_path)
-        tag_ids = await self.terms.tags(source.tags)
-        date, date_gmt = local_and_gmt(source.published, self.wp.site_tz)
-        return {
+        """The post's fields but its content; its categories and tags are found or created first. A
+        page has neither (WordPress pages take no terms): it is a top-level page instead."""
+        fields: dict[str, Any] = {
             # Plain text, escaped once: WordPress keeps these fields as HTML (see wordpress/text.py).
             "title": as_html_text(source.title),
             "status": self.post_status,
             "slug": wp_slug_for(source),
             "excerpt": as_html_text(source.excerpt),
-            "date": date,
-            "date_gmt": date_gmt,
-            "categories": category_ids,
-            "tags": tag_ids,
         }
+        if source.published is not None:  # a page without a date gets WordPress's "now"
+            fields["date"], fields["date_gmt"] = local_and_gmt(source.published, self.wp.site_tz)
+        if source.kind == "page":
+            fields["parent"] = 0
+        else:
+            fields["categories"] = await self.terms.categories(source.category_path)
+            fields["tags"] = await self.terms.tags(source.tags)
+        return fields
 
     async def _existing_post(self, item: Item, marker: str) -> WpPost | None:
         """The post an earlier attempt created (recorded, or found by its marker when the answer to its
         create was lost); None when there is none and it must be created."""
         if item.wp_post_id:
-            existing = await self.wp.get_post(item.wp_post_id)
+            existing = await self.wp.get_post(item.wp_post_id, kind=item.kind)
             if existing is not None:
                 return existing
             await self.store.clear_wp_post(item.id)  # deleted in WordPress meanwhile: create anew
         elif item.post_intent or self.adopt_posts:
-            found = await self.wp.find_posts_by_marker(marker)
+            found = await self.wp.find_posts_by_marker(marker, kind=item.kind)
             if found:
                 keep, extra = found[0], found[1:]
                 for dup in extra:  # cannot happen with intents; repairs databases from older bugs
-                    await self.wp.delete_post(dup.id)
+                    await self.wp.delete_post(dup.id, kind=item.kind)
                 await self.store.record_post_intent(item.id, self.job_id, marker)
                 await self.store.record_wp_post(item.id, keep.id, keep.slug, keep.link)
                 log.info("post_adopted", wp_post_id=keep.id)
@@ -374,14 +389,14 @@ class PostMigrator:
         await self.store.record_post_intent(item.id, self.job_id, marker)
 
         async def lookup() -> WpPost | None:
-            found = await self.wp.find_posts_by_marker(marker)
+            found = await self.wp.find_posts_by_marker(marker, kind=item.kind)
             return found[0] if found else None
 
-        post = await self._create_once(lambda: self.wp.create_post(fields), lookup)
+        post = await self._create_once(lambda: self.wp.create_post(fields, kind=item.kind), lookup)
         await self.store.record_wp_post(item.id, post.id, post.slug, post.link)
         return post
 
-    async def _update_if_changed(self, existing: WpPost, fields: dict[str, Any]) -> WpPost:
+    async def _update_if_changed(self, existing: WpPost, fields: dict[str, Any], kind: str) -> WpPost:
         """A post an earlier attempt created: brought to `fields` unless it already holds them (a
         create whose answer was lost holds exactly what we would send: no write then)."""
         same_content = existing.content_raw is not None and existing.content_raw == fields["content"]
@@ -389,7 +404,7 @@ class PostMigrator:
         if same_content and same_featured:
             return existing
         update = {k: v for k, v in fields.items() if k != "status"}
-        return await self.wp.update_post(existing.id, update)
+        return await self.wp.update_post(existing.id, update, kind=kind)
 
     async def _content(
         self, item: Item, body: CleanPost, media: MediaResult, marker: str, links: list[LinkRow], own: OwnPost

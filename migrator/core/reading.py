@@ -65,7 +65,8 @@ class PostReader:
                 page = await self.source.fetch_page(ref.url)
                 fetch_s = time.monotonic() - started
                 parsed = (
-                    await self.cpu.run(offload.parse_page, page.text, page.url) if page.status == 200 else None
+                    await self.cpu.run(offload.parse_page, page.text, page.url, ref.kind)
+                    if page.status == 200 else None
                 )
         except FatalError:
             raise

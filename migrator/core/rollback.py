@@ -58,11 +58,11 @@ class Rollback:
                         await self.wp.delete_media(media.id)
                     await self.store.reset_asset(asset.id)
         if item.wp_post_id:
-            await self.wp.delete_post(item.wp_post_id)
+            await self.wp.delete_post(item.wp_post_id, kind=item.kind)
         if item.post_intent and item.marker:
             # A create whose answer we never recorded may still have succeeded.
-            for post in await self.wp.find_posts_by_marker(item.marker):
-                await self.wp.delete_post(post.id)
+            for post in await self.wp.find_posts_by_marker(item.marker, kind=item.kind):
+                await self.wp.delete_post(post.id, kind=item.kind)
         await self.store.unlink_item_assets(item.id)
         await self.store.replace_missing_files(item.id, [])
         await self.store.clear_wp_post(item.id)

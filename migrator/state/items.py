@@ -42,6 +42,7 @@ class Item:
     finished_at: float | None
     updated_at: float
     wp_address: str | None = None  # the permalink it will have once published (see core/links.public_url)
+    kind: str = "post"  # "post", or "page": a Tistory static page, a WordPress page
 
     def __post_init__(self) -> None:
         # SQLite hands back the plain string; callers get the member (equal to that string).
@@ -81,7 +82,9 @@ class ItemsMixin(StoreBase):
     async def item_by_slug(self, slug: str) -> Item | None:
         """The item of a Tistory /entry/ slug (decoded, NFC), or None."""
         wanted = unicodedata.normalize("NFC", slug)
-        return await self._item(f"SELECT {ITEM_COLS} FROM items WHERE slug = ? ORDER BY id LIMIT 1", (wanted,))
+        return await self._item(
+            f"SELECT {ITEM_COLS} FROM items WHERE slug = ? AND kind = 'post' ORDER BY id LIMIT 1", (wanted,)
+        )
 
     async def aliases_of_item(self, item_id: int) -> list[str]:
         rows = await self._all("SELECT url FROM url_aliases WHERE item_id = ? ORDER BY url", (item_id,))
@@ -98,17 +101,20 @@ class ItemsMixin(StoreBase):
     async def upsert_item(
         self,
         *,
-        post_id: int,
+        post_id: int | None,
         canonical_url: str,
         slug: str | None,
         discovered_by: str | None,
         aliases: Iterable[str] = (),
+        kind: str = "post",
     ) -> Item:
+        """A post by its id; a page by its canonical URL (`post_id` None: pages are known by slug)."""
+        conflict = "post_id" if post_id is not None else "canonical_url"
         rows = await self._returning(
-            "INSERT INTO items (post_id, canonical_url, slug, discovered_by, updated_at) VALUES (?,?,?,?,?) "
-            "ON CONFLICT(post_id) DO UPDATE SET slug = COALESCE(excluded.slug, items.slug) "
+            "INSERT INTO items (post_id, canonical_url, slug, discovered_by, kind, updated_at) VALUES (?,?,?,?,?,?) "
+            f"ON CONFLICT({conflict}) DO UPDATE SET slug = COALESCE(excluded.slug, items.slug), kind = excluded.kind "
             f"RETURNING {ITEM_COLS}",
-            (post_id, canonical_url, slug, discovered_by, time.time()),
+            (post_id, canonical_url, slug, discovered_by, kind, time.time()),
         )
         item = Item(*rows[0])
         # An alias lost to a crash right here only costs a later lookup by id; no transaction needed.
@@ -119,7 +125,8 @@ class ItemsMixin(StoreBase):
         return item
 
     async def record_unreadable(
-        self, url: str, *, post_id: int | None, reason: str, job_id: int, discovered_by: str | None
+        self, url: str, *, post_id: int | None, reason: str, job_id: int, discovered_by: str | None,
+        kind: str = "post",
     ) -> None:
         """A discovered URL that is not a readable post (deleted, private, protected): skipped, with why."""
         now = time.time()
@@ -134,11 +141,12 @@ class ItemsMixin(StoreBase):
             )
         else:
             await self._exec(
-                "INSERT INTO items (canonical_url, status, skip_reason, job_id, discovered_by, finished_at, "
-                "updated_at) VALUES (?,'skipped',?,?,?,?,?) ON CONFLICT(canonical_url) DO UPDATE SET "
+                "INSERT INTO items (canonical_url, status, skip_reason, job_id, discovered_by, kind, finished_at, "
+                "updated_at) VALUES (?,'skipped',?,?,?,?,?,?) ON CONFLICT(canonical_url) DO UPDATE SET "
+                "status = 'skipped', "
                 "skip_reason = excluded.skip_reason, job_id = excluded.job_id, updated_at = excluded.updated_at "
                 "WHERE items.status != 'completed'",
-                (url, reason, job_id, discovered_by, now, now),
+                (url, reason, job_id, discovered_by, kind, now, now),
             )
 
     # ---- one attempt at a post
@@ -247,8 +255,12 @@ class ItemsMixin(StoreBase):
             return await self._items(f"SELECT {ITEM_COLS} FROM items ORDER BY post_id")
         return await self._items(f"SELECT {ITEM_COLS} FROM items WHERE status = ? ORDER BY post_id", (status,))
 
-    async def status_counts(self) -> dict[str, int]:
-        rows = await self._all("SELECT status, COUNT(*) FROM items GROUP BY status")
+    async def status_counts(self, *, kind: str | None = None) -> dict[str, int]:
+        """Items by status (only posts or only pages with `kind`)."""
+        if kind is None:
+            rows = await self._all("SELECT status, COUNT(*) FROM items GROUP BY status")
+        else:
+            rows = await self._all("SELECT status, COUNT(*) FROM items WHERE kind = ? GROUP BY status", (kind,))
         counts = {s.value: 0 for s in ItemStatus}
         counts.update({status: n for status, n in rows})
         return counts

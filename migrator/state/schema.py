@@ -189,6 +189,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE items ADD COLUMN wp_address TEXT;
     """,
+    # 5 -> 6: static pages. An item is a post or a page (a WordPress page, created on /wp/v2/pages);
+    # a page is known by its canonical `/pages/<slug>` URL (post_id NULL unless its page carries one).
+    """
+    ALTER TABLE items ADD COLUMN kind TEXT NOT NULL DEFAULT 'post' CHECK (kind IN ('post','page'));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -47,6 +47,7 @@ from migrator.tistory.source import SourceClient
 from migrator.tistory.urls import (
     blog_aliases,
     blog_origin,
+    canonical_page_url,
     canonical_post_url,
     canonical_slug_url,
     classify_post_url,
@@ -178,6 +179,7 @@ class Crawler:
         self.stats = DiscoveryStats()
         self._seen_ids: set[int] = set()
         self._seen_slugs: set[str] = set()
+        self._seen_pages: set[int | str] = set()
         self.malformed_links = 0
 
     def __repr__(self) -> str:
@@ -207,6 +209,8 @@ class Crawler:
     # ------------------------------------------------------------------ bookkeeping
     def _admit(self, found: Found, source: str) -> PostRef | None:
         """The PostRef to yield when `found` is a post not yielded yet, else None."""
+        if found.kind == "page":
+            return self._admit_page(found, source)
         if found.post_id is not None:
             if self.stats.highest_id is None or found.post_id > self.stats.highest_id:
                 self.stats.highest_id = found.post_id
@@ -232,6 +236,17 @@ class Crawler:
         self.stats.total += 1
         self.stats.new_by_source[source] = self.stats.new_by_source.get(source, 0) + 1
         return PostRef(url, found.post_id, found.slug, source=source, protected=found.protected)
+
+    def _admit_page(self, found: Found, source: str) -> PostRef | None:
+        """A static page (`/pages/<slug>`), known by its slug; recorded under its canonical URL."""
+        assert found.slug is not None
+        if found.key in self._seen_pages:
+            return None
+        self._seen_pages.add(found.key)
+        self.stats.total += 1
+        self.stats.new_by_source[source] = self.stats.new_by_source.get(source, 0) + 1
+        url = canonical_page_url(self.origin, found.slug)
+        return PostRef(url, None, found.slug, source=source, protected=found.protected, kind="page")
 
     async def _run_source(self, name: str, found_iter: AsyncGenerator[Found, None]) -> AsyncIterator[PostRef]:
         listed: set[int | str] = set()
@@ -355,9 +370,9 @@ class Crawler:
                     queue.append(absolute)
             self._adopt_sitemap_host(pages)
             for loc in pages:
-                target = classify_post_url(loc, self.hosts, base=url, on_malformed=report)
+                target = classify_post_url(loc, self.hosts, base=url, on_malformed=report, pages=True)
                 if target is not None:
-                    yield Found(target.post_id, target.slug)
+                    yield Found(target.post_id, target.slug, kind=target.kind)
 
     def _adopt_sitemap_host(self, locs: list[str]) -> None:
         """A blog's own sitemap lists its posts under its primary address. When none of them is on a

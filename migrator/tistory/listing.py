@@ -37,14 +37,18 @@ _ITEM_DEPTH = 4
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """One post as a source lists it: its id and/or decoded slug, and whether it is protected."""
+    """One post as a source lists it: its id and/or decoded slug, and whether it is protected. A static
+    page (`kind` "page", linked from the blog's menu and sitemap) has its page slug only."""
 
     post_id: int | None
     slug: str | None
     protected: bool = False
+    kind: str = "post"
 
     @property
     def key(self) -> int | str:
+        if self.kind == "page":
+            return f"page:{self.slug}"
         return self.post_id if self.post_id is not None else f"slug:{self.slug}"
 
 
@@ -225,11 +229,11 @@ def parse_rss_links(text: str) -> list[list[str]]:
 
 
 def _found_of(target: PostUrl, protected: bool = False) -> Found:
-    return Found(target.post_id, target.slug, protected)
+    return Found(target.post_id, target.slug, protected, target.kind)
 
 
 def _key_of(target: PostUrl) -> int | str:
-    return target.post_id if target.post_id is not None else f"slug:{target.slug}"
+    return _found_of(target).key
 
 
 # Tags where the climb from a post link to its list item stops (the whole list, not one item).
@@ -292,7 +296,8 @@ def _protected_items(tree: LexborHTMLParser, links: list[tuple[LexborNode, int |
 def extract_post_links(
     page_html: str, base_url: str, hosts: Collection[str], on_malformed: Callable[[str], None] | None = None,
 ) -> list[Found]:
-    """Every distinct post a list page links to, in page order, skin-independently.
+    """Every distinct post a list page links to, in page order, skin-independently, and the static
+    pages its menu (or any other link) names.
 
     Sidebar widgets (recent/popular posts, recent comments) are included on purpose: the caller
     dedupes, and knowing no skin is better than missing a list layout. Linear in the page size.
@@ -306,7 +311,9 @@ def extract_post_links(
         if href in targets:
             target = targets[href]
         else:
-            target = targets[href] = classify_post_url(href, hosts, base=base_url, on_malformed=on_malformed)
+            target = targets[href] = classify_post_url(
+                href, hosts, base=base_url, on_malformed=on_malformed, pages=True
+            )
         if target is None:
             continue
         key = _key_of(target)
@@ -315,5 +322,5 @@ def extract_post_links(
             found[key] = _found_of(target)
     if PROTECTED_SUMMARY in page_html:
         for key in _protected_items(tree, links):
-            found[key] = Found(found[key].post_id, found[key].slug, True)
+            found[key] = Found(found[key].post_id, found[key].slug, True, found[key].kind)
     return list(found.values())

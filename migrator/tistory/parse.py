@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -21,7 +22,7 @@ from migrator.errors import ParseError, SkipPost
 from migrator.models import SourcePost
 from migrator.tistory.images import is_placeholder_image, original_image_url
 
-__all__ = ["looks_like_tistory", "page_post_id", "parse_post", "stated_blog_urls", "unreadable_reason"]
+__all__ = ["looks_like_tistory", "page_post_id", "page_slug_of", "parse_post", "stated_blog_urls", "unreadable_reason"]
 
 KST = timezone(timedelta(hours=9))
 
@@ -38,6 +39,7 @@ _BLOG_URL_PROPS = {
 }
 _NUMERIC_PATH = re.compile(r"^/(?:m/)?(?:notice/)?(\d+)/?$")
 _ENTRY_PATH = re.compile(r"^/(?:m/)?entry/([^/?#]+)/?$")
+_PAGE_PATH = re.compile(r"^/(?:m/)?pages/([^/?#]+)/?$")
 # Markers of a Tistory page (also served on custom domains) vs. arbitrary garbage.
 _TISTORY_MARKERS = ("window.T.config", "window.TistoryBlog", "content=\"@TISTORY\"", "id=\"tt-body-")
 # Tistory's static hosts and paths, present on every blog page whatever the skin (tistory.md §9, §12).
@@ -308,7 +310,7 @@ def _ancestors(node: LexborNode, limit: int) -> list[LexborNode]:
     return found
 
 
-def parse_post(html_text: str, page_url: str) -> SourcePost:
+def parse_post(html_text: str, page_url: str, *, kind: str = "post") -> SourcePost:
     """Read one Tistory post page.
 
     Metadata comes only from the first `<head>` / first `window.T.entryInfo` (HTML-mode posts
@@ -320,10 +322,14 @@ def parse_post(html_text: str, page_url: str) -> SourcePost:
             `null` on a Tistory page.
         ParseError: the page is not a readable Tistory post for any other reason (not Tistory at
             all, no body container, no title or publication date).
+
+    `kind` "page": a static page (`/pages/<slug>`), read tolerantly (see `_page_rules`).
     """
     if not isinstance(html_text, str) or not html_text.strip():
         raise ParseError("empty page", url=page_url)
     try:
+        if kind == "page":
+            return _parse_page(html_text, page_url)
         return _parse(html_text, page_url)
     except (ValueError, RecursionError) as exc:  # garbage that slipped past the checks below
         raise ParseError(f"unreadable page: {exc.__class__.__name__}: {exc}", url=page_url) from exc
@@ -366,6 +372,9 @@ def _parse(html_text: str, page_url: str) -> SourcePost:
         raise SkipPost("private, deleted or not a post page (entryInfo is null)", url=page_url)
 
     head = _Head(tree)
+    page_slug = page_slug_of(head.get("og:url")) or page_slug_of(head.canonical)
+    if page_slug is not None:  # a static page reached under its entry id (the id probe): not a post
+        raise SkipPost(f"a static page: migrated as a page from /pages/{page_slug}", url=page_url)
     post_id = _post_id(entry_info, head)
     if post_id is None:
         raise ParseError("no numeric post id (entryInfo, dg:plink, article:txid)", url=page_url)
@@ -426,4 +435,60 @@ def _parse(html_text: str, page_url: str) -> SourcePost:
         body_html=body.inner_html or "",
         featured_image_url=featured,
         blog_hosts=_blog_hosts(html_text, head, page_url),
+    )
+
+
+# ---------------------------------------------------------------------------------- static pages
+# A Tistory page is an entry like a post (one id sequence: kim-se-hee/tistory-mcp docs/api.md §4,
+# `type: "page"` of /manage/post.json, answered with `/pages/{slogan}`), rendered by the skin's
+# `<s_page_rep>` with the post's `[##_article_rep_*_##]` values, or by the post block when a skin has
+# none (tistory/document-tistory-skin contents/page.md): the same body container as a post. Whether its
+# page carries `entryInfo`, `dg:plink` or a publication date is not documented anywhere we found, so
+# each is optional here: the slug (from the URL) is the page's identity, the id is kept when present.
+
+
+def page_slug_of(url: str | None) -> str | None:
+    """The decoded slug of a `/pages/<slug>` URL, None for any other URL."""
+    if not url:
+        return None
+    match = _PAGE_PATH.match(_path(url))
+    return unquote(match.group(1)) if match else None
+
+
+def _parse_page(html_text: str, page_url: str) -> SourcePost:
+    tree = LexborHTMLParser(html_text)
+    found, entry_info = _js_object(html_text, _ENTRY_INFO)
+    head = _Head(tree)
+    slug = page_slug_of(page_url) or page_slug_of(head.get("og:url")) or page_slug_of(head.canonical)
+    if slug is None:
+        raise ParseError("not a /pages/<slug> address", url=page_url)
+    body = tree.css_first("div.contents_style") or tree.css_first("div.tt_article_useless_p_margin")
+    if body is None or (found and entry_info is None):
+        _skip_or_fail(tree, html_text, page_url, "no page body")
+    assert body is not None  # _skip_or_fail always raises
+    info = entry_info if isinstance(entry_info, dict) else {}
+    ld = _json_ld(head)
+    headline = html.unescape(str(ld["headline"])).strip() if ld.get("headline") else None
+    title = head.get("og:title") or headline or html.unescape(str(info.get("entryTitle") or "")).strip()
+    if not title:
+        raise ParseError("no title (og:title / JSON-LD headline / entryTitle)", url=page_url)
+    published = _parse_datetime(head.get("article:published_time")) or _parse_datetime(ld.get("datePublished"))
+    parts = urlsplit(page_url)
+    if not parts.netloc:
+        raise ParseError("page_url has no host", url=page_url)
+    return SourcePost(
+        post_id=_post_id(info, head) or 0,
+        canonical_url=f"{parts.scheme or 'https'}://{parts.netloc.lower()}/pages/{slug}",
+        title=title,
+        published=published,
+        modified=_parse_datetime(head.get("article:modified_time")) or _parse_datetime(ld.get("dateModified")),
+        category_path=(),
+        tags=(),
+        author=_author(head, ld, html_text),
+        excerpt=head.get("description", "og:description") or "",
+        slug=unicodedata.normalize("NFC", slug).strip(),
+        body_html=body.inner_html or "",
+        featured_image_url=_featured_image(head, ld),
+        blog_hosts=_blog_hosts(html_text, head, page_url),
+        kind="page",
     )

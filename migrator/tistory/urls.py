@@ -1,7 +1,8 @@
 """Tistory URL rules: which URLs name a post of this blog, and the one canonical form of each.
 
 Pure functions (no I/O). A post is named either by its numeric id (`/123`, `/m/123`, `/notice/123`,
-`/m/notice/123`) or by a slug (`/entry/<slug>`, `/m/entry/<slug>`, the "문자" URL setting). Hosts,
+`/m/notice/123`) or by a slug (`/entry/<slug>`, `/m/entry/<slug>`, the "문자" URL setting); a static
+page by its slug (`/pages/<slug>`, kind "page", only for callers that ask for pages). Hosts,
 query strings, fragments, trailing slashes, `/m/` prefixes and percent-encoding are canonicalised
 away (tistory.md §3.2); slugs are compared in their decoded, NFC-normalised form.
 """
@@ -19,9 +20,11 @@ __all__ = [
     "PostUrl",
     "blog_aliases",
     "blog_origin",
+    "canonical_page_url",
     "canonical_post_url",
     "canonical_slug_url",
     "classify_post_url",
+    "is_page_url",
     "normalise_host",
     "post_url_fragment",
     "url_is_wellformed",
@@ -33,10 +36,12 @@ _MAX_ID_DIGITS = 12
 
 @dataclass(frozen=True, slots=True)
 class PostUrl:
-    """What a post URL says about its post: the numeric id, or the decoded slug (never both from a URL)."""
+    """What a post URL says about its post: the numeric id, or the decoded slug (never both from a URL).
+    A static page (`kind` "page") has no id in its URL, only its slug."""
 
     post_id: int | None
     slug: str | None
+    kind: str = "post"
 
 
 def normalise_host(value: str) -> str:
@@ -130,7 +135,7 @@ def _post_id(segment: str) -> int | None:
 
 def classify_post_url(
     url: str, hosts: Collection[str], *, base: str | None = None,
-    on_malformed: Callable[[str], None] | None = None,
+    on_malformed: Callable[[str], None] | None = None, pages: bool = False,
 ) -> PostUrl | None:
     """The post a URL names, or None when it is not a post of this blog.
 
@@ -143,10 +148,12 @@ def classify_post_url(
     (`?category=…`), a fragment (`#comment…`), the `/m/` prefix, `/notice/<id>` and raw or
     percent-encoded slugs. Everything else (category, tag, search, guestbook, archive, static
     `/pages/…`, rss, sitemap, manage, toolbar, attachments, the `/m` home, other hosts, mailto:,
-    javascript:, bare fragments) gives None.
+    javascript:, bare fragments) gives None. With `pages`, a static page `/pages/<slug>` gives
+    `PostUrl(None, slug, "page")` (callers that cannot handle pages keep the default: None).
     """
     try:
-        return _classify(url, hosts, base)
+        found = _classify(url, hosts, base)
+        return None if found is not None and found.kind == "page" and not pages else found
     except ValueError:
         if on_malformed is not None:
             on_malformed(url)
@@ -217,9 +224,11 @@ def _post_of(host: str, path: str, hosts: Collection[str]) -> PostUrl | None:
     if len(segments) == 2 and segments[0] == "notice":
         post_id = _post_id(segments[1])
         return PostUrl(post_id, None) if post_id is not None else None
-    if len(segments) == 2 and segments[0] == "entry":
+    if len(segments) == 2 and segments[0] in ("entry", "pages"):
         slug = unicodedata.normalize("NFC", segments[1]).strip()
-        return PostUrl(None, slug) if slug else None
+        if not slug:
+            return None
+        return PostUrl(None, slug, "post" if segments[0] == "entry" else "page")
     return None
 
 
@@ -236,6 +245,22 @@ def canonical_slug_url(origin: str, slug: str) -> str:
     """
     normalised = unicodedata.normalize("NFC", slug)
     return f"{origin.rstrip('/')}/entry/{quote(normalised, safe='')}"
+
+
+def canonical_page_url(origin: str, slug: str) -> str:
+    """`{origin}/pages/{percent-encoded slug}`: the one URL under which a static page is recorded (a
+    page may carry no numeric id, so this URL is its identity)."""
+    normalised = unicodedata.normalize("NFC", slug)
+    return f"{origin.rstrip('/')}/pages/{quote(normalised, safe='')}"
+
+
+def is_page_url(url: str) -> bool:
+    """Whether a recorded canonical URL is a static page's (`canonical_page_url`)."""
+    try:
+        path = urlsplit(url.strip()).path
+    except ValueError:
+        return False
+    return path.startswith("/pages/") and len(path) > len("/pages/")
 
 
 def post_url_fragment(url: str) -> str:

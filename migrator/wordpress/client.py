@@ -232,40 +232,44 @@ class WordPressClient:
         self.site_tz = tz
         return tz
 
-    # ------------------------------------------------------------------ posts
-    async def create_post(self, fields: Mapping[str, Any]) -> WpPost:
+    # ------------------------------------------------------------------ posts (and pages)
+    # Every post call takes `kind`: "post" (/wp/v2/posts) or "page" (/wp/v2/pages, same fields but
+    # categories and tags, and the same answers; docs/wordpress.md).
+    async def create_post(self, fields: Mapping[str, Any], *, kind: str = "post") -> WpPost:
         # Never retried blindly: a create whose answer was lost may have happened (the caller looks
         # its marker up before trying again).
         resp = await self._req(
-            "POST", "/posts", json=dict(fields), params={"context": "edit"}, ok=(201, 200), max_retries=0
+            "POST", _route(kind), json=dict(fields), params={"context": "edit"}, ok=(201, 200), max_retries=0
         )
         return WpPost.from_json(resp.json())
 
-    async def update_post(self, post_id: int, fields: Mapping[str, Any]) -> WpPost:
-        resp = await self._req("POST", f"/posts/{post_id}", json=dict(fields), params={"context": "edit"})
+    async def update_post(self, post_id: int, fields: Mapping[str, Any], *, kind: str = "post") -> WpPost:
+        resp = await self._req("POST", f"{_route(kind)}/{post_id}", json=dict(fields), params={"context": "edit"})
         return WpPost.from_json(resp.json())
 
-    async def get_post(self, post_id: int) -> WpPost | None:
+    async def get_post(self, post_id: int, *, kind: str = "post") -> WpPost | None:
         """The post in edit context; None when it does not exist (or is in the trash)."""
-        resp = await self._req("GET", f"/posts/{post_id}", params={"context": "edit"}, allow=(404, 410))
+        resp = await self._req("GET", f"{_route(kind)}/{post_id}", params={"context": "edit"}, allow=(404, 410))
         if resp.status != 200:
             return None
         post = WpPost.from_json(resp.json())
         return None if post.status == "trash" else post
 
-    async def delete_post(self, post_id: int) -> bool:
+    async def delete_post(self, post_id: int, *, kind: str = "post") -> bool:
         """Delete for good. False when it was already gone (404/410)."""
-        resp = await self._req("DELETE", f"/posts/{post_id}", params={"force": "true"}, allow=(404, 410))
+        resp = await self._req(
+            "DELETE", f"{_route(kind)}/{post_id}", params={"force": "true"}, allow=(404, 410)
+        )
         return resp.status == 200
 
-    async def find_posts_by_marker(self, marker: str) -> list[WpPost]:
+    async def find_posts_by_marker(self, marker: str, *, kind: str = "post") -> list[WpPost]:
         """Posts of any status whose raw content contains `marker` exactly."""
         found: list[WpPost] = []
         page = 1
         while True:
             resp = await self._req(
                 "GET",
-                "/posts",
+                _route(kind),
                 params={
                     "search": marker,
                     "status": "any",
@@ -456,7 +460,7 @@ class WordPressClient:
         return dict(resp.json()) if resp.status == 200 else None
 
     # ---- issue 5: reads for link rewriting, redirects, undo and dry-run
-    async def get_permalinks(self, post_ids: list[int]) -> dict[int, WpPermalink]:
+    async def get_permalinks(self, post_ids: list[int], *, kind: str = "post") -> dict[int, WpPermalink]:
         """Address data of many posts (any status but trash), 100 per request. Missing ids are absent."""
         found: dict[int, WpPermalink] = {}
         ids = sorted(set(post_ids))
@@ -464,7 +468,7 @@ class WordPressClient:
             chunk = ids[start : start + 100]
             resp = await self._req(
                 "GET",
-                "/posts",
+                _route(kind),
                 params={
                     "include": ",".join(map(str, chunk)),
                     "status": "any",
@@ -543,6 +547,12 @@ class WordPressClient:
         return terms
 
     # ---- end issue 5 reads
+
+
+def _route(kind: str) -> str:
+    if kind not in ("post", "page"):
+        raise ValueError(f"unknown kind {kind!r}")
+    return f"/{kind}s"
 
 
 def _same_term_name(stored: str, wanted: str) -> bool:

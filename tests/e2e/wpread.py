@@ -147,9 +147,9 @@ class WPReader:
             page += 1
 
     def floor_id(self) -> int:
-        """The largest post or media id WordPress holds now (0 when empty)."""
+        """The largest post, page or media id WordPress holds now (0 when empty; one id sequence)."""
         ids = [0]
-        for route, params in (("/posts", {"status": "any"}), ("/media", {})):
+        for route, params in (("/posts", {"status": "any"}), ("/pages", {"status": "any"}), ("/media", {})):
             status, data, _ = self.get(route, orderby="id", order="desc", per_page=1, _fields="id", **params)
             assert status == 200, f"GET {route} -> {status}: {data}"
             ids += [item["id"] for item in data]
@@ -158,6 +158,10 @@ class WPReader:
     def posts_since(self, floor: int) -> list[dict[str, Any]]:
         """Posts of any status (trash excluded) created after `floor_id()` was taken."""
         return self._since("/posts", floor, status="any")
+
+    def pages_since(self, floor: int) -> list[dict[str, Any]]:
+        """Pages (static pages) of any status created after `floor_id()` (one id sequence with posts)."""
+        return self._since("/pages", floor, status="any")
 
     def media_since(self, floor: int) -> list[dict[str, Any]]:
         return self._since("/media", floor)

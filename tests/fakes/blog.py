@@ -67,6 +67,10 @@ class FakePost:
     notice: bool = False             # a 공지: /notice/<id>, listed by the NOTICE API only
     modified: str | None = None      # article:modified_time; defaults to `published`
     hidden: bool = False             # readable by URL but missing from every listing (a listing gap)
+    # A static page (페이지): served at /pages/<page_slug>, linked from the blog's menu on every page and
+    # listed in the sitemap, never in the post lists, RSS or the mobile API; its entry id is a post
+    # id of the same sequence (its own /<id> answers 404 here: what Tistory does there is unknown).
+    page_slug: str | None = None
 
 
 def _esc(text: str) -> str:
@@ -280,13 +284,20 @@ class FakeBlog:
     def listed(self, *, notices: bool = False) -> list[FakePost]:
         """Public posts (protected included, private excluded), newest first (highest id first)."""
         return sorted(
-            (p for p in self.posts.values() if not p.private and not p.hidden and p.notice == notices),
+            (p for p in self.posts.values()
+             if not p.private and not p.hidden and p.notice == notices and p.page_slug is None),
             key=lambda p: p.post_id, reverse=True,
         )
+
+    def static_pages(self) -> list[FakePost]:
+        """The blog's public static pages, in id order (the menu's order)."""
+        return sorted((p for p in self.posts.values() if p.page_slug and not p.private), key=lambda p: p.post_id)
 
     def path_of(self, post: FakePost, *, mobile: bool = False) -> str:
         """The post's own URL path as the blog links it (slug, notice or numeric form)."""
         prefix = "/m" if mobile else ""
+        if post.page_slug:
+            return f"{prefix}/pages/{quote(unicodedata.normalize('NFC', post.page_slug), safe='')}"
         if post.notice:
             return f"{prefix}/notice/{post.post_id}"
         if post.slug:
@@ -296,7 +307,7 @@ class FakeBlog:
     def _by_slug(self, slug: str) -> FakePost | None:
         wanted = unicodedata.normalize("NFC", slug)
         for post in self.posts.values():
-            if post.slug is not None and unicodedata.normalize("NFC", post.slug) == wanted:
+            if post.slug is not None and post.page_slug is None and unicodedata.normalize("NFC", post.slug) == wanted:
                 return post
         return None
 
@@ -317,6 +328,8 @@ class FakeBlog:
         r.add_get(r"/m/notice/{post_id:\d+}", self._post_by_id)
         r.add_get("/entry/{slug}", self._post_by_slug)
         r.add_get("/m/entry/{slug}", self._post_by_slug)
+        r.add_get("/pages/{slug}", self._page_by_slug)
+        r.add_get("/m/pages/{slug}", self._page_by_slug)
         r.add_get("/{tail:.*}", self._not_found)
         return app
 
@@ -350,9 +363,16 @@ class FakeBlog:
     # ------------------------------------------------------------------ post pages
     async def _post_by_id(self, request: web.Request) -> web.Response:
         post = self.posts.get(int(request.match_info["post_id"]))
-        if post is None or post.private:
+        if post is None or post.private or post.page_slug:
             return await self._not_found(request)
         return self._post_response(request, post)
+
+    async def _page_by_slug(self, request: web.Request) -> web.Response:
+        wanted = unicodedata.normalize("NFC", request.match_info["slug"])
+        page = next((p for p in self.static_pages() if unicodedata.normalize("NFC", p.page_slug or "") == wanted), None)
+        if page is None:
+            return await self._not_found(request)
+        return self._post_response(request, page)
 
     async def _post_by_slug(self, request: web.Request) -> web.Response:
         post = self._by_slug(request.match_info["slug"])
@@ -508,7 +528,7 @@ class FakeBlog:
   <div class="box_sidebar"><ul class="tt_category"><li><a href="/category" class="link_tit">분류 전체보기</a><ul>{cats}</ul></li></ul></div>
   <div class="box_sidebar"><h2>태그</h2><div class="box_tag">{cloud}</div></div>
   <div class="box_sidebar"><a href="/guestbook">방명록</a> <a href="/rss">RSS</a> <a href="/archive/202403">2024/03</a>
-    <a href="/pages/about">소개</a> <a href="/m">모바일</a> <a href="/manage">관리</a> <a href="mailto:owner@example.com">메일</a>
+    <a href="/m">모바일</a> <a href="/manage">관리</a> <a href="mailto:owner@example.com">메일</a>
     <a href="javascript:void(0)">검색</a> <a href="#top">맨 위로</a> <a href="https://other.tistory.com/12">이웃 블로그</a>
     <a href="{ctx.public}/attachment/cfile1.uf@99.png">첨부</a> <a href="http://cfile9.uf.tistory.com/image/12">옛 이미지</a></div>
 </aside>"""
@@ -557,9 +577,14 @@ class FakeBlog:
                 f'<link rel="alternate" type="application/rss+xml" href="{ctx.public}/rss" />')
         page = (f'<!DOCTYPE html>\n<html lang="ko">\n<head>\n{head}\n</head>\n'
                 f'<body id="{"tt-body-index" if path == "/" else "tt-body-category"}">\n<div id="wrap">\n'
-                f'<header><h1><a href="/">{_esc(self.blog_title)}</a></h1></header>\n'
+                f'<header><h1><a href="/">{_esc(self.blog_title)}</a></h1>{self._menu()}</header>\n'
                 f'<main id="main">{body}</main>\n{self._sidebar(ctx)}\n</div>\n</body>\n</html>\n')
         return web.Response(text=page, content_type="text/html")
+
+    def _menu(self) -> str:
+        """The blog menu ([##_blog_menu_##]): home, guestbook, and a link per static page."""
+        pages = "".join(f'<li><a href="{self.path_of(p)}">{_esc(p.title)}</a></li>' for p in self.static_pages())
+        return f'<nav><ul class="tt_menubar"><li><a href="/">홈</a></li>{pages}<li><a href="/guestbook">방명록</a></li></ul></nav>'
 
     def _list_items(self, posts: list[FakePost], ctx: _Ctx) -> str:
         def date(p: FakePost) -> str:

@@ -7,6 +7,11 @@ drafts (`-2`, `-3`; all-digit slugs and feed names also get a suffix); `date` is
 `future`; a save without `categories` gives a post that has none category 1 (an explicit
 `categories: []` leaves it with none); `GET ?status=` defaults to `publish` and any
 other status needs an editor; trashing appends `__trashed` to the slug.
+
+Pages (/wp/v2/pages) are the same rows with `type: "page"` (one id sequence, like wp_posts): the
+same routes and rules but no categories or tags (unknown parameters are ignored), a `parent`, a
+`?page_id=ID` link until published and `permalink_template` `<base>/%pagename%/`; a post id asked
+on the pages route (or the reverse) is `rest_post_invalid_id`, as on WordPress 6.1.
 """
 
 from __future__ import annotations
@@ -78,7 +83,9 @@ class PostRoutes(WPState):
     def unique_post_slug(self, slug: str, post_id: int) -> str:
         """`wp_unique_post_slug()` for a flat post type with /%postname%/ permalinks."""
         current = self.posts.get(post_id, {}).get("slug")
-        taken = {p["slug"] for pid, p in self.posts.items() if pid != post_id}
+        kind = self.posts.get(post_id, {}).get("type", "post")
+        # wp_unique_post_slug() looks among the same post type only (pages: among pages and attachments).
+        taken = {p["slug"] for pid, p in self.posts.items() if pid != post_id and p.get("type", "post") == kind}
 
         def bad(s: str) -> bool:
             numeric = s.isdigit() and int(s) > 0 and current != s  # would clash with a year archive
@@ -93,6 +100,7 @@ class PostRoutes(WPState):
 
     def post_json(self, post: dict[str, Any], ctx: str, base: str) -> dict[str, Any]:
         pid = post["id"]
+        kind = post.get("type", "post")
         edit = ctx == "edit"
         excerpt_src = post["excerpt"] or excerpt_from_content(post["content"])
         data: dict[str, Any] = {
@@ -110,7 +118,7 @@ class PostRoutes(WPState):
             {
                 "slug": post["slug"],
                 "status": post["status"],
-                "type": "post",
+                "type": kind,
                 "link": self.post_link(post, base),
                 "title": {
                     "rendered": ("Private: " if post["status"] == "private" else "")
@@ -122,14 +130,16 @@ class PostRoutes(WPState):
                 "featured_media": post["featured_media"],
                 "comment_status": "open",
                 "ping_status": "open",
-                "sticky": False,
                 "template": "",
-                "format": "standard",
                 "meta": [],
-                "categories": list(post["categories"]),
-                "tags": list(post["tags"]),
             }
         )
+        if kind == "page":
+            data.update({"parent": post.get("parent", 0), "menu_order": 0})
+        else:
+            data.update(
+                {"sticky": False, "format": "standard", "categories": list(post["categories"]), "tags": list(post["tags"])}
+            )
         if edit:
             data["title"] = {"raw": post["title"], **data["title"]}
             data["content"] = {
@@ -139,13 +149,14 @@ class PostRoutes(WPState):
             }
             data["excerpt"] = {"raw": post["excerpt"], **data["excerpt"]}
             plain = getattr(self, "permalinks", "pretty") == "plain"
+            query, tag = ("page_id", "%pagename%") if kind == "page" else ("p", "%postname%")
             data["permalink_template"] = (
-                f"{base}/?p={pid}" if post["status"] == "trash" or plain else f"{base}/%postname%/"
+                f"{base}/?{query}={pid}" if post["status"] == "trash" or plain else f"{base}/{tag}/"
             )
             data["generated_slug"] = self.generated_slug(post)
         data["_links"] = {
-            "self": [{"href": f"{base}/wp-json/wp/v2/posts/{pid}"}],
-            "collection": [{"href": f"{base}/wp-json/wp/v2/posts"}],
+            "self": [{"href": f"{base}/wp-json/wp/v2/{kind}s/{pid}"}],
+            "collection": [{"href": f"{base}/wp-json/wp/v2/{kind}s"}],
         }
         return data
 
@@ -195,16 +206,7 @@ class PostRoutes(WPState):
             # A draft's date floats: publishing without a date stamps "now".
             post["date"], post["date_gmt"] = fmt_date(self.now_local()), fmt_date(self.now_utc())
             post["date_floating"] = False
-        given: dict[str, list[int] | None] = {}
-        for key in ("categories", "tags"):
-            given[key] = ids = self._term_ids(call, key)
-            if ids is not None:
-                post[key] = ids
-        # wp_insert_post() gives a post without categories the default one, but the REST
-        # controller then applies an explicit `categories: []` (wp_set_object_terms): the post
-        # is left with none. A later save without `categories` brings the default back.
-        if not post["categories"] and given["categories"] is None:
-            post["categories"] = [1]
+        self._apply_terms_or_parent(post, call)
         featured = params.get_int("featured_media")
         if featured is not None:
             post["featured_media"] = featured
@@ -220,21 +222,39 @@ class PostRoutes(WPState):
         elif not post["slug"] and post["status"] not in ("draft", "pending"):
             post["slug"] = self.unique_post_slug(sanitize_title(post["title"]) or str(post["id"]), post["id"])
 
-    def _get_post(self, post_id: str) -> dict[str, Any]:
+    def _apply_terms_or_parent(self, post: dict[str, Any], call: Call) -> None:
+        if post.get("type") == "page":  # pages take no terms (the parameters are ignored)
+            parent = call.params.get_int("parent")
+            if parent is not None:
+                post["parent"] = parent
+            return
+        given: dict[str, list[int] | None] = {}
+        for key in ("categories", "tags"):
+            given[key] = ids = self._term_ids(call, key)
+            if ids is not None:
+                post[key] = ids
+        # wp_insert_post() gives a post without categories the default one, but the REST
+        # controller then applies an explicit `categories: []` (wp_set_object_terms): the post
+        # is left with none. A later save without `categories` brings the default back.
+        if not post["categories"] and given["categories"] is None:
+            post["categories"] = [1]
+
+    def _get_post(self, post_id: str, post_type: str = "post") -> dict[str, Any]:
         post = self.posts.get(int(post_id))
-        if post is None:
+        if post is None or post.get("type", "post") != post_type:
             raise WPError(404, "rest_post_invalid_id", "Invalid post ID.")
         return post
 
     # ------------------------------------------------------------------ routes
 
-    async def post_create(self, call: Call) -> web.StreamResponse:
+    async def post_create(self, call: Call, post_type: str = "post") -> web.StreamResponse:
         if not call.can_edit:
-            raise call.deny("rest_cannot_create", "Sorry, you are not allowed to create posts as this user.")
+            raise call.deny("rest_cannot_create", f"Sorry, you are not allowed to create {post_type}s as this user.")
         local, utc = self.now_local(), self.now_utc()
         post: dict[str, Any] = {
             "id": 0,
-            "type": "post",
+            "type": post_type,
+            "parent": 0,
             "status": "draft",
             "slug": "",
             "title": "",
@@ -269,11 +289,11 @@ class PostRoutes(WPState):
         return self._json(
             self.post_json(post, "edit", call.base),
             201,
-            {"Location": f"{call.base}/wp-json/wp/v2/posts/{post['id']}"},
+            {"Location": f"{call.base}/wp-json/wp/v2/{post_type}s/{post['id']}"},
         )
 
-    async def post_update(self, call: Call, post_id: str) -> web.StreamResponse:
-        post = self._get_post(post_id)
+    async def post_update(self, call: Call, post_id: str, post_type: str = "post") -> web.StreamResponse:
+        post = self._get_post(post_id, post_type)
         if not call.can_edit:
             raise call.deny("rest_cannot_edit", "Sorry, you are not allowed to edit this post.")
         updated = dict(post)
@@ -309,8 +329,8 @@ class PostRoutes(WPState):
         # WordPress 6.1 maps deleting a revision to `do_not_allow`, force or not.
         raise call.deny("rest_cannot_delete", "Sorry, you are not allowed to delete this revision.")
 
-    async def post_get(self, call: Call, post_id: str) -> web.StreamResponse:
-        post = self._get_post(post_id)
+    async def post_get(self, call: Call, post_id: str, post_type: str = "post") -> web.StreamResponse:
+        post = self._get_post(post_id, post_type)
         ctx = call.context()
         if ctx == "edit" and not call.can_edit:
             raise call.deny("rest_forbidden_context", "Sorry, you are not allowed to edit this post.")
@@ -319,8 +339,8 @@ class PostRoutes(WPState):
         data = self.post_json(post, ctx, call.base)
         return self._json(filter_fields(data, call.params.get("_fields")))
 
-    async def post_delete(self, call: Call, post_id: str) -> web.StreamResponse:
-        post = self._get_post(post_id)
+    async def post_delete(self, call: Call, post_id: str, post_type: str = "post") -> web.StreamResponse:
+        post = self._get_post(post_id, post_type)
         if not call.can_edit:
             raise call.deny("rest_cannot_delete", "Sorry, you are not allowed to delete this post.")
         if call.params.get_bool("force"):
@@ -342,7 +362,7 @@ class PostRoutes(WPState):
         self.recount_terms()
         return self._json(self.post_json(post, "edit", call.base))
 
-    async def posts_list(self, call: Call) -> web.StreamResponse:
+    async def posts_list(self, call: Call, post_type: str = "post") -> web.StreamResponse:
         params = call.params
         ctx = call.context()
         if ctx == "edit" and not call.can_edit:
@@ -379,7 +399,7 @@ class PostRoutes(WPState):
             wanted = {"publish", "future", "draft", "pending", "private"}
         else:
             wanted = set(statuses)
-        items = [p for p in self.posts.values() if p["status"] in wanted]
+        items = [p for p in self.posts.values() if p["status"] in wanted and p.get("type", "post") == post_type]
         slugs = params.get("slug")
         if slugs:
             slug_set = set(parse_slug_list(slugs))
@@ -390,7 +410,7 @@ class PostRoutes(WPState):
         exclude = params.get_int_list("exclude")
         if exclude:
             items = [p for p in items if p["id"] not in exclude]
-        for key in ("categories", "tags"):
+        for key in ("categories", "tags") if post_type == "post" else ():
             ids = params.get_int_list(key)
             if ids:
                 items = [p for p in items if set(p[key]) & set(ids)]
@@ -403,6 +423,22 @@ class PostRoutes(WPState):
         fields = params.get("_fields")
         body = [filter_fields(self.post_json(p, ctx, call.base), fields) for p in page_items]
         return self._json(body, 200, headers)
+
+    # ------------------------------------------------------------------ /wp/v2/pages: the same rows
+    async def pages_list(self, call: Call) -> web.StreamResponse:
+        return await self.posts_list(call, "page")
+
+    async def page_create(self, call: Call) -> web.StreamResponse:
+        return await self.post_create(call, "page")
+
+    async def page_get(self, call: Call, post_id: str) -> web.StreamResponse:
+        return await self.post_get(call, post_id, "page")
+
+    async def page_update(self, call: Call, post_id: str) -> web.StreamResponse:
+        return await self.post_update(call, post_id, "page")
+
+    async def page_delete(self, call: Call, post_id: str) -> web.StreamResponse:
+        return await self.post_delete(call, post_id, "page")
 
     @staticmethod
     def _sort_posts(

@@ -55,11 +55,12 @@ class WPState:
         return value
 
     def post_link(self, post: dict[str, Any], base: str) -> str:
-        """Pretty permalink once published (or private/future), `?p=ID` before (always, when plain)."""
+        """Pretty permalink once published (or private/future), `?p=ID` before (always, when plain);
+        a page's is `?page_id=ID`."""
         plain = getattr(self, "permalinks", "pretty") == "plain"
         if not plain and post["status"] in ("publish", "future", "private") and post["slug"]:
             return f"{base}/{post['slug']}/"
-        return f"{base}/?p={post['id']}"
+        return f"{base}/?{'page_id' if post.get('type') == 'page' else 'p'}={post['id']}"
 
     def recount_terms(self) -> None:
         """`count` = number of published posts carrying the term (what WordPress maintains).
