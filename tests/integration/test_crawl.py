@@ -62,7 +62,12 @@ def ids_of(refs: list[PostRef]) -> list[int]:
 
 
 def page_requests(blog: FakeBlog, prefix: str) -> list[str]:
-    return [r for r in blog.requests if r.startswith(prefix)]
+    """The requests for `prefix` pages, by page number: pages read ahead may arrive out of order."""
+    def number(request: str) -> int:
+        found = re.search(r"[?&]page=(\d+)", request)
+        return int(found.group(1)) if found else -1
+
+    return sorted((r for r in blog.requests if r.startswith(prefix)), key=number)
 
 
 # ------------------------------------------------------------------------------ all sources
