@@ -65,7 +65,7 @@ def page_requests(blog: FakeBlog, prefix: str) -> list[str]:
     """The requests for `prefix` pages, by page number: pages read ahead may arrive out of order."""
     def number(request: str) -> int:
         found = re.search(r"[?&]page=(\d+)", request)
-        return int(found.group(1)) if found else -1
+        return int(found.group(1)) if found else 10**9   # cursors: after page 0, in the order sent
 
     return sorted((r for r in blog.requests if r.startswith(prefix)), key=number)
 
