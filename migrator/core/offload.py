@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import os
 import pickle
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -88,16 +87,14 @@ async def _start_worker() -> _Worker:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "migrator.core.parse_worker",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
-            # The worker ignores SIGINT itself; this keeps a Ctrl-C from killing it before it does.
-            preexec_fn=_ignore_sigint,
+            # Its own process group: a Ctrl-C at the terminal is the tool's to handle, not the
+            # worker's (preexec_fn, the other way, is unsafe with the tool's threads). It ends when
+            # its stdin closes, however the tool ends.
+            process_group=0,
         )
     except (OSError, ValueError) as exc:
         raise _WorkerLost(f"could not start: {exc}") from exc
     return _Worker(process)
-
-
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class CpuPool:
