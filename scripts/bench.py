@@ -12,7 +12,8 @@ The rest of this text is about the default, `--wordpress fake`:
 The fake blog, CDN and WordPress (tests/fakes) run in a separate process, each answer delayed by
 --latency-ms, so the figures are those of the engine process alone. Printed: posts/s next to the
 bound that latency, workers and rate limit imply; requests/s per host; peak RSS of the engine
-process; CPU ms per post spent in parse + clean (median over the saved sample pages); and the time,
+process and of the tool's whole process tree (the engine process + the parse pool, sampled every
+100 ms, the fake servers left out); CPU ms per post spent in parse + clean (median over the saved sample pages); and the time,
 request count and WordPress writes of a no-op re-run of the completed blog.
 """
 
@@ -111,21 +112,27 @@ def main() -> None:
             sys.exit(130)
         return
     from scripts.benchreal.images import make_image_set
+    from scripts.benchreal.procs import TreeSampler
     from scripts.benchreal.servers import control, start_servers
 
-    cpu = parse_clean_cpu_ms()
     server, ports = start_servers(args, make_image_set(args.image_size), with_wordpress=True)
+    assert server.pid is not None
     try:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "bench.db"
-            first = asyncio.run(run_engine(args, ports, db))
+            # The tool's tree is this process and its children (the parse pool) minus the fake servers.
+            with TreeSampler(os.getpid(), exclude=frozenset({server.pid})) as tree:
+                first = asyncio.run(run_engine(args, ports, db))
             stats1 = asyncio.run(control(ports["control"], "GET", "/stats"))
             rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             asyncio.run(control(ports["control"], "POST", "/reset"))
-            second = asyncio.run(run_engine(args, ports, db))
+            with TreeSampler(os.getpid(), exclude=frozenset({server.pid})) as tree2:
+                second = asyncio.run(run_engine(args, ports, db))
             stats2 = asyncio.run(control(ports["control"], "GET", "/stats"))
     finally:
         server.terminate()
+    # After the runs: its allocations must not count in the engine's peak RSS.
+    cpu = parse_clean_cpu_ms()
 
     report = first["report"]
     c = report.counters
@@ -157,13 +164,15 @@ def main() -> None:
           f"{100 * first['cpu_s'] / elapsed:.0f}% of one core)")
     print(f"fake servers' CPU (other process): {stats1['server_cpu_s']:.1f} s")
     print(f"WordPress writes: {stats1['wp_writes']} ({stats1['wp_writes'] / max(c.completed, 1):.2f} per post)")
-    print(f"peak RSS of the engine process: {rss_mb:.0f} MB")
+    print(f"peak RSS of the engine process: {rss_mb:.0f} MB; peak RSS, tool tree: {tree.peak_rss / 2**20:.0f} MB "
+          f"({tree.peak_processes} processes; no-op re-run: {tree2.peak_rss / 2**20:.0f} MB)")
     print(f"parse+clean CPU per post: median {statistics.median(cpu):.2f} ms over {len(cpu)} sample pages "
           f"(per page: {', '.join(f'{x:.1f}' for x in cpu)})")
     print(f"no-op re-run: {second['elapsed']:.1f} s, WordPress writes {stats2['wp_writes']}, WordPress requests "
           f"{stats2['wp_requests']}, post pages fetched {stats2['post_pages']}, CDN requests {stats2['cdn_requests']}, "
           f"blog requests {stats2['blog_requests']} (discovery)")
     print(json.dumps({"posts_per_s": round(posts_s, 2), "bound": round(bound, 2), "rss_mb": round(rss_mb),
+                      "tree_rss_mb": round(tree.peak_rss / 2**20), "noop_s": round(second["elapsed"], 2),
                       "noop_writes": stats2["wp_writes"], "noop_post_pages": stats2["post_pages"]}))
 
 

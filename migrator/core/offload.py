@@ -1,74 +1,42 @@
 """Parsing and cleaning pages off the event loop, in worker processes.
 
 Parsing a long post takes tens of milliseconds of CPU; on the event loop that would stall every
-other worker's network I/O for as long. A small process pool keeps the loop free. The function run
-in the pool never raises: it returns what happened, so a broken page (or a parser bug) fails that
-post only.
+other worker's network I/O for as long. A small pool of processes keeps the loop free. The function
+run in the pool (`pageparse.parse_page`) never raises: it returns what happened, so a broken page
+(or a parser bug) fails that post only.
+
+The pool is `python -m migrator.core.parse_worker` processes spoken to over pipes, not a
+multiprocessing pool: those start a resource-tracker process too and import the tool's modules in
+each worker (together ~25 MB more for nothing), and need a watcher thread so that a worker does not
+outlive a killed parent. A worker here imports only the parsers and ends when its stdin closes.
+Workers start on the first page to parse: a re-run with nothing to do starts none.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import contextlib
 import os
-import signal
-import threading
-import time
+import pickle
+import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
-from migrator.errors import MigratorError, SkipPost
-from migrator.models import CleanPost, SourcePost
-from migrator.tistory import clean as cleaning
+import structlog
+
+from migrator.core.pageparse import ParsedPage, parse_page
+from migrator.core.parse_worker import HEADER, frame
 from migrator.tistory import parse as parsing
 
-__all__ = ["CpuPool", "ParsedPage", "default_processes", "parse_page"]
+__all__ = ["CpuPool", "ParsedPage", "default_processes", "parse_page", "parsing"]
+
+log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 
-
-@dataclass(frozen=True, slots=True)
-class ParsedPage:
-    source: SourcePost | None = None
-    body: CleanPost | None = None
-    skip_reason: str | None = None  # protected / private / deleted: not an error
-    error: str | None = None  # the page cannot be migrated, and why
-    post_id: int | None = None  # known even for skipped pages when the page carries it
-
-
-def parse_page(html: str, page_url: str, kind: str = "post") -> ParsedPage:
-    """Parse a post page (or a static page: `kind` "page") and clean its body. Pure; never raises."""
-    try:
-        source = (
-            parsing.parse_post(html, page_url, kind="page") if kind == "page" else parsing.parse_post(html, page_url)
-        )
-    except SkipPost as exc:
-        return ParsedPage(skip_reason=exc.reason, post_id=_safe_post_id(html))
-    except MigratorError as exc:
-        return ParsedPage(error=f"unreadable page: {exc}", post_id=_safe_post_id(html))
-    except Exception as exc:  # a parser bug must fail this post only, with its reason recorded
-        return ParsedPage(
-            error=f"unreadable page ({exc.__class__.__name__}: {exc})", post_id=_safe_post_id(html)
-        )
-    try:
-        body = cleaning.clean_body(source.body_html, page_url=page_url, blog_hosts=source.blog_hosts)
-    except Exception as exc:
-        return ParsedPage(
-            source=source,
-            error=f"the body could not be cleaned ({exc.__class__.__name__}: {exc})",
-            post_id=source.post_id,
-        )
-    return ParsedPage(source=source, body=body, post_id=source.post_id)
-
-
-def _safe_post_id(html: str) -> int | None:
-    try:
-        return parsing.page_post_id(html)
-    except Exception:
-        return None
+# Where the `migrator` package is imported from, for the worker's PYTHONPATH: the same code as ours.
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
 
 
 def default_processes() -> int:
@@ -76,56 +44,132 @@ def default_processes() -> int:
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
-def _init_worker(parent_pid: int) -> None:
-    # Ctrl-C reaches the whole process group; the main process decides what happens, not the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A pool worker blocks on its call queue, whose write end it holds itself, so it would outlive a
-    # parent killed with SIGKILL (holding the parent's stdout and stderr open). Leave with it.
-    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
+class _WorkerLost(Exception):
+    """A worker could not be started, or died (out of memory, killed) during a call."""
 
 
-def _exit_with_parent(parent_pid: int) -> None:
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != parent_pid:
-            os._exit(0)
+class _Worker:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    async def call(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(frame(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)))
+            await stdin.drain()
+            size = int.from_bytes(await stdout.readexactly(HEADER), "big")
+            ok, value = pickle.loads(await stdout.readexactly(size))
+        except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
+            raise _WorkerLost(f"{exc.__class__.__name__}: {exc}") from exc
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
+    async def close(self) -> None:
+        """Close its stdin (it exits on EOF); kill it if it does not go within a second."""
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            await asyncio.wait_for(self.process.wait(), 1.0)
+        except (TimeoutError, asyncio.CancelledError):
+            self.kill()
+
+
+async def _start_worker() -> _Worker:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "migrator.core.parse_worker",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
+            # Its own process group: a Ctrl-C at the terminal is the tool's to handle, not the
+            # worker's (preexec_fn, the other way, is unsafe with the tool's threads). It ends when
+            # its stdin closes, however the tool ends.
+            process_group=0,
+        )
+    except (OSError, ValueError) as exc:
+        raise _WorkerLost(f"could not start: {exc}") from exc
+    return _Worker(process)
 
 
 class CpuPool:
-    """`await pool.run(fn, *args)` runs `fn` in a worker process (or inline when processes == 0)."""
+    """`await pool.run(fn, *args)` runs `fn` in a worker process (or inline when processes == 0).
+
+    `fn` and its arguments and result travel pickled; `fn` must be importable by name.
+    """
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
-        self._pool: ProcessPoolExecutor | None = None
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._workers: set[_Worker] = set()
+        self._starting = 0
+        self._broken = False
 
     def __repr__(self) -> str:
-        return f"CpuPool(processes={self.processes})"
+        return f"CpuPool(processes={self.processes}, running={len(self._workers)}, broken={self._broken})"
 
     async def __aenter__(self) -> CpuPool:
-        if self.processes > 0:
-            # spawn, not fork: the parent has threads (aiosqlite) that a fork would copy mid-lock.
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.processes,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(os.getpid(),),
-            )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        workers, self._workers = list(self._workers), set()
+        self._idle = None
+        await asyncio.gather(*(w.close() for w in workers), return_exceptions=True)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._pool is None:
+        if self.processes <= 0 or self._broken:
             return fn(*args)
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
-        except (BrokenProcessPool, OSError, RuntimeError):
-            # A worker died (out of memory, killed) or could not be started: carry on in-process
-            # rather than fail posts.
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-            return fn(*args)
+            worker = await self._take()
+        except _WorkerLost as exc:
+            return self._carry_on_inline(exc, fn, args)
+        try:
+            result = await worker.call(fn, args)
+        except _WorkerLost as exc:
+            self._forget(worker)
+            return self._carry_on_inline(exc, fn, args)
+        except asyncio.CancelledError:
+            # Its answer would be read by the next caller: this worker cannot be reused.
+            self._forget(worker)
+            raise
+        except BaseException:
+            self._give_back(worker)       # fn raised in the worker: the worker itself is fine
+            raise
+        self._give_back(worker)
+        return result
+
+    async def _take(self) -> _Worker:
+        if self._idle is None:
+            self._idle = asyncio.Queue()
+        if self._idle.empty() and len(self._workers) + self._starting < self.processes:
+            self._starting += 1
+            try:
+                worker = await _start_worker()
+            finally:
+                self._starting -= 1
+            self._workers.add(worker)
+            return worker
+        return await self._idle.get()
+
+    def _give_back(self, worker: _Worker) -> None:
+        if worker in self._workers and self._idle is not None:
+            self._idle.put_nowait(worker)
+
+    def _forget(self, worker: _Worker) -> None:
+        self._workers.discard(worker)
+        worker.kill()
+
+    def _carry_on_inline(self, exc: Exception, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        # A worker died (out of memory, killed) or could not be started: carry on in-process
+        # rather than fail posts.
+        if not self._broken:
+            log.warning("parse_pool_lost", error=str(exc))
+        self._broken = True
+        for worker in list(self._workers):
+            self._forget(worker)
+        return fn(*args)

@@ -9,6 +9,9 @@ deduplicated by numeric id (slug-only URLs by decoded slug):
    a cover home or a tiny blog), where every link that names a post counts, whatever the skin.
    Paging stops at the first page that adds no post the list crawl has not seen yet (an
    out-of-range page repeats the last one; sidebars repeat on every page) or at `max_list_pages`.
+   Numbered pages (here and in the mobile list) are fetched a few ahead of the walk (`readahead`),
+   which still reads every page in order with the same stopping rule: a re-run of a big blog is
+   not a long chain of waits;
    List pages are read even when the mobile API looked complete: they are the only public
    listing that is never capped;
 4. `/rss`, the newest ≤50 posts, mainly for the highest id;
@@ -22,7 +25,7 @@ they came from and skipped. Reading each listing's text is the pure, linear-time
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Collection, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,12 +41,14 @@ from migrator.tistory.listing import (
     Found,
     ascii_lower,
     extract_post_links,
+    last_linked_page,
     parse_entry_list,
     parse_rss_links,
     parse_sitemap,
 )
 from migrator.tistory.parse import looks_like_tistory, stated_blog_urls
-from migrator.tistory.source import SourceClient
+from migrator.tistory.readahead import ReadAhead
+from migrator.tistory.source import Page, SourceClient
 from migrator.tistory.urls import (
     blog_aliases,
     blog_origin,
@@ -73,6 +78,9 @@ MOBILE_PAGE_SIZE = 20
 MAX_API_PAGES = 10_000      # 200,000 posts; the "nothing new" rule normally ends paging long before
 MAX_SITEMAPS = 200          # nested sitemaps followed at most (an index pointing at itself must end)
 MAX_MALFORMED_LOGGED = 20   # malformed links logged one by one per run; the rest are only counted
+# Pages of one listing fetched ahead of the walk (list pages, mobile JSON pages): the HTTP client's
+# connections per host (8) and its rate limit still bound them.
+READ_AHEAD = 8
 
 
 @dataclass
@@ -169,13 +177,14 @@ class Crawler:
 
     def __init__(
         self, source: SourceClient, origin: str, *, hosts: Collection[str] = (),
-        probe: bool = False, max_list_pages: int = 10_000,
+        probe: bool = False, max_list_pages: int = 10_000, read_ahead: int = READ_AHEAD,
     ) -> None:
         self.source = source
         self.origin = blog_origin(origin)
         self.hosts: set[str] = set(blog_aliases(self.origin, hosts))
         self.probe = probe
         self.max_list_pages = max(1, max_list_pages)
+        self.read_ahead = read_ahead
         self.stats = DiscoveryStats()
         self._seen_ids: set[int] = set()
         self._seen_slugs: set[str] = set()
@@ -312,14 +321,29 @@ class Crawler:
 
     # ------------------------------------------------------------------ sources
     async def _mobile_api(self, kind: str) -> AsyncGenerator[Found, None]:
+        base = f"{self.origin}/m/api/entry/0/{kind}"
+
+        def page_url(number: int) -> str:
+            return f"{base}?page={number}&size={MOBILE_PAGE_SIZE}"
+
+        # Numbered pages are read ahead; a `startId` cursor is only known from the page before it.
+        async with ReadAhead(lambda n: self._json(page_url(n)), self.read_ahead, limit=0) as pages:
+            async for found in self._mobile_api_pages(kind, pages, page_url):
+                yield found
+
+    async def _mobile_api_pages(
+        self, kind: str, pages: ReadAhead[Any | None], page_url: Callable[[int], str],
+    ) -> AsyncGenerator[Found, None]:
         page = 0
         cursor: str | None = None
         listed: set[int | str] = set()
-        base = f"{self.origin}/m/api/entry/0/{kind}"
         for number in range(MAX_API_PAGES):
-            query = f"startId={cursor}" if cursor is not None else f"page={page}"
-            url = f"{base}?{query}&size={MOBILE_PAGE_SIZE}"
-            data = await self._json(url)
+            if cursor is not None:
+                url = f"{self.origin}/m/api/entry/0/{kind}?startId={cursor}&size={MOBILE_PAGE_SIZE}"
+                data = await self._json(url)
+            else:
+                url = page_url(page)
+                data = await pages.get(page)
             parsed = (
                 parse_entry_list(data, self.origin, self.hosts, self._malformed(kind, url))
                 if data is not None else None
@@ -337,6 +361,7 @@ class Crawler:
                 yield found
             if parsed.is_last:
                 return
+            pages.limit = page + _pages_left_at_most(parsed)
             if parsed.next_id is not None:
                 if parsed.next_id == cursor:
                     return
@@ -393,26 +418,45 @@ class Crawler:
     async def _list_pages(self) -> AsyncGenerator[Found, None]:
         listed: set[int | str] = set()
         for path in ("/", "/category"):
-            pages_with_new = 0
-            for number in range(1, self.max_list_pages + 1):
-                page = await self.source.fetch_page(f"{self.origin}{path}?page={number}")
-                if page.status != 200:
-                    break
-                self._learn_hosts(_hosts_of_page(page.url, page.text), "list_page")
-                found = extract_post_links(page.text, page.url, self.hosts, self._malformed("list", page.url))
-                # The out-of-range page repeats the last one (and sidebars repeat on every page): a
-                # page with nothing new ends the paging, so it always terminates.
-                new = [f for f in found if f.key not in listed]
-                if not new:
-                    break
-                pages_with_new += 1
-                listed.update(f.key for f in found)
-                for item in found:
-                    yield item
+            async with ReadAhead(self._list_page_reader(path), self.read_ahead, limit=1) as pages:
+                pages_with_new = 0
+                async for found in self._list_of(path, pages, listed):
+                    if found is None:
+                        pages_with_new += 1
+                    else:
+                        yield found
             if pages_with_new > 1:
                 return              # the home page paged through the list; /category would repeat it
             # The home page listed nothing or one page only (cover home, tiny blog): /category is
             # the all-posts list on every skin; on a tiny blog its first page is all repeats (1 request).
+
+    def _list_page_reader(self, path: str) -> Callable[[int], Awaitable[Page]]:
+        def read(number: int) -> Awaitable[Page]:
+            return self.source.fetch_page(f"{self.origin}{path}?page={number}")
+
+        return read
+
+    async def _list_of(
+        self, path: str, pages: ReadAhead[Page], listed: set[int | str],
+    ) -> AsyncGenerator[Found | None, None]:
+        """The posts of one list, page after page in order, with None after each page that had new ones."""
+        for number in range(1, self.max_list_pages + 1):
+            page = await pages.get(number)
+            if page.status != 200:
+                return
+            self._learn_hosts(_hosts_of_page(page.url, page.text), "list_page")
+            found = extract_post_links(page.text, page.url, self.hosts, self._malformed("list", page.url))
+            # The out-of-range page repeats the last one (and sidebars repeat on every page): a
+            # page with nothing new ends the paging, so it always terminates.
+            new = [f for f in found if f.key not in listed]
+            if not new:
+                return
+            listed.update(f.key for f in found)
+            hint = last_linked_page(page.text, path)
+            pages.limit = min(self.max_list_pages, max(pages.limit or 0, hint))
+            for item in found:
+                yield item
+            yield None
 
     async def _rss(self) -> AsyncGenerator[Found, None]:
         url = f"{self.origin}/rss"
@@ -445,6 +489,15 @@ class Crawler:
             found=self.stats.found_by_source["probe"], new=self.stats.new_by_source["probe"],
             total=self.stats.total, highest_id=highest,
         )
+
+
+def _pages_left_at_most(parsed: EntryPage) -> int:
+    """Pages of the mobile list that can follow this one: it lists newest first and ids are
+    positive, so fewer posts than its smallest id are left. Caps the read-ahead only."""
+    ids = [f.post_id for f in parsed.found if f.post_id is not None]
+    if not ids:
+        return 1
+    return -(-(min(ids) - 1) // max(parsed.raw_count, 1))
 
 
 def _unseen(highest: int, seen: set[int]) -> Iterator[int]:

@@ -10,9 +10,11 @@ memoised climbs. Links urllib cannot read are skipped and handed to `on_malforme
 from __future__ import annotations
 
 import html as htmllib
+import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeGuard
+from urllib.parse import parse_qs, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -24,6 +26,7 @@ __all__ = [
     "Found",
     "ascii_lower",
     "extract_post_links",
+    "last_linked_page",
     "parse_entry_list",
     "parse_rss_links",
     "parse_sitemap",
@@ -324,3 +327,29 @@ def extract_post_links(
         for key in _protected_items(tree, links):
             found[key] = Found(found[key].post_id, found[key].slug, True, found[key].kind)
     return list(found.values())
+
+
+_HREF = re.compile(r"""href\s*=\s*["']([^"'<>]{1,300})["']""", re.IGNORECASE)
+
+
+def last_linked_page(page_html: str, path: str) -> int:
+    """The highest `?page=N` of `path` the page links to (its paging bar: "1 2 3 … 77"); 0 if none.
+
+    A hint of how many list pages there are, used only to fetch pages ahead: a wrong or missing one
+    costs requests or waiting, never a page (the walk itself goes on until a page adds nothing).
+    """
+    highest = 0
+    for match in _HREF.finditer(page_html):
+        href = htmllib.unescape(match.group(1))
+        if "page=" not in href:
+            continue
+        try:
+            parts = urlsplit(href)
+        except ValueError:
+            continue
+        if (parts.path or "/") != path:
+            continue
+        for value in parse_qs(parts.query).get("page", ()):
+            if value.isascii() and value.isdigit() and len(value) < 7:
+                highest = max(highest, int(value))
+    return highest

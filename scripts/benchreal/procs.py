@@ -46,6 +46,7 @@ def _table() -> dict[int, tuple[int, int, float]]:
 class TreeSampler:
     root: int
     interval_s: float = 0.1
+    exclude: frozenset[int] = frozenset()   # processes (and their subtrees) that are not the tool's
     peak_rss: int = 0
     peak_processes: int = 0
     cpu_seen: dict[int, float] = field(default_factory=dict)
@@ -59,7 +60,7 @@ class TreeSampler:
         tree, todo = [], [self.root]
         while todo:
             pid = todo.pop()
-            if pid in table:
+            if pid in table and pid not in self.exclude:
                 tree.append(pid)
                 todo.extend(children.get(pid, ()))
         rss = sum(table[pid][1] for pid in tree)

@@ -62,7 +62,12 @@ def ids_of(refs: list[PostRef]) -> list[int]:
 
 
 def page_requests(blog: FakeBlog, prefix: str) -> list[str]:
-    return [r for r in blog.requests if r.startswith(prefix)]
+    """The requests for `prefix` pages, by page number: pages read ahead may arrive out of order."""
+    def number(request: str) -> int:
+        found = re.search(r"[?&]page=(\d+)", request)
+        return int(found.group(1)) if found else 10**9   # cursors: after page 0, in the order sent
+
+    return sorted((r for r in blog.requests if r.startswith(prefix)), key=number)
 
 
 # ------------------------------------------------------------------------------ all sources
@@ -589,3 +594,98 @@ async def test_fake_sitemap_index_is_followed(make_crawler: MakeCrawler) -> None
     assert crawler.stats.found_by_source["sitemap"] == 30
     assert ids_of(refs) == list(range(1, 31))
     assert "/sitemap-1.xml" in blog.requests
+
+
+# ------------------------------------------------------------------------------ re-runs, read-ahead
+async def test_a_rerun_finds_posts_added_on_the_first_and_last_list_pages_and_made_public(
+    make_crawler: MakeCrawler,
+) -> None:
+    """Only list pages can see these posts (no mobile API, a 5-post sitemap, no RSS): a re-run still
+    reads every list page, ahead or not, so posts new on page 1, on the last page, in the middle (made
+    public since) and on a page the first run could not read are all found."""
+    posts = [p for p in make_posts(60, start=2) if p.post_id != 30]
+    blog = FakeBlog(posts, mobile_api=False, sitemap_cap=5, rss_items=0, list_page_size=10)
+    blog.fail["/?page=4"] = [503] * 20          # the first run loses this page after its retries
+    first, _ = await make_crawler(blog)
+    first_ids = ids_of(await collect(first))
+    assert 25 not in first_ids and "list" in first.stats.failed_sources
+
+    del blog.fail["/?page=4"]
+    blog.add(FakePost(1, "older post, now public: on the last page"))
+    blog.add(FakePost(30, "made public since: in the middle"))
+    blog.add(FakePost(62, "new post: on page 1"))
+    blog.requests.clear()
+    rerun, _ = await make_crawler(blog)
+    refs = await collect(rerun)
+
+    assert ids_of(refs) == list(range(1, 63))
+    assert {r.post_id for r in refs if r.source == "list"} >= {1, 25, 30}
+    assert not rerun.stats.failed_sources
+    # every list page once (7 pages + the repeated last one), none twice
+    assert page_requests(blog, "/?page=") == [f"/?page={n}" for n in range(1, 9)]
+
+
+async def test_a_post_only_list_pages_show_is_found_next_to_a_complete_looking_mobile_list(
+    make_crawler: MakeCrawler,
+) -> None:
+    posts = make_posts(45)
+    blog = FakeBlog(posts, sitemap_cap=5, rss_items=0, list_page_size=10)
+    crawler, _ = await make_crawler(blog)
+    real_listed = blog.listed
+    # The mobile list and the sitemap lack post 7; only the HTML list pages show it.
+    blog.listed = lambda *, notices=False: [p for p in real_listed(notices=notices) if p.post_id != 7]  # type: ignore[method-assign]
+    list_pages = blog._list_response
+
+    def list_response(request: Any, path: str, number: int | None, *, cover: bool = False) -> Any:
+        blog.listed = real_listed  # type: ignore[method-assign]
+        try:
+            return list_pages(request, path, number, cover=cover)
+        finally:
+            blog.listed = lambda *, notices=False: [p for p in real_listed(notices=notices) if p.post_id != 7]  # type: ignore[method-assign]
+
+    blog._list_response = list_response  # type: ignore[method-assign]
+
+    refs = await collect(crawler)
+
+    assert ids_of(refs) == list(range(1, 46))
+    assert [r.source for r in refs if r.post_id == 7] == ["list"]
+
+
+@pytest.mark.parametrize("paging", ["none", "lying"])
+async def test_list_pages_without_or_with_a_wrong_paging_bar_are_all_read(
+    make_crawler: MakeCrawler, paging: str,
+) -> None:
+    """The paging bar only tells how far to read ahead: without one, or with one that says 2 pages
+    when there are 5, the walk still goes on until a page adds nothing."""
+    blog = FakeBlog(make_posts(47), mobile_api=False, sitemap_cap=0, rss_items=0, list_page_size=10)
+    real_paging = blog._paging
+    blog._paging = (  # type: ignore[method-assign]
+        (lambda path, number, pages: "") if paging == "none"
+        else (lambda path, number, pages: real_paging(path, number, 2))
+    )
+    crawler, _ = await make_crawler(blog)
+
+    refs = await collect(crawler)
+
+    assert ids_of(refs) == list(range(1, 48))
+    assert page_requests(blog, "/?page=") == [f"/?page={n}" for n in range(1, 7)]
+
+
+async def test_mobile_list_with_ids_out_of_order_is_read_to_its_end(make_crawler: MakeCrawler) -> None:
+    """The mobile list's ids only bound how far to read ahead; a list not sorted by id (old posts
+    re-dated, notices sharing the sequence) is still read to its last page."""
+    blog = FakeBlog(make_posts(70), sitemap_cap=0, rss_items=0, list_page_size=100)
+    real_listed = blog.listed
+    # The four smallest ids come first: a walk trusting "fewer posts left than the smallest id" would stop.
+    blog.listed = lambda *, notices=False: sorted(  # type: ignore[method-assign]
+        real_listed(notices=notices), key=lambda p: (p.post_id > 4, -p.post_id)
+    )
+    crawler, _ = await make_crawler(blog, max_list_pages=1)
+
+    refs = await collect(crawler)
+
+    assert ids_of(refs) == list(range(1, 71))
+    assert Counter(r.source for r in refs) == {"mobile_api": 70}
+    assert page_requests(blog, "/m/api/entry/0/POST") == [
+        f"/m/api/entry/0/POST?page={n}&size=20" for n in range(4)
+    ]

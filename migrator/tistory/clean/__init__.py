@@ -46,11 +46,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from migrator.models import CleanPost
 from migrator.tistory.clean.blocks import HANDLERS
-from migrator.tistory.clean.markdown import Converter, markdown_renderer
 from migrator.tistory.clean.nodes import pre_line_classes
 from migrator.tistory.clean.sanitize import finalize
 from migrator.tistory.clean.snippets import attr
-from migrator.tistory.clean.tree import build_tree
 from migrator.tistory.clean.walker import Walker
 
 __all__ = ["clean_body", "replace_urls"]
@@ -65,6 +63,11 @@ def clean_body(body_html: str, *, page_url: str, blog_hosts: Collection[str] = (
     exact string used in the HTML), file blocks in `attachments`, and every absolute http(s) href
     in `links` (document order, de-duplicated). Never raises on malformed HTML.
     """
+    # Imported here, not at the top: markdownify, BeautifulSoup and markdown-it weigh ~15 MB, and the
+    # main process only needs `replace_urls` when the parse pool cleans bodies.
+    from migrator.tistory.clean.markdown import Converter, markdown_renderer
+    from migrator.tistory.clean.tree import build_tree
+
     tree = LexborHTMLParser(body_html or "")
     walker = Walker(page_url, blog_hosts, HANDLERS, pre_line_classes(tree))
     if tree.body is not None:
