@@ -45,6 +45,7 @@ log = structlog.get_logger(__name__)
 WP_POST_GONE = "its WordPress post is gone (deleted or in the trash)"
 LINK_STYLES = ("permalink", "id")
 _STYLE_KEY = LINK_STYLE_KEY
+_CHUNK = 500  # posts whose links and targets are held at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,24 +131,9 @@ class LinkRewriter:
         if only is not None:
             wanted_ids = set(only)
             sources = [s for s in sources if s.id in wanted_ids]
-        links_of = {item.id: await self.store.links_of_item(item.id) for item in sources}
-        for rows in links_of.values():
-            for row in rows:
-                await self._target(row)
-        wanted = [t for t in self._targets.values() if t is not None and target_reason(t) is None]
-        addresses = await self.wp.get_permalinks([t.wp_post_id for t in wanted if t.wp_post_id and t.kind == "post"])
-        pages = [t.wp_post_id for t in wanted if t.wp_post_id and t.kind == "page"]
-        if pages:  # pages live on their own route (a page id is no post's)
-            addresses.update(await self.wp.get_permalinks(pages, kind="page"))
-        semaphore = asyncio.Semaphore(self.workers)
-
-        async def one(item: Item) -> None:
-            async with semaphore:
-                await self._process(item, self._decide(links_of[item.id], addresses))
-
-        async with asyncio.TaskGroup() as tg:
-            for item in sources:
-                tg.create_task(one(item))
+        # A chunk at a time, `workers` posts in flight: memory stays flat in the blog's size.
+        for start in range(0, len(sources), _CHUNK):
+            await self._run_chunk(sources[start : start + _CHUNK])
         r = self.report
         log.info(
             "links_rewritten",
@@ -160,6 +146,27 @@ class LinkRewriter:
             errors=len(r.errors),
         )
         return r
+
+    async def _run_chunk(self, sources: list[Item]) -> None:
+        self._targets.clear()
+        links_of = {item.id: await self.store.links_of_item(item.id) for item in sources}
+        for rows in links_of.values():
+            for row in rows:
+                await self._target(row)
+        wanted = [t for t in self._targets.values() if t is not None and target_reason(t) is None]
+        addresses = await self.wp.get_permalinks([t.wp_post_id for t in wanted if t.wp_post_id and t.kind == "post"])
+        pages = [t.wp_post_id for t in wanted if t.wp_post_id and t.kind == "page"]
+        if pages:  # pages live on their own route (a page id is no post's)
+            addresses.update(await self.wp.get_permalinks(pages, kind="page"))
+        queue = iter(sources)
+
+        async def worker() -> None:
+            for item in queue:  # shared iterator: each post taken by one worker
+                await self._process(item, self._decide(links_of[item.id], addresses))
+
+        async with asyncio.TaskGroup() as tg:
+            for _ in range(min(self.workers, len(sources))):
+                tg.create_task(worker())
 
     # ------------------------------------------------------------------ decisions
     async def _target(self, row: LinkRow) -> Item | None:
