@@ -44,7 +44,6 @@ log = structlog.get_logger(__name__)
 
 WP_POST_GONE = "its WordPress post is gone (deleted or in the trash)"
 LINK_STYLES = ("permalink", "id")
-_STYLE_KEY = LINK_STYLE_KEY
 _CHUNK = 500  # posts whose links and targets are held at once
 
 
@@ -335,7 +334,7 @@ async def rewrite_after_run(store: StateStore, wp: WordPressClient, *, workers: 
     `migrate rewrite-links` finishes the job.
     """
     try:
-        style = await store.get_meta(_STYLE_KEY) or "permalink"
+        style = await store.get_meta(LINK_STYLE_KEY) or "permalink"
         return await LinkRewriter(store, wp, style=style, workers=workers).run()
     except (PostError, FatalError) as exc:
         log.warning("links_not_rewritten", error=exc.__class__.__name__, error_msg=str(exc))
@@ -354,7 +353,7 @@ async def run_rewrite_links(
 
     async with open_run(settings, network) as run:
         if style is not None:
-            await run.store.set_meta(_STYLE_KEY, style)
-        chosen = style or await run.store.get_meta(_STYLE_KEY) or "permalink"
+            await run.store.set_meta(LINK_STYLE_KEY, style)
+        chosen = style or await run.store.get_meta(LINK_STYLE_KEY) or "permalink"
         rewriter = LinkRewriter(run.store, run.wp, style=chosen, workers=settings.worker_count)
         return await rewriter.run()

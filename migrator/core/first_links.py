@@ -79,7 +79,6 @@ class OwnPost:
     """The post being created: links to itself are predicted like any other."""
 
     item_id: int
-    post_id: int
     slug: str
     local_date: str
     kind: str = "post"

@@ -243,7 +243,7 @@ class PostMigrator:
         media = await self.media.ensure_all(
             item, source, body, None, reading.page_url, stem=upload_stem(source), tally=tally
         )
-        own = OwnPost(item.id, source.post_id, fields["slug"], fields.get("date", ""), item.kind)
+        own = OwnPost(item.id, fields["slug"], fields.get("date", ""), item.kind)
         content, rows = await self._content(item, body, media, marker, links, own)
         wanted = {**fields, "content": content}
         if media.featured_id is not None:
@@ -311,7 +311,7 @@ class PostMigrator:
         )
         if {f.source_key for f in media.missing} != before:
             links = await self.store.links_of_item(item.id)
-            own = OwnPost(item.id, source.post_id, item.wp_slug or wp_slug_for(source), "", item.kind)
+            own = OwnPost(item.id, item.wp_slug or wp_slug_for(source), "", item.kind)
             content, rows = await self._content(item, body, media, item.marker, links, own)
             update: dict[str, Any] = {"content": content}
             if media.featured_id is not None:

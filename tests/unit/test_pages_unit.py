@@ -162,7 +162,7 @@ async def test_a_link_to_a_page_is_never_predicted_from_the_posts_structure(tmp_
                               site_tz=lambda: UTC, sample=sample, home="https://wp.example")
         url = canonical_page_url(BLOG, "about")
         row = LinkRow("/pages/about", url, None, None, "")
-        own = OwnPost(999, 1, "a-post", "2024-03-05T00:00:00")
+        own = OwnPost(999, "a-post", "2024-03-05T00:00:00")
         (decision,) = await decider.decide([row], own)
         assert decision.new_href is None  # left for the end pass: not /2024/about-me/
 

@@ -29,7 +29,7 @@ _PROVIDERS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
 
 def provider_of(url: str) -> tuple[str, str] | None:
     """(provider slug, embed type) when `url` is a page of a known oEmbed provider."""
-    if any(c in url for c in "<>\"'\\") :
+    if any(c in url for c in "<>\"'\\"):
         return None
     for pattern, slug, kind in _PROVIDERS:
         if pattern.match(url):
